@@ -1,0 +1,11 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConsentGrpcController } from './consent/consent.grpc';
+import { ConsentService } from './consent/consent.service';
+
+@Module({})
+export class ConsentModule {
+  /** The module around an already-built domain service (built in main.ts, where its collaborators are). */
+  static register(service: ConsentService): DynamicModule {
+    return { module: ConsentModule, controllers: [ConsentGrpcController], providers: [{ provide: ConsentService, useValue: service }] };
+  }
+}

@@ -1,0 +1,50 @@
+import { Controller, Inject } from '@nestjs/common';
+import { AppError } from '@recsys/service-kit';
+import {
+  ConsentServiceController,
+  ConsentServiceControllerMethods,
+  ConsentState,
+  DeletionRequest,
+  DeletionStatus,
+  DeletionStatusRequest,
+  ExportSubjectDataRequest,
+  GetPrivacyContextRequest,
+  PrivacyContextReply,
+  SetConsentRequest,
+  SubjectDataExport,
+  UserControlRequest,
+  UserControlResult,
+} from '@recsys/proto';
+import { privacyContextQuery, setConsentCommand, userControlCommand } from './consent.commands';
+import { ConsentService } from './consent.service';
+
+/** gRPC transport of ConsentService: validate into a command, call the domain service. */
+@Controller()
+@ConsentServiceControllerMethods()
+export class ConsentGrpcController implements ConsentServiceController {
+  constructor(@Inject(ConsentService) private readonly consent: ConsentService) {}
+
+  setConsent(request: SetConsentRequest): Promise<ConsentState> {
+    return this.consent.setConsent(setConsentCommand(request));
+  }
+
+  getPrivacyContext(request: GetPrivacyContextRequest): Promise<PrivacyContextReply> {
+    return this.consent.getPrivacyContext(privacyContextQuery(request));
+  }
+
+  applyUserControl(request: UserControlRequest): Promise<UserControlResult> {
+    return this.consent.applyUserControl(userControlCommand(request));
+  }
+
+  requestDeletion(_request: DeletionRequest): Promise<DeletionStatus> {
+    return Promise.reject(new AppError('UNIMPLEMENTED', 'RequestDeletion is not available yet'));
+  }
+
+  getDeletionStatus(_request: DeletionStatusRequest): Promise<DeletionStatus> {
+    return Promise.reject(new AppError('UNIMPLEMENTED', 'GetDeletionStatus is not available yet'));
+  }
+
+  exportSubjectData(_request: ExportSubjectDataRequest): Promise<SubjectDataExport> {
+    return Promise.reject(new AppError('UNIMPLEMENTED', 'ExportSubjectData is not available yet'));
+  }
+}

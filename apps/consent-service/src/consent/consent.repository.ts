@@ -1,0 +1,125 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { Purpose } from '@recsys/privacy-context';
+
+/** A subject's consent as stored; `exists` is false when nothing was ever recorded. */
+export interface StoredConsent {
+  exists: boolean;
+  consentVersion: string;
+  personalizationOff: boolean;
+  grants: Partial<Record<Purpose, boolean>>;
+  hiddenItemIds: string[];
+  blockedCreatorIds: string[];
+}
+
+/** One change to a subject's consent state; fields left out stay as they are. */
+export interface ConsentChange {
+  /** A short name for the history, e.g. "set_consent" or "HIDE_ITEM". */
+  change: string;
+  source: string;
+  grants?: { purpose: Purpose; granted: boolean }[];
+  personalizationOff?: boolean;
+  suppress?: { kind: 'item' | 'creator'; targetId: string };
+}
+
+export const NO_CONSENT: StoredConsent = {
+  exists: false,
+  consentVersion: '0',
+  personalizationOff: false,
+  grants: {},
+  hiddenItemIds: [],
+  blockedCreatorIds: [],
+};
+
+/** The consent schema. Every method takes the tenant; subjects are pseudonymous ids only. */
+export class ConsentRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async load(tenantId: string, subjectPid: string): Promise<StoredConsent> {
+    return this.loadWith(this.dataSource.manager, tenantId, subjectPid, false);
+  }
+
+  /**
+   * Applies a change in one transaction under a row lock. The consent version rises by one only when something
+   * actually changed, so a repeated control is idempotent. Every effective change is appended to the history.
+   */
+  async apply(tenantId: string, subjectPid: string, change: ConsentChange): Promise<{ state: StoredConsent; changed: boolean }> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO consent.subject_consent (tenant_id, subject_pid, consent_version, personalization_off)
+         VALUES ($1, $2, 0, false) ON CONFLICT DO NOTHING`,
+        [tenantId, subjectPid],
+      );
+      const before = await this.loadWith(m, tenantId, subjectPid, true);
+      const grantChanges = (change.grants ?? []).filter((g) => before.grants[g.purpose] !== g.granted);
+      const switchChanged = change.personalizationOff !== undefined && change.personalizationOff !== before.personalizationOff;
+      let suppressionAdded = false;
+      if (change.suppress) {
+        const inserted: unknown[] = await m.query(
+          `INSERT INTO consent.suppression (tenant_id, subject_pid, kind, target_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING RETURNING target_id`,
+          [tenantId, subjectPid, change.suppress.kind, change.suppress.targetId],
+        );
+        suppressionAdded = inserted.length > 0;
+      }
+      if (grantChanges.length === 0 && !switchChanged && !suppressionAdded) {
+        return { state: { ...before, exists: before.consentVersion !== '0' }, changed: false };
+      }
+      for (const g of grantChanges) {
+        await m.query(
+          `INSERT INTO consent.consent_grant (tenant_id, subject_pid, purpose, granted, source, updated_at)
+           VALUES ($1, $2, $3, $4, $5, now())
+           ON CONFLICT (tenant_id, subject_pid, purpose) DO UPDATE SET granted = EXCLUDED.granted, source = EXCLUDED.source, updated_at = now()`,
+          [tenantId, subjectPid, g.purpose, g.granted, change.source],
+        );
+      }
+      const [{ consent_version: version }] = (await m.query(
+        // A CTE, because TypeORM returns [rows, count] for a bare UPDATE ... RETURNING.
+        `WITH bumped AS (
+           UPDATE consent.subject_consent SET consent_version = consent_version + 1,
+             personalization_off = COALESCE($3, personalization_off), updated_at = now()
+           WHERE tenant_id = $1 AND subject_pid = $2 RETURNING consent_version)
+         SELECT consent_version::text FROM bumped`,
+        [tenantId, subjectPid, switchChanged ? change.personalizationOff : null],
+      )) as { consent_version: string }[];
+      await m.query(
+        `INSERT INTO consent.consent_history (tenant_id, subject_pid, change, detail, source, consent_version)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          tenantId,
+          subjectPid,
+          change.change,
+          JSON.stringify({ grants: grantChanges, personalizationOff: switchChanged ? change.personalizationOff : undefined, suppress: suppressionAdded ? change.suppress : undefined }),
+          change.source,
+          version,
+        ],
+      );
+      return { state: await this.loadWith(m, tenantId, subjectPid, false), changed: true };
+    });
+  }
+
+  private async loadWith(m: EntityManager, tenantId: string, subjectPid: string, lock: boolean): Promise<StoredConsent> {
+    const subjects = (await m.query(
+      `SELECT consent_version::text AS version, personalization_off FROM consent.subject_consent
+       WHERE tenant_id = $1 AND subject_pid = $2 ${lock ? 'FOR UPDATE' : ''}`,
+      [tenantId, subjectPid],
+    )) as { version: string; personalization_off: boolean }[];
+    if (subjects.length === 0) return NO_CONSENT;
+    const [grants, suppressions] = await Promise.all([
+      m.query(`SELECT purpose, granted FROM consent.consent_grant WHERE tenant_id = $1 AND subject_pid = $2`, [tenantId, subjectPid]) as Promise<
+        { purpose: Purpose; granted: boolean }[]
+      >,
+      m.query(`SELECT kind, target_id FROM consent.suppression WHERE tenant_id = $1 AND subject_pid = $2 ORDER BY target_id`, [
+        tenantId,
+        subjectPid,
+      ]) as Promise<{ kind: string; target_id: string }[]>,
+    ]);
+    return {
+      exists: subjects[0].version !== '0',
+      consentVersion: subjects[0].version,
+      personalizationOff: subjects[0].personalization_off,
+      grants: Object.fromEntries(grants.map((g) => [g.purpose, g.granted])),
+      hiddenItemIds: suppressions.filter((s) => s.kind === 'item').map((s) => s.target_id),
+      blockedCreatorIds: suppressions.filter((s) => s.kind === 'creator').map((s) => s.target_id),
+    };
+  }
+}

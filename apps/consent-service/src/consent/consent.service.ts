@@ -1,0 +1,137 @@
+import { PrivacyMode, Purpose } from '@recsys/privacy-context';
+import { KeySpace, privacyContextCacheKey, Pseudonymizer } from '@recsys/tenant-keys';
+import { AuditSink, CacheStore, InvalidationBus, AppError, ServiceMetrics } from '@recsys/service-kit';
+import { ConsentState, PrivacyContextReply, UserControl, UserControlResult } from '@recsys/proto';
+import { ConsentChange, ConsentRepository, StoredConsent } from './consent.repository';
+import { PrivacyContextQuery, SetConsentCommand, UserControlCommand } from './consent.commands';
+import { resolvePrivacy } from './privacy-resolution';
+
+export interface ConsentServiceDeps {
+  repository: ConsentRepository;
+  cache: CacheStore;
+  bus: InvalidationBus;
+  pseudonymizer: Pseudonymizer;
+  audit: AuditSink;
+  metrics: ServiceMetrics;
+  keySpace: KeySpace;
+  policyVersion: string;
+  cacheTtlSeconds: number;
+}
+
+/** Consent, privacy-context resolution and user controls. The only writer of the consent schema. */
+export class ConsentService {
+  private readonly cacheHits;
+  private readonly resolutions;
+
+  constructor(private readonly deps: ConsentServiceDeps) {
+    this.cacheHits = deps.metrics.counter('consent_cache_lookups_total', 'Consent state lookups by cache outcome.', ['outcome']);
+    this.resolutions = deps.metrics.counter('privacy_context_resolutions_total', 'Resolved privacy contexts by mode.', ['mode']);
+  }
+
+  async setConsent(cmd: SetConsentCommand): Promise<ConsentState> {
+    const pid = this.deps.pseudonymizer.userPid(cmd.tenantId, cmd.userId);
+    const state = await this.change(cmd.tenantId, pid, { change: 'set_consent', source: cmd.source, grants: cmd.grants }, 'consent.set');
+    return {
+      tenantId: cmd.tenantId,
+      userId: cmd.userId,
+      grants: Object.entries(state.grants).map(([purpose, granted]) => ({ purpose: purpose as Purpose, granted: granted === true })),
+      consentVersion: state.consentVersion,
+    };
+  }
+
+  async getPrivacyContext(q: PrivacyContextQuery): Promise<PrivacyContextReply> {
+    const signedIn = q.userId !== '';
+    const pid = signedIn
+      ? this.deps.pseudonymizer.userPid(q.tenantId, q.userId)
+      : q.anonymousId
+        ? this.deps.pseudonymizer.anonymousPid(q.tenantId, q.anonymousId)
+        : '';
+    const stored = signedIn ? await this.loadCached(q.tenantId, pid) : undefined;
+    const resolution = resolvePrivacy({
+      stored: stored ?? { exists: false, consentVersion: '0', personalizationOff: false, grants: {}, hiddenItemIds: [], blockedCreatorIds: [] },
+      signedIn,
+      requestedMode: q.requestedMode,
+      globalPrivacyControl: q.globalPrivacyControl,
+    });
+    this.resolutions.inc({ mode: resolution.mode });
+    return {
+      mode: resolution.mode,
+      grantedPurposes: resolution.purposes,
+      consentVersion: stored?.consentVersion ?? '0',
+      policyVersion: this.deps.policyVersion,
+      resolvedAtMs: Date.now(),
+      subjectPid: pid,
+      reason: resolution.reason,
+      hiddenItemIds: stored?.hiddenItemIds ?? [],
+      blockedCreatorIds: stored?.blockedCreatorIds ?? [],
+    };
+  }
+
+  async applyUserControl(cmd: UserControlCommand): Promise<UserControlResult> {
+    const pid = this.deps.pseudonymizer.userPid(cmd.tenantId, cmd.userId);
+    const change = this.controlChange(cmd);
+    const state = await this.change(cmd.tenantId, pid, change, 'user_control.applied', cmd.control);
+    return { control: cmd.control, applied: true, consentVersion: state.consentVersion };
+  }
+
+  private controlChange(cmd: UserControlCommand): ConsentChange {
+    const base = { change: cmd.control, source: 'user_control' };
+    switch (cmd.control) {
+      case UserControl.TURN_OFF_PERSONALIZATION:
+        return { ...base, personalizationOff: true };
+      case UserControl.TURN_ON_PERSONALIZATION:
+        return { ...base, personalizationOff: false };
+      case UserControl.HIDE_ITEM:
+        return { ...base, suppress: { kind: 'item', targetId: cmd.targetId } };
+      case UserControl.BLOCK_CREATOR:
+        return { ...base, suppress: { kind: 'creator', targetId: cmd.targetId } };
+      case UserControl.OPT_OUT_TRAINING:
+        return { ...base, grants: [{ purpose: Purpose.BEHAVIORAL_TRAINING, granted: false }] };
+      case UserControl.CLEAR_HISTORY:
+      case UserControl.RESET_PROFILE:
+      case UserControl.LESS_LIKE_THIS:
+        // These must reach feature-gateway's profile store and the ranking; they land with the consent issue.
+        throw new AppError('UNIMPLEMENTED', `${cmd.control} is not available yet`);
+      default:
+        throw new AppError('INVALID_ARGUMENT', 'unknown control');
+    }
+  }
+
+  /** Applies a change; on an effective change drops every cached view of the subject in every process. */
+  private async change(tenantId: string, pid: string, change: ConsentChange, action: string, reason = ''): Promise<StoredConsent> {
+    const { state, changed } = await this.deps.repository.apply(tenantId, pid, change);
+    if (changed) {
+      await this.deps.cache.delete(privacyContextCacheKey(this.deps.keySpace, tenantId, pid));
+      await this.deps.bus.publish({ tenantId, subjectPid: pid, consentVersion: state.consentVersion, reason: change.change });
+      this.deps.audit.record({
+        tenantId,
+        actor: '',
+        action,
+        target: pid,
+        reason: reason || change.change,
+        requestId: '',
+        details: { consentVersion: state.consentVersion, source: change.source, grants: change.grants, personalizationOff: change.personalizationOff },
+      });
+    }
+    return state;
+  }
+
+  private async loadCached(tenantId: string, pid: string): Promise<StoredConsent> {
+    const key = privacyContextCacheKey(this.deps.keySpace, tenantId, pid);
+    const cached = await this.deps.cache.get(key).catch(() => undefined);
+    if (cached) {
+      this.cacheHits.inc({ outcome: 'hit' });
+      return JSON.parse(cached) as StoredConsent;
+    }
+    this.cacheHits.inc({ outcome: 'miss' });
+    const stored = await this.deps.repository.load(tenantId, pid);
+    await this.deps.cache.set(key, JSON.stringify(stored), this.deps.cacheTtlSeconds).catch(() => undefined);
+    return stored;
+  }
+
+  /** Drops a subject's cached consent state (invalidation from another replica). */
+  async forget(tenantId: string, pid: string): Promise<void> {
+    await this.deps.cache.delete(privacyContextCacheKey(this.deps.keySpace, tenantId, pid));
+  }
+}
+

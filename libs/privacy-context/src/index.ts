@@ -1,0 +1,3 @@
+export * from './privacy-mode';
+export * from './privacy-context';
+export * from './codec';

@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export * from './generated/recsys/v1/common';
+export * from './generated/recsys/v1/recommendation';
+export * from './generated/recsys/v1/consent';
+export * from './generated/recsys/v1/feature';
+export * from './generated/recsys/v1/ranker';
+export * from './generated/recsys/v1/audit';
+
+/** The protobuf package of every contract. */
+export const PROTO_PACKAGE = 'recsys.v1';
+
+/** The .proto file (relative to {@link protoRoot}) that declares each service. */
+export const PROTO_FILES = {
+  RecommendationService: 'recsys/v1/recommendation.proto',
+  ConsentService: 'recsys/v1/consent.proto',
+  FeatureService: 'recsys/v1/feature.proto',
+  RankerService: 'recsys/v1/ranker.proto',
+  AuditService: 'recsys/v1/audit.proto',
+} as const;
+
+export type ServiceName = keyof typeof PROTO_FILES;
+
+/**
+ * proto-loader options shared by servers and clients. They must match the ts-proto options in buf.gen.yaml:
+ * camelCase fields, enums as their names, int64 as JS numbers, defaults filled in.
+ */
+export const PROTO_LOADER_OPTIONS = {
+  keepCase: false,
+  enums: String,
+  longs: Number,
+  defaults: true,
+  arrays: true,
+  objects: true,
+  oneofs: true,
+} as const;
+
+let cachedRoot: string | undefined;
+
+/** The folder holding the .proto files, found from this module's location in the source tree or in dist/. */
+export function protoRoot(): string {
+  if (cachedRoot) return cachedRoot;
+  let dir = __dirname;
+  for (;;) {
+    const candidate = join(dir, 'libs', 'proto', 'proto');
+    if (existsSync(join(candidate, PROTO_FILES.RecommendationService))) {
+      cachedRoot = candidate;
+      return candidate;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('libs/proto/proto not found above ' + __dirname);
+    dir = parent;
+  }
+}
+
+/** Absolute paths of every contract file. */
+export function allProtoPaths(): string[] {
+  return Object.values(PROTO_FILES).map((file) => join(protoRoot(), file));
+}

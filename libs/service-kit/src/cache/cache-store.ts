@@ -1,0 +1,13 @@
+/**
+ * A string key-value cache with TTLs. Two implementations pass one contract suite: Redis (production and
+ * tests) and an in-process map (the embedded default, where there is no Redis server). Keys come from
+ * @recsys/tenant-keys only.
+ */
+export interface CacheStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Deletes every key that starts with `prefix`; resolves with how many were deleted. */
+  deleteByPrefix(prefix: string): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,41 @@
+import Redis from 'ioredis';
+import { CacheStore } from './cache-store';
+
+/** Redis-backed cache shared by every replica. */
+export class RedisCacheStore implements CacheStore {
+  constructor(private readonly redis: Redis) {}
+
+  static connect(url: string): RedisCacheStore {
+    return new RedisCacheStore(new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: false }));
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.redis.get(key)) ?? undefined;
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    if (!(ttlSeconds > 0)) throw new RangeError('ttlSeconds must be positive');
+    await this.redis.set(key, value, 'PX', Math.round(ttlSeconds * 1000));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.redis.del(key);
+  }
+
+  async deleteByPrefix(prefix: string): Promise<number> {
+    // Glob characters in the prefix are escaped so a key part can never widen the match.
+    const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) deleted += await this.redis.unlink(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -1,0 +1,48 @@
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Sensitive } from './load-config';
+
+/** Settings every service reads. Each service extends this with its own. */
+export class BaseServiceConfig {
+  /** PostgreSQL connection string. The launcher sets it to the embedded server when none is given. */
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// connection string' })
+  @Sensitive()
+  DATABASE_URL = '';
+
+  /** Redis connection string; empty means no Redis: in-process caches and PostgreSQL LISTEN/NOTIFY instead. */
+  @IsOptional()
+  @Matches(/^(rediss?:\/\/.+)?$/, { message: 'REDIS_URL must be a redis:// connection string or empty' })
+  @Sensitive()
+  REDIS_URL = '';
+
+  /** Prefix of every Redis key and channel; separates deployments (and test runs) sharing one Redis. */
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'KEY_NAMESPACE must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-"' })
+  KEY_NAMESPACE = 'recsys';
+
+  /** Signing keys of the privacy context, "kid:secret[,kid:secret]"; the first signs, all verify. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,32}:.{32,}/, { message: 'PRIVACY_CONTEXT_KEYS must look like "kid:secret" with a secret of 32+ characters' })
+  @Sensitive()
+  PRIVACY_CONTEXT_KEYS = '';
+
+  /** Interface the gRPC server binds to. */
+  @IsString()
+  GRPC_HOST = '0.0.0.0';
+
+  /** Interface the metrics server binds to. */
+  @IsString()
+  METRICS_HOST = '0.0.0.0';
+
+  /** The privacy policy version in force; part of every privacy decision and cache key. */
+  @Matches(/^[A-Za-z0-9._-]{1,32}$/, { message: 'POLICY_VERSION must be 1-32 characters of A-Z, a-z, 0-9, ".", "_" or "-"' })
+  POLICY_VERSION = '2026-11-01';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Size of the PostgreSQL connection pool. */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  DATABASE_POOL_SIZE = 10;
+}
+

@@ -1,0 +1,52 @@
+import { credentials, loadPackageDefinition, Metadata, ServiceError, Client, GrpcObject } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { join } from 'node:path';
+import { Observable } from 'rxjs';
+import { PROTO_FILES, PROTO_LOADER_OPTIONS, protoRoot, ServiceName } from '@recsys/proto';
+
+export interface CallOptions {
+  metadata?: Metadata;
+  /** Deadline relative to now. */
+  timeoutMs?: number;
+}
+
+/** The promise form of a ts-proto generated `XServiceClient` interface. */
+export type UnaryClient<C> = {
+  [K in keyof C]: C[K] extends (request: infer Q, ...rest: never[]) => Observable<infer R>
+    ? (request: Q, options?: CallOptions) => Promise<R>
+    : never;
+};
+
+export interface ClosableClient {
+  close(): void;
+}
+
+/**
+ * A promise-based client of one recsys.v1 service over @grpc/grpc-js. Every call has a deadline
+ * (`defaultTimeoutMs` unless the call gives one): a slow dependency turns into DEADLINE_EXCEEDED, never a hang.
+ */
+export function createGrpcClient<C>(service: ServiceName, address: string, defaultTimeoutMs = 2000): UnaryClient<C> & ClosableClient {
+  const definition = loadSync(join(protoRoot(), PROTO_FILES[service]), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] });
+  const pkg = loadPackageDefinition(definition) as unknown as { recsys: { v1: GrpcObject } };
+  const Ctor = pkg.recsys.v1[service] as unknown as new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: object) => Client &
+    Record<string, (req: unknown, md: Metadata, opts: { deadline: number }, cb: (err: ServiceError | null, res: unknown) => void) => void>;
+  const raw = new Ctor(address, credentials.createInsecure(), { 'grpc.keepalive_time_ms': 30_000 });
+  const methods = Object.keys((Ctor as unknown as { service: Record<string, { originalName: string }> }).service);
+  const client: Record<string, unknown> = {
+    close: () => raw.close(),
+  };
+  for (const name of methods) {
+    const camel = name.charAt(0).toLowerCase() + name.slice(1);
+    client[camel] = (request: unknown, options: CallOptions = {}) =>
+      new Promise((resolve, reject) => {
+        const deadline = Date.now() + (options.timeoutMs ?? defaultTimeoutMs);
+        raw[name](request, options.metadata ?? new Metadata(), { deadline }, (err, res) => (err ? reject(err) : resolve(res)));
+      });
+  }
+  return client as UnaryClient<C> & ClosableClient;
+}
+
+/** True for a gRPC error object (as opposed to a programming error). */
+export function isServiceError(error: unknown): error is ServiceError {
+  return typeof error === 'object' && error !== null && 'code' in error && 'metadata' in error;
+}

@@ -1,0 +1,3 @@
+export * from './tenant-id';
+export * from './keys';
+export * from './pseudonym';

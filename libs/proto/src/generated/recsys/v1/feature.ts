@@ -119,6 +119,70 @@ export interface GetFeaturesResponse_ContextFeaturesEntry {
   value?: FeatureValue | undefined;
 }
 
+/** One catalog item (public_catalog data). */
+export interface CatalogItem {
+  /** The tenant's item id. */
+  itemId: string;
+  /** Display title. */
+  title: string;
+  /** Category, for example "electronics" or "health". */
+  category: string;
+  /** The creator or seller. */
+  creatorId: string;
+  /** Free-form tags. */
+  tags: string[];
+  /** True for a sensitive category (health, finance, religion, politics): never named in a reason. */
+  sensitive: boolean;
+  /** Editorial quality 0..1. */
+  qualityScore: number;
+  /** When the item was published (ms since epoch). */
+  createdAtMs: number;
+}
+
+/** One position of a curated list. */
+export interface EditorialEntry {
+  /** The surface, for example "home". */
+  surface: string;
+  /** The item. */
+  itemId: string;
+  /** 1-based position. */
+  position: number;
+}
+
+/** ImportCatalog input. */
+export interface ImportCatalogRequest {
+  /** Required tenant. */
+  tenantId: string;
+  /** Items to upsert, at most 5000 per call. */
+  items: CatalogItem[];
+  /** Editorial entries; when present they replace the tenant's lists of the named surfaces. */
+  editorial: EditorialEntry[];
+}
+
+/** ImportCatalog output. */
+export interface ImportCatalogResult {
+  /** Items inserted or updated. */
+  itemsUpserted: number;
+  /** Editorial entries stored. */
+  editorialEntries: number;
+}
+
+/** RefreshAggregates input. */
+export interface RefreshAggregatesRequest {
+  /** Required tenant. */
+  tenantId: string;
+}
+
+/** RefreshAggregates output. */
+export interface RefreshAggregatesResult {
+  /** Popularity rows kept (groups of at least k distinct users). */
+  popularityRows: number;
+  /** Item co-occurrence pairs kept (pairs seen by at least k distinct users). */
+  neighborPairs: number;
+  /** The k used. */
+  minUsers: number;
+}
+
 /** Permissioned feature access and event ingestion (feature-gateway, port 50053). */
 
 export interface FeatureServiceClient {
@@ -129,6 +193,14 @@ export interface FeatureServiceClient {
   /** Returns the features of one registry feature set that the request's privacy context allows. Internal. */
 
   getFeatures(request: GetFeaturesRequest, metadata?: Metadata): Observable<GetFeaturesResponse>;
+
+  /** Upserts catalog items and editorial lists of one tenant. Admin: used by the import and demo data tools. */
+
+  importCatalog(request: ImportCatalogRequest, metadata?: Metadata): Observable<ImportCatalogResult>;
+
+  /** Recomputes the thresholded aggregates (popularity, co-occurrence) of one tenant now. Admin. */
+
+  refreshAggregates(request: RefreshAggregatesRequest, metadata?: Metadata): Observable<RefreshAggregatesResult>;
 }
 
 /** Permissioned feature access and event ingestion (feature-gateway, port 50053). */
@@ -147,11 +219,25 @@ export interface FeatureServiceController {
     request: GetFeaturesRequest,
     metadata?: Metadata,
   ): Promise<GetFeaturesResponse> | Observable<GetFeaturesResponse> | GetFeaturesResponse;
+
+  /** Upserts catalog items and editorial lists of one tenant. Admin: used by the import and demo data tools. */
+
+  importCatalog(
+    request: ImportCatalogRequest,
+    metadata?: Metadata,
+  ): Promise<ImportCatalogResult> | Observable<ImportCatalogResult> | ImportCatalogResult;
+
+  /** Recomputes the thresholded aggregates (popularity, co-occurrence) of one tenant now. Admin. */
+
+  refreshAggregates(
+    request: RefreshAggregatesRequest,
+    metadata?: Metadata,
+  ): Promise<RefreshAggregatesResult> | Observable<RefreshAggregatesResult> | RefreshAggregatesResult;
 }
 
 export function FeatureServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["ingestEvents", "getFeatures"];
+    const grpcMethods: string[] = ["ingestEvents", "getFeatures", "importCatalog", "refreshAggregates"];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("FeatureService", method)(constructor.prototype[method], method, descriptor);

@@ -1,0 +1,35 @@
+import { isValidTenantId } from '@recsys/tenant-keys';
+import { InvalidArgumentError } from '@recsys/service-kit';
+import { AppendRecordsRequest, AuditRecord, QueryRecordsRequest } from '@recsys/proto';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_BATCH = 1000;
+
+export function appendCommand(req: AppendRecordsRequest): AuditRecord[] {
+  const problems: string[] = [];
+  if (req.records.length > MAX_BATCH) problems.push(`at most ${MAX_BATCH} records per call`);
+  req.records.forEach((r, i) => {
+    if (!isValidTenantId(r.tenantId)) problems.push(`records[${i}].tenant_id is missing or invalid`);
+    if (!UUID.test(r.recordId)) problems.push(`records[${i}].record_id must be a UUID`);
+    if (!r.action) problems.push(`records[${i}].action is required`);
+    if (!r.actor) problems.push(`records[${i}].actor is required`);
+    if (!(r.occurredAtMs > 0)) problems.push(`records[${i}].occurred_at_ms is required`);
+    if (r.detailsJson) {
+      try {
+        JSON.parse(r.detailsJson);
+      } catch {
+        problems.push(`records[${i}].details_json is not JSON`);
+      }
+    }
+  });
+  if (problems.length > 0) throw new InvalidArgumentError(problems.slice(0, 20));
+  return req.records;
+}
+
+export function queryCommand(req: QueryRecordsRequest): { tenantId: string; action: string; target: string; limit: number } {
+  const problems: string[] = [];
+  if (!isValidTenantId(req.tenantId)) problems.push('tenant_id is missing or invalid');
+  if (req.limit < 0 || req.limit > 1000) problems.push('limit must be 0..1000');
+  if (problems.length > 0) throw new InvalidArgumentError(problems);
+  return { tenantId: req.tenantId, action: req.action, target: req.target, limit: req.limit || 100 };
+}

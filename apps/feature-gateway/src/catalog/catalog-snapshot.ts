@@ -1,0 +1,89 @@
+import { CatalogRepository, ItemRow } from './catalog.repository';
+
+type ScopeMap = Map<string, Map<string, number>>;
+
+/** One tenant's public and thresholded aggregate data, held in memory for fast item feature reads. */
+export class TenantSnapshot {
+  constructor(
+    readonly items: Map<string, ItemRow>,
+    /** `${scope}:${scopeKey}` → item → normalized popularity 0..1. */
+    private readonly popularity: ScopeMap,
+    /** `${scope}:${scopeKey}` → distinct users (only scopes with at least k users are present). */
+    private readonly populations: Map<string, number>,
+    readonly neighbors: Map<string, Map<string, number>>,
+    readonly editorial: Map<string, string[]>,
+  ) {}
+
+  /**
+   * The most specific usable scope for a region: the region itself when it has at least k users and
+   * thresholded rows, else its country, else global (seed §22).
+   */
+  scopeFor(region: string): string {
+    const candidates = region ? [`region:${region}`, `country:${region.split('-')[0]}`] : [];
+    for (const scope of candidates) {
+      if (this.populations.has(scope) && (this.popularity.get(scope)?.size ?? 0) > 0) return scope;
+    }
+    return 'global:*';
+  }
+
+  private readonly topCache = new Map<string, [string, number][]>();
+
+  /** The scope's items by popularity, best first (computed once per snapshot). */
+  topIn(scope: string, n: number): [string, number][] {
+    let top = this.topCache.get(scope);
+    if (!top) {
+      top = [...this.popularityIn(scope)].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      this.topCache.set(scope, top);
+    }
+    return top.slice(0, n);
+  }
+
+  popularityIn(scope: string): Map<string, number> {
+    return this.popularity.get(scope) ?? new Map();
+  }
+
+  globalPopularity(itemId: string): number {
+    return this.popularity.get('global:*')?.get(itemId) ?? 0;
+  }
+}
+
+/** Loads and holds snapshots of every tenant; reloaded after imports and aggregate refreshes. */
+export class CatalogSnapshots {
+  private readonly snapshots = new Map<string, TenantSnapshot>();
+
+  constructor(private readonly repository: CatalogRepository) {}
+
+  get(tenantId: string): TenantSnapshot | undefined {
+    return this.snapshots.get(tenantId);
+  }
+
+  async reloadAll(): Promise<void> {
+    for (const tenantId of await this.repository.tenants()) await this.reload(tenantId);
+  }
+
+  async reload(tenantId: string): Promise<TenantSnapshot> {
+    const [items, popularityRows, populations, neighborRows, editorial] = await Promise.all([
+      this.repository.items(tenantId),
+      this.repository.popularity(tenantId),
+      this.repository.populations(tenantId),
+      this.repository.neighbors(tenantId),
+      this.repository.editorial(tenantId),
+    ]);
+    const popularity: ScopeMap = new Map();
+    for (const r of popularityRows) {
+      const key = `${r.scope}:${r.scopeKey}`;
+      let scope = popularity.get(key);
+      if (!scope) popularity.set(key, (scope = new Map()));
+      scope.set(r.itemId, r.score);
+    }
+    const neighbors = new Map<string, Map<string, number>>();
+    for (const r of neighborRows) {
+      let list = neighbors.get(r.itemId);
+      if (!list) neighbors.set(r.itemId, (list = new Map()));
+      list.set(r.neighborId, r.weight);
+    }
+    const snapshot = new TenantSnapshot(new Map(items.map((i) => [i.itemId, i])), popularity, populations, neighbors, editorial);
+    this.snapshots.set(tenantId, snapshot);
+    return snapshot;
+  }
+}

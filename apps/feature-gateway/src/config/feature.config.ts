@@ -1,0 +1,50 @@
+import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { BaseServiceConfig, Sensitive } from '@recsys/service-kit';
+
+export class FeatureConfig extends BaseServiceConfig {
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  FEATURE_GRPC_PORT = 50053;
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  FEATURE_METRICS_PORT = 9453;
+
+  @MinLength(32, { message: 'PSEUDONYM_SECRET must be at least 32 characters' })
+  @Sensitive()
+  PSEUDONYM_SECRET = '';
+
+  @IsString()
+  CONSENT_SERVICE_ADDR = '127.0.0.1:50052';
+
+  /** Deadline of the consent check at ingestion; a slower or failed answer counts as "no consent". */
+  @IsInt()
+  @Min(10)
+  @Max(10_000)
+  CONSENT_DEADLINE_MS = 300;
+
+  /** k of seed §22: an aggregate over people is kept only for groups of at least k distinct users. */
+  @IsInt()
+  @Min(2)
+  @Max(10_000)
+  AGGREGATION_MIN_USERS = 10;
+
+  /** How often aggregates are recomputed when new events arrived, and snapshots reloaded. */
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  AGGREGATE_REFRESH_SECONDS = 30;
+
+  /** Events older than this do not count into popularity and co-occurrence. */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  AGGREGATE_WINDOW_DAYS = 90;
+
+  /** Folder of the registry files; empty finds registry/ above the code. */
+  @IsOptional()
+  @IsString()
+  REGISTRY_DIR = '';
+}

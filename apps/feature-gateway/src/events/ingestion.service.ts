@@ -1,0 +1,64 @@
+import { Pseudonymizer } from '@recsys/tenant-keys';
+import { IngestEventsRequest, IngestEventsResult, EventRejection } from '@recsys/proto';
+import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
+import { CatalogSnapshots } from '../catalog/catalog-snapshot';
+import { ConsentGate } from './consent-gate';
+import { EventRepository, StoredEvent } from './event.repository';
+import { eventProblem, MAX_EVENTS_PER_CALL } from './event.validation';
+
+/**
+ * Consent-aware ingestion: invalid events are rejected one by one (the rest accepted); a signed-in subject's
+ * events are stored as personal behaviour only with personalization consent, under a pseudonymous id.
+ * Events without that consent, and anonymous events, are accepted but not stored as personal data.
+ */
+export class IngestionService {
+  private readonly outcomes;
+
+  constructor(
+    private readonly events: EventRepository,
+    private readonly snapshots: CatalogSnapshots,
+    private readonly consent: ConsentGate,
+    private readonly pseudonymizer: Pseudonymizer,
+    metrics: ServiceMetrics,
+  ) {
+    this.outcomes = metrics.counter('ingested_events_total', 'Ingested events by outcome.', ['outcome']);
+  }
+
+  async ingest(request: IngestEventsRequest): Promise<IngestEventsResult> {
+    if (request.events.length > MAX_EVENTS_PER_CALL) {
+      throw new InvalidArgumentError([`at most ${MAX_EVENTS_PER_CALL} events per call (got ${request.events.length})`]);
+    }
+    const now = Date.now();
+    const known = (tenantId: string, itemId: string) => this.snapshots.get(tenantId)?.items.has(itemId) ?? false;
+    const rejections: EventRejection[] = [];
+    const valid = request.events.filter((event, index) => {
+      const reason = eventProblem(event, known, now);
+      if (reason) rejections.push({ index, reason });
+      return reason === undefined;
+    });
+
+    const byTenant = new Map<string, Set<string>>();
+    for (const e of valid) if (e.userId) byTenant.set(e.tenantId, (byTenant.get(e.tenantId) ?? new Set()).add(e.userId));
+    const allowed = new Map<string, boolean>();
+    for (const [tenantId, users] of byTenant) {
+      for (const [userId, ok] of await this.consent.personalizationAllowed(tenantId, [...users])) allowed.set(`${tenantId}\u0000${userId}`, ok);
+    }
+
+    const personal: StoredEvent[] = valid
+      .filter((e) => e.userId && allowed.get(`${e.tenantId}\u0000${e.userId}`) === true)
+      .map((e) => ({
+        tenantId: e.tenantId,
+        subjectPid: this.pseudonymizer.userPid(e.tenantId, e.userId),
+        itemId: e.itemId,
+        eventType: e.eventType,
+        timestampMs: e.timestampMs,
+        sessionId: e.sessionId,
+        region: e.region,
+      }));
+    const stored = await this.events.insert(personal);
+    this.outcomes.inc({ outcome: 'rejected' }, rejections.length);
+    this.outcomes.inc({ outcome: 'stored_personal' }, stored);
+    this.outcomes.inc({ outcome: 'not_stored_without_consent' }, valid.length - stored);
+    return { accepted: valid.length, rejected: rejections.length, rejections, storedPersonal: stored };
+  }
+}

@@ -1,0 +1,48 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Metadata } from '@grpc/grpc-js';
+import { isValidTenantId } from '@recsys/tenant-keys';
+import { InvalidArgumentError, privacyToken } from '@recsys/service-kit';
+import {
+  FeatureServiceController,
+  FeatureServiceControllerMethods,
+  GetFeaturesRequest,
+  GetFeaturesResponse,
+  ImportCatalogRequest,
+  ImportCatalogResult,
+  IngestEventsRequest,
+  IngestEventsResult,
+  RefreshAggregatesRequest,
+  RefreshAggregatesResult,
+} from '@recsys/proto';
+import { AggregateRefresher } from '../aggregates/aggregate-refresher';
+import { CatalogService } from '../catalog/catalog.service';
+import { IngestionService } from '../events/ingestion.service';
+import { FeatureService } from './feature.service';
+
+@Controller()
+@FeatureServiceControllerMethods()
+export class FeatureGrpcController implements FeatureServiceController {
+  constructor(
+    @Inject(FeatureService) private readonly features: FeatureService,
+    @Inject(IngestionService) private readonly ingestion: IngestionService,
+    @Inject(CatalogService) private readonly catalog: CatalogService,
+    @Inject(AggregateRefresher) private readonly refresher: AggregateRefresher,
+  ) {}
+
+  ingestEvents(request: IngestEventsRequest): Promise<IngestEventsResult> {
+    return this.ingestion.ingest(request);
+  }
+
+  getFeatures(request: GetFeaturesRequest, metadata?: Metadata): Promise<GetFeaturesResponse> {
+    return this.features.getFeatures(request, privacyToken(metadata));
+  }
+
+  importCatalog(request: ImportCatalogRequest): Promise<ImportCatalogResult> {
+    return this.catalog.import(request);
+  }
+
+  async refreshAggregates(request: RefreshAggregatesRequest): Promise<RefreshAggregatesResult> {
+    if (!isValidTenantId(request.tenantId)) throw new InvalidArgumentError(['tenant_id is missing or invalid']);
+    return this.refresher.refresh(request.tenantId);
+  }
+}

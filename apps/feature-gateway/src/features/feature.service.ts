@@ -1,0 +1,111 @@
+import { FeatureDefinition, Registry, resolveFeatureSet } from '@recsys/feature-registry';
+import { GRANTABLE_PURPOSES, PrivacyContextCodec } from '@recsys/privacy-context';
+import { FeatureValue, GetFeaturesRequest, GetFeaturesResponse, ItemFeatures } from '@recsys/proto';
+import { isValidTenantId } from '@recsys/tenant-keys';
+import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
+import { CatalogSnapshots, TenantSnapshot } from '../catalog/catalog-snapshot';
+import { ProfileStore } from '../profile/profile.store';
+import { emptyFeatureValue as empty, USER_FEATURES } from './user-features';
+
+const MAX_ITEMS = 1000;
+const REGION_LIST_SIZE = 200;
+
+type ItemFeatureFn = (s: TenantSnapshot, itemId: string, region: string) => FeatureValue | undefined;
+
+const ITEM_FEATURES: Record<string, ItemFeatureFn> = {
+  item_category: (s, id) => ({ ...empty(), text: s.items.get(id)?.category ?? '' }),
+  item_creator: (s, id) => ({ ...empty(), text: s.items.get(id)?.creatorId ?? '' }),
+  item_quality_score: (s, id) => ({ ...empty(), number: s.items.get(id)?.qualityScore ?? 0 }),
+  item_popularity: (s, id) => ({ ...empty(), number: s.globalPopularity(id) }),
+  region_popularity: (s, id, region) => ({ ...empty(), number: s.popularityIn(s.scopeFor(region)).get(id) ?? 0 }),
+  item_cooccurrence_neighbors: (s, id) => ({ ...empty(), weights: Object.fromEntries(s.neighbors.get(id) ?? []) }),
+};
+
+/**
+ * GetFeatures: every feature of the requested set passes the registry's access policy against the signed
+ * privacy context *before* any store is read. Withheld features are named with a reason code; the profile
+ * store is opened only when an allowed feature needs it.
+ */
+export class FeatureService {
+  private readonly fetched;
+  private readonly withheldCount;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly snapshots: CatalogSnapshots,
+    private readonly profile: ProfileStore,
+    private readonly codec: PrivacyContextCodec,
+    metrics: ServiceMetrics,
+  ) {
+    this.fetched = metrics.histogram('features_fetched_per_request', 'Features served per GetFeatures call.', ['feature_set'], [0, 1, 2, 4, 8, 16, 32]);
+    this.withheldCount = metrics.counter('features_withheld_total', 'Features withheld by the access policy, by reason.', ['reason']);
+  }
+
+  async getFeatures(req: GetFeaturesRequest, token: string | undefined): Promise<GetFeaturesResponse> {
+    this.validate(req);
+    const ctx = this.codec.resolveOrDefault(token, req.tenantId);
+    const { allowed, withheld } = resolveFeatureSet(this.registry, req.featureSet, ctx, req.purpose);
+    for (const w of withheld) this.withheldCount.inc({ reason: w.reason });
+    const byEntity = (entity: FeatureDefinition['entity']) => allowed.filter((f) => f.entity === entity).map((f) => f.name);
+    const snapshot = this.snapshots.get(req.tenantId);
+    const now = Date.now();
+
+    const userFeatures: Record<string, FeatureValue> = {};
+    const userNames = byEntity('user').filter((name) => USER_FEATURES[name]);
+    if (userNames.length > 0 && ctx.subjectPid) {
+      const events = await this.profile.read(ctx);
+      for (const name of userNames) userFeatures[name] = USER_FEATURES[name](events, now);
+    }
+
+    const items: ItemFeatures[] = [];
+    const itemNames = byEntity('item').filter((name) => ITEM_FEATURES[name]);
+    if (snapshot && itemNames.length > 0) {
+      for (const itemId of new Set(req.itemIds)) {
+        if (!snapshot.items.has(itemId)) continue;
+        const features: Record<string, FeatureValue> = {};
+        for (const name of itemNames) features[name] = ITEM_FEATURES[name](snapshot, itemId, req.region) ?? empty();
+        items.push({ itemId, features });
+      }
+    }
+
+    const contextFeatures: Record<string, FeatureValue> = {};
+    for (const name of [...byEntity('context'), ...byEntity('region')]) {
+      const value = this.contextFeature(name, req, snapshot);
+      if (value) contextFeatures[name] = value;
+    }
+
+    const served = [...Object.keys(userFeatures), ...itemNames, ...Object.keys(contextFeatures)];
+    this.fetched.observe({ feature_set: req.featureSet }, served.length);
+    return { userFeatures, items, contextFeatures, withheld, served };
+  }
+
+  private contextFeature(name: string, req: GetFeaturesRequest, snapshot: TenantSnapshot | undefined): FeatureValue | undefined {
+    switch (name) {
+      case 'context_local_hour':
+        return { ...empty(), number: req.localHour >= 0 && req.localHour <= 23 ? req.localHour : -1 };
+      case 'device_type':
+        return { ...empty(), text: req.deviceType };
+      case 'region_popular_items': {
+        if (!snapshot) return { ...empty(), text: 'global:*' };
+        const scope = snapshot.scopeFor(req.region);
+        const top = snapshot.topIn(scope, REGION_LIST_SIZE);
+        return { ...empty(), text: scope, weights: Object.fromEntries(top) };
+      }
+      case 'editorial_items': {
+        const list = snapshot?.editorial.get('home') ?? [];
+        return { ...empty(), weights: Object.fromEntries(list.map((id, i) => [id, 1 / (i + 1)])) };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private validate(req: GetFeaturesRequest): void {
+    const problems: string[] = [];
+    if (!isValidTenantId(req.tenantId)) problems.push('tenant_id is missing or invalid');
+    if (!this.registry.featureSets.has(req.featureSet)) problems.push('feature_set is not a registered feature set');
+    if (!(GRANTABLE_PURPOSES as readonly string[]).includes(req.purpose)) problems.push('purpose must be a known Purpose');
+    if (req.itemIds.length > MAX_ITEMS) problems.push(`at most ${MAX_ITEMS} item_ids`);
+    if (problems.length > 0) throw new InvalidArgumentError(problems);
+  }
+}

@@ -1,0 +1,93 @@
+import 'reflect-metadata';
+import { loadRegistry } from '@recsys/feature-registry';
+import { parseKeyring, PrivacyContextCodec } from '@recsys/privacy-context';
+import { ConsentServiceClient } from '@recsys/proto';
+import { Pseudonymizer } from '@recsys/tenant-keys';
+import {
+  closeOnSignals,
+  createGrpcClient,
+  createLogger,
+  createServiceDataSource,
+  initializeServiceDataSource,
+  loadConfig,
+  runMain,
+  ServiceMetrics,
+  startGrpcService,
+} from '@recsys/service-kit';
+import { AggregateRefresher } from './aggregates/aggregate-refresher';
+import { AggregateRepository } from './aggregates/aggregate.repository';
+import { FEATURE_ENTITIES } from './catalog/catalog.entities';
+import { CatalogRepository } from './catalog/catalog.repository';
+import { CatalogService } from './catalog/catalog.service';
+import { CatalogSnapshots } from './catalog/catalog-snapshot';
+import { FeatureConfig } from './config/feature.config';
+import { ConsentGate } from './events/consent-gate';
+import { EventRepository } from './events/event.repository';
+import { IngestionService } from './events/ingestion.service';
+import { FeatureService } from './features/feature.service';
+import { FeatureModule } from './feature.module';
+import { FEATURE_MIGRATIONS } from './migrations';
+import { ProfileStore } from './profile/profile.store';
+
+const SERVICE = 'feature-gateway';
+const SCHEMA = 'features';
+
+runMain(SERVICE, async () => {
+  const config = loadConfig(FeatureConfig);
+  const logger = createLogger(SERVICE, config.LOG_LEVEL);
+  const metrics = new ServiceMetrics(SERVICE);
+  const registry = loadRegistry(config.REGISTRY_DIR || undefined);
+  const codec = new PrivacyContextCodec(parseKeyring(config.PRIVACY_CONTEXT_KEYS));
+  const dataSource = await initializeServiceDataSource(
+    createServiceDataSource({
+      url: config.DATABASE_URL,
+      schema: SCHEMA,
+      entities: FEATURE_ENTITIES,
+      migrations: FEATURE_MIGRATIONS,
+      poolSize: config.DATABASE_POOL_SIZE,
+      applicationName: SERVICE,
+    }),
+    SCHEMA,
+  );
+  const catalogRepository = new CatalogRepository(dataSource);
+  const snapshots = new CatalogSnapshots(catalogRepository);
+  const refresher = new AggregateRefresher(
+    new AggregateRepository(dataSource),
+    snapshots,
+    { minUsers: config.AGGREGATION_MIN_USERS, windowDays: config.AGGREGATE_WINDOW_DAYS, intervalSeconds: config.AGGREGATE_REFRESH_SECONDS },
+    metrics,
+    logger,
+  );
+  await refresher.tick();
+  const consentClient = createGrpcClient<ConsentServiceClient>('ConsentService', config.CONSENT_SERVICE_ADDR);
+  const ingestion = new IngestionService(
+    new EventRepository(dataSource),
+    snapshots,
+    new ConsentGate(consentClient, config.CONSENT_DEADLINE_MS, metrics),
+    new Pseudonymizer(config.PSEUDONYM_SECRET),
+    metrics,
+  );
+  const features = new FeatureService(registry, snapshots, new ProfileStore(dataSource, metrics), codec, metrics);
+  const running = await startGrpcService({
+    service: 'FeatureService',
+    module: FeatureModule.register({ features, ingestion, catalog: new CatalogService(catalogRepository, snapshots), refresher }),
+    host: config.GRPC_HOST,
+    port: config.FEATURE_GRPC_PORT,
+    metricsHost: config.METRICS_HOST,
+    metricsPort: config.FEATURE_METRICS_PORT,
+    metrics,
+    logger,
+  });
+  refresher.start();
+  closeOnSignals(
+    {
+      close: async () => {
+        refresher.stop();
+        await running.close();
+        consentClient.close();
+        await dataSource.destroy();
+      },
+    },
+    logger,
+  );
+});

@@ -1,0 +1,40 @@
+// @ts-check
+const { readFileSync } = require('node:fs');
+
+// One transform for every project: swc with decorator metadata (NestJS needs it), as in the build.
+const swc = JSON.parse(readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+/** @type {import('jest').Config['transform']} */
+const transform = { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] };
+const moduleNameMapper = { '^@recsys/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
+
+/** @type {import('jest').Config} */
+const config = {
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      transform,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'],
+    },
+    {
+      displayName: 'integration',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      transform,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int.ts'],
+    },
+    {
+      displayName: 'e2e',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      transform,
+      moduleNameMapper,
+      testMatch: ['<rootDir>/tests/e2e/**/*.e2e.ts'],
+    },
+  ],
+};
+
+module.exports = config;

@@ -1,0 +1,7 @@
+export * from './types';
+export * from './errors';
+export * from './loader';
+export * from './validator';
+export * from './access-policy';
+export { scanLines } from './yaml-lines';
+export type { EntryLines, FileLines } from './yaml-lines';

@@ -56,7 +56,8 @@ export function generateEvents(input: EventInput, rng: Rng): DemoEvent[] {
   /** A popular item of the pool that already existed at time t (undefined only for absurdly young catalogs). */
   const pickItem = (category: string, previous: DemoItem | undefined, t: number): DemoItem | undefined => {
     for (let attempt = 0; attempt < 8; attempt++) {
-      const pool = previous && rng.chance(SAME_CREATOR) ? byCreator.get(previous.creatorId)! : byCategory.get(category)!;
+      const pool =
+        previous && rng.chance(SAME_CREATOR) ? byCreator.get(previous.creatorId)! : byCategory.get(category)!;
       const item = items[pool.indices[pool.sampler.sample(rng)]];
       if (item.createdAtMs <= t) return item;
     }
@@ -100,8 +101,15 @@ export function generateEvents(input: EventInput, rng: Rng): DemoEvent[] {
         if (eventType !== 'view' && previous?.category === item.category && rng.chance(ACT_ON_PREVIOUS_ITEM)) {
           item = previous;
         }
-        userEvents.push({ tenantId: catalog.tenantId, userId: user.userId, itemId: item.itemId, eventType,
-          timestampMs: t, sessionId, region });
+        userEvents.push({
+          tenantId: catalog.tenantId,
+          userId: user.userId,
+          itemId: item.itemId,
+          eventType,
+          timestampMs: t,
+          sessionId,
+          region,
+        });
         previous = item;
       }
     });
@@ -137,7 +145,7 @@ function eventCount(mean: number, rng: Rng): number {
 /** Sessions of 3-10 events; the last one may be shorter (a user with 2 events has one 2-event session). */
 function sessionSizes(total: number, rng: Rng): number[] {
   const sizes: number[] = [];
-  for (let left = total; left > 0; ) {
+  for (let left = total; left > 0;) {
     const size = Math.min(left, rng.int(3, 10));
     sizes.push(size);
     left -= size;

@@ -28,7 +28,10 @@ export function generateItems(catalog: TenantCatalog, count: number, rng: Rng, n
     const specialists = creators.filter((c) => c.categories.includes(category.name));
     // Tiny catalogs can have fewer creators than categories; then any creator may branch out.
     const pool = specialists.length > 0 ? specialists : creators;
-    creatorSamplers.set(category.name, { creators: pool, sampler: new WeightedSampler(pool.map((c) => c.productivity)) });
+    creatorSamplers.set(category.name, {
+      creators: pool,
+      sampler: new WeightedSampler(pool.map((c) => c.productivity)),
+    });
   }
 
   const items: DemoItem[] = [];
@@ -64,7 +67,12 @@ function generateCreators(catalog: TenantCatalog, count: number, rng: Rng): Crea
     const primary = n <= names.length ? names[n - 1] : rng.weightedPick(names, weights);
     const categories = [primary];
     if (rng.chance(0.35)) {
-      categories.push(rng.weightedPick(names, weights.map((w, i) => (names[i] === primary ? 0 : w))));
+      categories.push(
+        rng.weightedPick(
+          names,
+          weights.map((w, i) => (names[i] === primary ? 0 : w)),
+        ),
+      );
     }
     creators.push({
       id: `${catalog.prefix}-creator-${String(n).padStart(4, '0')}`,

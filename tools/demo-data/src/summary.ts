@@ -18,7 +18,10 @@ export function summarize(data: DemoData): TenantSummary[] {
     const events = data.events.filter((e) => e.tenantId === tenantId);
     const perItem = new Map<string, number>();
     for (const e of events) perItem.set(e.itemId, (perItem.get(e.itemId) ?? 0) + 1);
-    const top10 = [...perItem.values()].sort((a, b) => b - a).slice(0, 10).reduce((a, b) => a + b, 0);
+    const top10 = [...perItem.values()]
+      .sort((a, b) => b - a)
+      .slice(0, 10)
+      .reduce((a, b) => a + b, 0);
     return {
       tenantId,
       items: items.length,

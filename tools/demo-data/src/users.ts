@@ -36,12 +36,20 @@ function pickTastes(catalog: TenantCatalog, rng: Rng): string[] {
   const tastes: string[] = [];
   if (rng.chance(SENSITIVE_TASTE_RATE)) {
     const sensitive = catalog.categories.filter((c) => c.sensitive);
-    tastes.push(rng.weightedPick(sensitive, sensitive.map((c) => c.weight)).name);
+    tastes.push(
+      rng.weightedPick(
+        sensitive,
+        sensitive.map((c) => c.weight),
+      ).name,
+    );
   }
   const ordinary = catalog.categories.filter((c) => !c.sensitive);
   const weights = ordinary.map((c) => c.weight);
   while (tastes.length < count) {
-    const index = rng.weightedPick(ordinary.map((_, i) => i), weights);
+    const index = rng.weightedPick(
+      ordinary.map((_, i) => i),
+      weights,
+    );
     tastes.push(ordinary[index].name);
     weights[index] = 0; // without replacement
   }

@@ -1,7 +1,7 @@
 import { IsInt, Max, Min } from 'class-validator';
-import { BaseServiceConfig } from '@recsys/service-kit';
+import { DataServiceConfig } from '@recsys/service-kit';
 
-export class AuditConfig extends BaseServiceConfig {
+export class AuditConfig extends DataServiceConfig {
   @IsInt()
   @Min(0)
   @Max(65535)

@@ -1,7 +1,7 @@
 import { IsInt, Max, Min, MinLength } from 'class-validator';
-import { BaseServiceConfig, Sensitive } from '@recsys/service-kit';
+import { DataServiceConfig, Sensitive } from '@recsys/service-kit';
 
-export class ConsentConfig extends BaseServiceConfig {
+export class ConsentConfig extends DataServiceConfig {
   @IsInt()
   @Min(0)
   @Max(65535)

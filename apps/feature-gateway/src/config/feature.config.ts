@@ -1,7 +1,7 @@
 import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
-import { BaseServiceConfig, Sensitive } from '@recsys/service-kit';
+import { DataServiceConfig, Sensitive } from '@recsys/service-kit';
 
-export class FeatureConfig extends BaseServiceConfig {
+export class FeatureConfig extends DataServiceConfig {
   @IsInt()
   @Min(0)
   @Max(65535)

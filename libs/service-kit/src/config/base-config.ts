@@ -3,17 +3,6 @@ import { Sensitive } from './load-config';
 
 /** Settings every service reads. Each service extends this with its own. */
 export class BaseServiceConfig {
-  /** PostgreSQL connection string. The launcher sets it to the embedded server when none is given. */
-  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// connection string' })
-  @Sensitive()
-  DATABASE_URL = '';
-
-  /** Redis connection string; empty means no Redis: in-process caches and PostgreSQL LISTEN/NOTIFY instead. */
-  @IsOptional()
-  @Matches(/^(rediss?:\/\/.+)?$/, { message: 'REDIS_URL must be a redis:// connection string or empty' })
-  @Sensitive()
-  REDIS_URL = '';
-
   /** Prefix of every Redis key and channel; separates deployments (and test runs) sharing one Redis. */
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'KEY_NAMESPACE must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-"' })
   KEY_NAMESPACE = 'recsys';
@@ -38,6 +27,20 @@ export class BaseServiceConfig {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+}
+
+/** Settings of a service that owns a PostgreSQL schema and uses caches. */
+export class DataServiceConfig extends BaseServiceConfig {
+  /** PostgreSQL connection string. The launcher sets it to the embedded server when none is given. */
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// connection string' })
+  @Sensitive()
+  DATABASE_URL = '';
+
+  /** Redis connection string; empty means no Redis: in-process caches and PostgreSQL LISTEN/NOTIFY instead. */
+  @IsOptional()
+  @Matches(/^(rediss?:\/\/.+)?$/, { message: 'REDIS_URL must be a redis:// connection string or empty' })
+  @Sensitive()
+  REDIS_URL = '';
 
   /** Size of the PostgreSQL connection pool. */
   @IsInt()
@@ -45,4 +48,3 @@ export class BaseServiceConfig {
   @Max(100)
   DATABASE_POOL_SIZE = 10;
 }
-

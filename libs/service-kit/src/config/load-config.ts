@@ -30,15 +30,22 @@ export function loadConfig<T extends object>(cls: new () => T, env: NodeJS.Proce
   const plain: Record<string, unknown> = {};
   for (const key of Object.keys(defaults)) {
     const raw = env[key];
-    plain[key] = raw === undefined || raw === '' ? defaults[key] : raw;
+    plain[key] = raw === undefined || raw === '' ? defaults[key] : coerce(raw, defaults[key]);
   }
-  const instance = plainToInstance(cls, plain, { enableImplicitConversion: true });
+  const instance = plainToInstance(cls, plain);
   const errors = validateSync(instance, { forbidUnknownValues: true });
   if (errors.length > 0) {
     const sensitive = sensitiveKeys(instance);
     throw new ConfigError(errors.flatMap((e) => describe(e, sensitive)));
   }
   return instance;
+}
+
+/** Environment values are strings: read them as the type of the field's default (a bad number stays a string, and fails validation). */
+function coerce(raw: string, fallback: unknown): unknown {
+  if (typeof fallback === 'number') return /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof fallback === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
+  return raw;
 }
 
 /** The config with sensitive values replaced by "***", for a start-up log line. */

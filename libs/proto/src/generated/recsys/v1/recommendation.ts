@@ -32,7 +32,7 @@ export interface RequestContext {
   locale: string;
   /** "mobile", "desktop", "tablet" or "tv". */
   deviceType: string;
-  /** The local hour 0..23 of the request; -1 or absent means unknown. */
+  /** The local hour 0..23 of the request (unset reads as 0); -1 means unknown. */
   localHour: number;
   /** The item the subject is looking at now (current context, usable without consent). */
   seedItemId: string;

@@ -1,0 +1,51 @@
+import { Registry, sourceAllowed } from '@recsys/feature-registry';
+import { modeRegistryName, PrivacyContext } from '@recsys/privacy-context';
+import { SurfaceConfig } from '../surfaces/surface-config';
+import { CandidateSource } from './candidate-source';
+
+export interface RoutedSources {
+  run: CandidateSource[];
+  /** Sources the surface lists for the mode that were not run, and why (for metrics and debugging). */
+  skipped: { name: string; reason: string }[];
+}
+
+/**
+ * The privacy-aware candidate router (seed §48): a source runs only when the surface lists it for the served
+ * mode, the registry allows it for this privacy context, and no kill switch disables it. A disallowed source
+ * is never called — not called and discarded.
+ */
+export class CandidateRouter {
+  private readonly disabled: Set<string>;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly sources: Map<string, CandidateSource>,
+    disabledSources: string,
+  ) {
+    this.disabled = new Set(disabledSources.split(',').map((s) => s.trim()).filter(Boolean));
+  }
+
+  route(surface: SurfaceConfig, ctx: PrivacyContext): RoutedSources {
+    const run: CandidateSource[] = [];
+    const skipped: RoutedSources['skipped'] = [];
+    for (const name of surface.sources[modeRegistryName(ctx.mode)]) {
+      const definition = this.registry.sources.get(name);
+      const source = this.sources.get(name);
+      if (!definition || !source) {
+        skipped.push({ name, reason: 'NOT_IMPLEMENTED' });
+        continue;
+      }
+      if (this.disabled.has(name) || this.disabled.has(`${ctx.tenantId}/${name}`)) {
+        skipped.push({ name, reason: 'KILL_SWITCH' });
+        continue;
+      }
+      const decision = sourceAllowed(definition, ctx);
+      if (!decision.allowed) {
+        skipped.push({ name, reason: decision.reason });
+        continue;
+      }
+      run.push(source);
+    }
+    return { run, skipped };
+  }
+}

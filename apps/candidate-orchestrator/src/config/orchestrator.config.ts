@@ -1,0 +1,70 @@
+import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { DataServiceConfig } from '@recsys/service-kit';
+
+export class OrchestratorConfig extends DataServiceConfig {
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  ORCHESTRATOR_GRPC_PORT = 50051;
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  ORCHESTRATOR_METRICS_PORT = 9451;
+
+  @IsString()
+  CONSENT_SERVICE_ADDR = '127.0.0.1:50052';
+
+  @IsString()
+  FEATURE_GATEWAY_ADDR = '127.0.0.1:50053';
+
+  @IsString()
+  RANKER_ADDR = '127.0.0.1:50054';
+
+  @IsString()
+  AUDIT_SERVICE_ADDR = '127.0.0.1:50055';
+
+  /** Deadline of the privacy context lookup; past it the request is served CONTEXTUAL_ONLY. */
+  @IsInt()
+  @Min(10)
+  @Max(10_000)
+  CONSENT_DEADLINE_MS = 150;
+
+  /** Deadline of each feature-gateway and ranker call. */
+  @IsInt()
+  @Min(10)
+  @Max(30_000)
+  DOWNSTREAM_DEADLINE_MS = 1000;
+
+  /** How long the signed privacy context stays valid downstream. */
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  PRIVACY_CONTEXT_TTL_SECONDS = 30;
+
+  /** 0 disables the recommendation cache. */
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  RECOMMENDATION_CACHE_TTL_SECONDS = 120;
+
+  /** Share of Recommend decisions written to the audit log, 0..1. */
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  DECISION_LOG_SAMPLE_RATE = 0.1;
+
+  /** Kill switch (seed §36): comma-separated "source" or "tenant/source" entries that must not run. */
+  @IsOptional()
+  @Matches(/^([a-z0-9_-]+(\/[a-z_]+)?)?(,[a-z0-9_-]+(\/[a-z_]+)?)*$/, { message: 'DISABLED_SOURCES must be a comma list of "source" or "tenant/source"' })
+  DISABLED_SOURCES = '';
+
+  @IsOptional()
+  @IsString()
+  REGISTRY_DIR = '';
+
+  /** Folder with surfaces.yaml and reasons.yaml; empty finds config/ above the code. */
+  @IsOptional()
+  @IsString()
+  CONFIG_DIR = '';
+}

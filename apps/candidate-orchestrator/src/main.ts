@@ -1,0 +1,89 @@
+import 'reflect-metadata';
+import { loadRegistry } from '@recsys/feature-registry';
+import { parseKeyring, PrivacyContextCodec } from '@recsys/privacy-context';
+import { AuditServiceClient, ConsentServiceClient, FeatureServiceClient, RankerServiceClient } from '@recsys/proto';
+import {
+  AuditSink,
+  closeOnSignals,
+  createCacheInfrastructure,
+  createGrpcClient,
+  createLogger,
+  loadConfig,
+  runMain,
+  ServiceMetrics,
+  startGrpcService,
+} from '@recsys/service-kit';
+import { CandidateRouter } from './candidates/candidate-router';
+import { CandidateSource } from './candidates/candidate-source';
+import { EditorialSource } from './candidates/sources/editorial.source';
+import { ItemToItemSource } from './candidates/sources/item-to-item.source';
+import { TrendingRegionSource } from './candidates/sources/trending-region.source';
+import { UserCfSource } from './candidates/sources/user-cf.source';
+import { OrchestratorConfig } from './config/orchestrator.config';
+import { OrchestratorModule } from './orchestrator.module';
+import { PrivacyResolver } from './privacy/privacy-resolver';
+import { ReasonMapper } from './recommend/reason-mapper';
+import { RecommendationService } from './recommend/recommendation.service';
+import { defaultConfigDir, loadReasons, loadSurfaces } from './surfaces/surface-config';
+
+const SERVICE = 'candidate-orchestrator';
+
+runMain(SERVICE, async () => {
+  const config = loadConfig(OrchestratorConfig);
+  const logger = createLogger(SERVICE, config.LOG_LEVEL);
+  const metrics = new ServiceMetrics(SERVICE);
+  const registry = loadRegistry(config.REGISTRY_DIR || undefined);
+  const configDir = config.CONFIG_DIR || defaultConfigDir();
+  const surfaces = loadSurfaces(configDir, registry);
+  const codec = new PrivacyContextCodec(parseKeyring(config.PRIVACY_CONTEXT_KEYS));
+  const consentClient = createGrpcClient<ConsentServiceClient>('ConsentService', config.CONSENT_SERVICE_ADDR);
+  const featureClient = createGrpcClient<FeatureServiceClient>('FeatureService', config.FEATURE_GATEWAY_ADDR);
+  const rankerClient = createGrpcClient<RankerServiceClient>('RankerService', config.RANKER_ADDR);
+  const auditClient = createGrpcClient<AuditServiceClient>('AuditService', config.AUDIT_SERVICE_ADDR);
+  const audit = new AuditSink(auditClient, `svc:${SERVICE}`, metrics, logger);
+  const { cache, bus } = createCacheInfrastructure(config);
+  const sources = new Map<string, CandidateSource>(
+    [new UserCfSource(featureClient), new ItemToItemSource(featureClient), new TrendingRegionSource(featureClient), new EditorialSource(featureClient)].map((s) => [s.name, s]),
+  );
+  const recommendations = new RecommendationService({
+    registry,
+    surfaces,
+    privacy: new PrivacyResolver(consentClient, { deadlineMs: config.CONSENT_DEADLINE_MS, contextTtlSeconds: config.PRIVACY_CONTEXT_TTL_SECONDS, policyVersion: config.POLICY_VERSION }, metrics),
+    router: new CandidateRouter(registry, sources, config.DISABLED_SOURCES),
+    features: featureClient,
+    ranker: rankerClient,
+    codec,
+    cache,
+    audit,
+    reasons: new ReasonMapper(loadReasons(configDir)),
+    metrics,
+    logger,
+    keySpace: { namespace: config.KEY_NAMESPACE },
+    options: { downstreamTimeoutMs: config.DOWNSTREAM_DEADLINE_MS, cacheTtlSeconds: config.RECOMMENDATION_CACHE_TTL_SECONDS, decisionSampleRate: config.DECISION_LOG_SAMPLE_RATE },
+  });
+  // A consent or control change anywhere drops this subject's cached answers in every replica.
+  await bus.subscribe((m) => recommendations.invalidateSubject(m.tenantId, m.subjectPid).then(() => undefined));
+  const running = await startGrpcService({
+    service: 'RecommendationService',
+    module: OrchestratorModule.register(recommendations, new Set(surfaces.keys())),
+    host: config.GRPC_HOST,
+    port: config.ORCHESTRATOR_GRPC_PORT,
+    metricsHost: config.METRICS_HOST,
+    metricsPort: config.ORCHESTRATOR_METRICS_PORT,
+    metrics,
+    logger,
+  });
+  closeOnSignals(
+    {
+      close: async () => {
+        await running.close();
+        await audit.drain();
+        audit.close();
+        for (const c of [consentClient, featureClient, rankerClient, auditClient]) c.close();
+        await bus.close();
+        await cache.close();
+      },
+    },
+    logger,
+  );
+});

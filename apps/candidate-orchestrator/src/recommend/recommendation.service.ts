@@ -1,0 +1,221 @@
+import { Registry } from '@recsys/feature-registry';
+import { modeRegistryName, PrivacyContextCodec, PrivacyMode } from '@recsys/privacy-context';
+import {
+  FeatureValue,
+  Purpose,
+  RankCandidate,
+  RankerServiceClient,
+  RecommendedItem,
+  RecommendResponse,
+} from '@recsys/proto';
+import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPrefix } from '@recsys/tenant-keys';
+import { AuditSink, CacheStore, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
+import type { Logger } from 'pino';
+import { Candidate, FeatureClient, SourceRequest } from '../candidates/candidate-source';
+import { CandidateRouter } from '../candidates/candidate-router';
+import { PrivacyResolver, ResolvedPrivacy } from '../privacy/privacy-resolver';
+import { SurfaceConfig } from '../surfaces/surface-config';
+import { RecommendCommand } from './recommend.command';
+import { ReasonMapper } from './reason-mapper';
+
+export interface RecommendationDeps {
+  registry: Registry;
+  surfaces: Map<string, SurfaceConfig>;
+  privacy: PrivacyResolver;
+  router: CandidateRouter;
+  features: FeatureClient;
+  ranker: Pick<UnaryClient<RankerServiceClient>, 'rank'>;
+  codec: PrivacyContextCodec;
+  cache: CacheStore;
+  audit: AuditSink;
+  reasons: ReasonMapper;
+  metrics: ServiceMetrics;
+  logger: Logger;
+  keySpace: KeySpace;
+  options: { downstreamTimeoutMs: number; cacheTtlSeconds: number; decisionSampleRate: number };
+}
+
+/** At most this many candidates go to feature fetching and ranking. */
+const MAX_RANKED = 300;
+
+/** The serving path of seed §4, steps 2-8 (step 1, validation, happens in the gRPC layer). */
+export class RecommendationService {
+  private readonly requests;
+  private readonly fallbacks;
+  private readonly sourceFailures;
+
+  constructor(private readonly deps: RecommendationDeps) {
+    const m = deps.metrics;
+    this.requests = m.counter('personalized_request_count_by_consent', 'Recommend requests by served mode and consent outcome.', ['mode', 'consent']);
+    this.fallbacks = m.counter('non_personalized_fallback_total', 'Recommend requests served in a stricter mode than PERSONALIZED, by reason.', ['reason']);
+    this.sourceFailures = m.counter('candidate_source_failures_total', 'Candidate source calls that failed (the source is left out of the answer).', ['source']);
+  }
+
+  async recommend(cmd: RecommendCommand): Promise<RecommendResponse> {
+    const resolved = await this.deps.privacy.resolve(cmd);
+    const ctx = resolved.context;
+    this.requests.inc({ mode: ctx.mode, consent: resolved.consentKnown ? (ctx.mode === PrivacyMode.PERSONALIZED ? 'granted' : 'not_granted') : 'unknown' });
+    if (resolved.reason) this.fallbacks.inc({ reason: resolved.reason });
+
+    const cacheKey = resolved.consentKnown && this.deps.options.cacheTtlSeconds > 0 ? this.cacheKey(cmd, resolved) : undefined;
+    if (cacheKey) {
+      const cached = await this.deps.cache.get(cacheKey).catch(() => undefined);
+      if (cached) {
+        const response = JSON.parse(cached) as RecommendResponse;
+        return { ...response, requestId: ctx.requestId, fromCache: true };
+      }
+    }
+
+    const surface = this.deps.surfaces.get(cmd.surface)!;
+    const metadata = privacyMetadata(this.deps.codec, ctx);
+    const timeoutMs = this.deps.options.downstreamTimeoutMs;
+    const routed = this.deps.router.route(surface, ctx);
+    const sourceRequest: SourceRequest = { command: cmd, privacy: ctx, metadata, limit: surface.candidatesPerSource, timeoutMs };
+    const results = await Promise.all(
+      routed.run.map(async (source) => {
+        try {
+          return { name: source.name, candidates: await source.generate(sourceRequest) };
+        } catch (error) {
+          this.sourceFailures.inc({ source: source.name });
+          this.deps.logger.warn({ source: source.name, err: (error as Error).message }, 'candidate source failed');
+          return { name: source.name, candidates: [] as Candidate[] };
+        }
+      }),
+    );
+    const sourcesUsed = results.map((r) => r.name);
+    const candidates = this.merge(results.flatMap((r) => r.candidates), resolved, cmd.seedItemId).slice(0, MAX_RANKED);
+
+    const route = [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === cmd.surface) ??
+      [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === 'home')!;
+    const features = await this.deps.features.getFeatures(
+      {
+        tenantId: cmd.tenantId,
+        featureSet: route.feature_set,
+        purpose: Purpose.PERSONALIZATION,
+        itemIds: candidates.map((c) => c.itemId),
+        region: cmd.region,
+        deviceType: cmd.deviceType,
+        localHour: cmd.localHour,
+      },
+      { metadata, timeoutMs },
+    );
+    const itemFeatures = new Map(features.items.map((i) => [i.itemId, i.features]));
+    const rankable: RankCandidate[] = candidates
+      .filter((c) => itemFeatures.has(c.itemId))
+      .filter((c) => !resolved.blockedCreatorIds.has(itemFeatures.get(c.itemId)?.item_creator?.text ?? ''))
+      .map((c) => ({ itemId: c.itemId, source: c.source, retrievalScore: c.score, features: itemFeatures.get(c.itemId)! }));
+    const ranked = await this.deps.ranker.rank(
+      { tenantId: cmd.tenantId, surface: cmd.surface, mode: ctx.mode, candidates: rankable, userFeatures: features.userFeatures, contextFeatures: features.contextFeatures },
+      { metadata, timeoutMs },
+    );
+
+    const items = this.finalize(ranked.items, itemFeatures, surface, cmd.limit);
+    const response: RecommendResponse = {
+      requestId: ctx.requestId,
+      items,
+      privacy: {
+        mode: ranked.mode,
+        consentVersion: ctx.consentVersion,
+        policyVersion: ctx.policyVersion,
+        fallbackReason: resolved.reason,
+        sourcesUsed,
+        featureSet: [...new Set(features.served)].sort(),
+        rankingRoute: ranked.route,
+        featureSetName: route.feature_set,
+      },
+      fromCache: false,
+    };
+    if (cacheKey) await this.deps.cache.set(cacheKey, JSON.stringify(response), this.deps.options.cacheTtlSeconds).catch(() => undefined);
+    this.recordDecision(cmd, resolved, response, ranked.modelVersion);
+    return response;
+  }
+
+  /** Drops every cached answer of a subject (consent or control change, from the invalidation bus). */
+  async invalidateSubject(tenantId: string, subjectPid: string): Promise<number> {
+    return this.deps.cache.deleteByPrefix(recommendationSubjectPrefix(this.deps.keySpace, tenantId, subjectPid));
+  }
+
+  private cacheKey(cmd: RecommendCommand, resolved: ResolvedPrivacy): string {
+    const ctx = resolved.context;
+    return recommendationCacheKey(this.deps.keySpace, {
+      tenantId: cmd.tenantId,
+      subjectPid: ctx.subjectPid || 'anon',
+      mode: ctx.mode,
+      consentVersion: ctx.consentVersion,
+      policyVersion: ctx.policyVersion || 'none',
+      variant: 'none',
+      requestFingerprint: fingerprint({
+        surface: cmd.surface,
+        region: cmd.region,
+        locale: cmd.locale,
+        device: cmd.deviceType,
+        hour: cmd.localHour,
+        seed: cmd.seedItemId,
+        query: cmd.query,
+        limit: cmd.limit,
+        requested: cmd.requestedMode,
+        gpc: cmd.globalPrivacyControl,
+      }),
+    });
+  }
+
+  /** One entry per item (best source score wins), without hidden items or the seed item itself. */
+  private merge(all: Candidate[], resolved: ResolvedPrivacy, seedItemId: string): Candidate[] {
+    const best = new Map<string, Candidate>();
+    for (const c of all) {
+      if (resolved.hiddenItemIds.has(c.itemId) || c.itemId === seedItemId) continue;
+      const current = best.get(c.itemId);
+      if (!current || c.score > current.score) best.set(c.itemId, c);
+    }
+    return [...best.values()].sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
+  }
+
+  /** Diversity (at most N per creator), the limit, and user-safe reasons. */
+  private finalize(
+    ranked: { itemId: string; score: number; source: string; internalReason: string }[],
+    itemFeatures: Map<string, Record<string, FeatureValue>>,
+    surface: SurfaceConfig,
+    limit: number,
+  ): RecommendedItem[] {
+    const perCreator = new Map<string, number>();
+    const items: RecommendedItem[] = [];
+    for (const r of ranked) {
+      if (items.length >= limit) break;
+      const f = itemFeatures.get(r.itemId) ?? {};
+      const creator = f.item_creator?.text ?? '';
+      const count = perCreator.get(creator) ?? 0;
+      if (creator && count >= surface.maxPerCreator) continue;
+      perCreator.set(creator, count + 1);
+      const reason = this.deps.reasons.map(r.internalReason, f.item_category?.text ?? '');
+      items.push({ itemId: r.itemId, score: r.score, reasonCode: reason.code, reasonText: reason.text, source: r.source });
+    }
+    return items;
+  }
+
+  /** A sampled, redacted decision record; never blocks or fails the answer. */
+  private recordDecision(cmd: RecommendCommand, resolved: ResolvedPrivacy, response: RecommendResponse, modelVersion: string): void {
+    if (Math.random() >= this.deps.options.decisionSampleRate) return;
+    const privacy = response.privacy!;
+    this.deps.audit.record({
+      tenantId: cmd.tenantId,
+      actor: '',
+      action: 'recommend.decision',
+      target: resolved.context.subjectPid || 'anon',
+      reason: privacy.mode,
+      requestId: response.requestId,
+      details: {
+        surface: cmd.surface,
+        mode: privacy.mode,
+        consentVersion: privacy.consentVersion,
+        policyVersion: privacy.policyVersion,
+        fallbackReason: privacy.fallbackReason,
+        sourcesUsed: privacy.sourcesUsed,
+        featureSet: privacy.featureSet,
+        route: privacy.rankingRoute,
+        modelVersion,
+        itemCount: response.items.length,
+      },
+    });
+  }
+}
+

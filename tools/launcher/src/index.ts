@@ -1,0 +1,3 @@
+export * from './stack';
+export * from './health';
+export * from './repo-root';

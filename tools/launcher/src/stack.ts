@@ -1,0 +1,109 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { waitForServing } from './health';
+
+/** The five services: app folder, gRPC service, and the env names of their ports. */
+export const SERVICES = [
+  { app: 'audit-service', service: 'recsys.v1.AuditService', grpcEnv: 'AUDIT_GRPC_PORT', metricsEnv: 'AUDIT_METRICS_PORT', addrEnv: 'AUDIT_SERVICE_ADDR', grpc: 50055, metrics: 9455 },
+  { app: 'consent-service', service: 'recsys.v1.ConsentService', grpcEnv: 'CONSENT_GRPC_PORT', metricsEnv: 'CONSENT_METRICS_PORT', addrEnv: 'CONSENT_SERVICE_ADDR', grpc: 50052, metrics: 9452 },
+  { app: 'feature-gateway', service: 'recsys.v1.FeatureService', grpcEnv: 'FEATURE_GRPC_PORT', metricsEnv: 'FEATURE_METRICS_PORT', addrEnv: 'FEATURE_GATEWAY_ADDR', grpc: 50053, metrics: 9453 },
+  { app: 'ranker', service: 'recsys.v1.RankerService', grpcEnv: 'RANKER_GRPC_PORT', metricsEnv: 'RANKER_METRICS_PORT', addrEnv: 'RANKER_ADDR', grpc: 50054, metrics: 9454 },
+  { app: 'candidate-orchestrator', service: 'recsys.v1.RecommendationService', grpcEnv: 'ORCHESTRATOR_GRPC_PORT', metricsEnv: 'ORCHESTRATOR_METRICS_PORT', addrEnv: '', grpc: 50051, metrics: 9451 },
+] as const;
+
+export type AppName = (typeof SERVICES)[number]['app'];
+
+export interface StackOptions {
+  /** Repository root (holds dist/). */
+  root: string;
+  /** Environment shared by every service (DATABASE_URL, secrets, ...). */
+  env: NodeJS.ProcessEnv;
+  /** Ports per app; defaults are CONTRACT.md's. */
+  ports?: Partial<Record<AppName, { grpc: number; metrics: number }>>;
+  /** Extra environment per app. */
+  appEnv?: Partial<Record<AppName, NodeJS.ProcessEnv>>;
+  /** Folder for one log file per service. */
+  logDir: string;
+  startTimeoutMs?: number;
+}
+
+export interface RunningApp {
+  app: AppName;
+  address: string;
+  metricsPort: number;
+  process: ChildProcess;
+}
+
+/** The five services as child processes, with their addresses. */
+export class Stack {
+  readonly apps = new Map<AppName, RunningApp>();
+  private readonly logs: WriteStream[] = [];
+
+  constructor(private readonly options: StackOptions) {}
+
+  address(app: AppName): string {
+    return this.apps.get(app)!.address;
+  }
+
+  metricsPort(app: AppName): number {
+    return this.apps.get(app)!.metricsPort;
+  }
+
+  /** Starts every service and waits until each reports SERVING on grpc.health.v1. */
+  async start(only?: AppName[]): Promise<void> {
+    await Promise.all(SERVICES.filter((s) => !only || only.includes(s.app)).map((s) => this.startApp(s.app)));
+  }
+
+  async startApp(app: AppName): Promise<RunningApp> {
+    const spec = SERVICES.find((s) => s.app === app)!;
+    const env = this.environment();
+    const port = this.port(app);
+    mkdirSync(this.options.logDir, { recursive: true });
+    const log = createWriteStream(join(this.options.logDir, `${app}.log`), { flags: 'a' });
+    this.logs.push(log);
+    const child = spawn(process.execPath, ['--enable-source-maps', join(this.options.root, 'dist', 'apps', app, 'src', 'main.js')], {
+      env: { ...env, ...this.options.appEnv?.[app] },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    const running: RunningApp = { app, address: `127.0.0.1:${port.grpc}`, metricsPort: port.metrics, process: child };
+    this.apps.set(app, running);
+    await waitForServing(running.address, spec.service, this.options.startTimeoutMs ?? 30_000, () => child.exitCode === null && child.signalCode === null);
+    return running;
+  }
+
+  /** Stops one service; `kill` sends SIGKILL (a crash) instead of SIGTERM (a graceful stop). */
+  async stopApp(app: AppName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const running = this.apps.get(app);
+    if (!running || running.process.exitCode !== null || running.process.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.process.once('exit', () => resolve()));
+    running.process.kill(signal);
+    const timer = setTimeout(() => running.process.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.apps.keys()].map((app) => this.stopApp(app)));
+    for (const log of this.logs) log.end();
+  }
+
+  /** The shared environment, with every service's own port and the addresses of the others. */
+  private environment(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...this.options.env };
+    for (const s of SERVICES) {
+      const port = this.port(s.app);
+      env[s.grpcEnv] = String(port.grpc);
+      env[s.metricsEnv] = String(port.metrics);
+      if (s.addrEnv) env[s.addrEnv] = `127.0.0.1:${port.grpc}`;
+    }
+    return env;
+  }
+
+  private port(app: AppName): { grpc: number; metrics: number } {
+    const spec = SERVICES.find((s) => s.app === app)!;
+    return this.options.ports?.[app] ?? { grpc: spec.grpc, metrics: spec.metrics };
+  }
+}

@@ -42,6 +42,11 @@ export class Stack {
 
   constructor(private readonly options: StackOptions) {}
 
+  /** The environment shared by every service. */
+  get env(): NodeJS.ProcessEnv {
+    return this.options.env;
+  }
+
   address(app: AppName): string {
     return this.apps.get(app)!.address;
   }

@@ -43,12 +43,16 @@ export class RecommendationService {
   private readonly requests;
   private readonly fallbacks;
   private readonly sourceFailures;
+  private readonly sourceCalls;
+  private readonly invalidations;
 
   constructor(private readonly deps: RecommendationDeps) {
     const m = deps.metrics;
     this.requests = m.counter('personalized_request_count_by_consent', 'Recommend requests by served mode and consent outcome.', ['mode', 'consent']);
     this.fallbacks = m.counter('non_personalized_fallback_total', 'Recommend requests served in a stricter mode than PERSONALIZED, by reason.', ['reason']);
     this.sourceFailures = m.counter('candidate_source_failures_total', 'Candidate source calls that failed (the source is left out of the answer).', ['source']);
+    this.sourceCalls = m.counter('candidate_source_calls_total', 'Candidate source calls by source; a personal source must never be called outside PERSONALIZED.', ['source', 'mode']);
+    this.invalidations = m.counter('recommendation_cache_invalidations_total', 'Subject invalidations of the recommendation cache received from the bus.');
   }
 
   async recommend(cmd: RecommendCommand): Promise<RecommendResponse> {
@@ -73,6 +77,7 @@ export class RecommendationService {
     const sourceRequest: SourceRequest = { command: cmd, privacy: ctx, metadata, limit: surface.candidatesPerSource, timeoutMs };
     const results = await Promise.all(
       routed.run.map(async (source) => {
+        this.sourceCalls.inc({ source: source.name, mode: ctx.mode });
         try {
           return { name: source.name, candidates: await source.generate(sourceRequest) };
         } catch (error) {
@@ -132,6 +137,7 @@ export class RecommendationService {
 
   /** Drops every cached answer of a subject (consent or control change, from the invalidation bus). */
   async invalidateSubject(tenantId: string, subjectPid: string): Promise<number> {
+    this.invalidations.inc();
     return this.deps.cache.deleteByPrefix(recommendationSubjectPrefix(this.deps.keySpace, tenantId, subjectPid));
   }
 

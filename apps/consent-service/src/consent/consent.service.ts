@@ -1,4 +1,4 @@
-import { PrivacyMode, Purpose } from '@recsys/privacy-context';
+import { Purpose } from '@recsys/privacy-context';
 import { KeySpace, privacyContextCacheKey, Pseudonymizer } from '@recsys/tenant-keys';
 import { AuditSink, CacheStore, InvalidationBus, AppError, ServiceMetrics } from '@recsys/service-kit';
 import { ConsentState, PrivacyContextReply, UserControl, UserControlResult } from '@recsys/proto';

@@ -1,0 +1,3 @@
+export * from './unique';
+export * from './wait-for';
+export * from './test-database';

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DemoData, generateDemoData, loadDemoData } from '@recsys/demo-data';
+import { AppName, repoRoot, SERVICES, Stack } from '@recsys/launcher';
+import { AuditServiceClient, ConsentServiceClient, FeatureServiceClient, RecommendationServiceClient } from '@recsys/proto';
+import { ClosableClient, createGrpcClient, UnaryClient } from '@recsys/service-kit';
+import { createTestDatabase, uniqueNamespace } from '@recsys/testing';
+import { freePort } from './free-port';
+
+export type CacheMode = 'redis' | 'embedded';
+
+export interface Platform {
+  stack: Stack;
+  data: DemoData;
+  db: Client;
+  recommend: UnaryClient<RecommendationServiceClient> & ClosableClient;
+  consent: UnaryClient<ConsentServiceClient> & ClosableClient;
+  features: UnaryClient<FeatureServiceClient> & ClosableClient;
+  audit: UnaryClient<AuditServiceClient> & ClosableClient;
+  close(): Promise<void>;
+}
+
+/**
+ * All five services as real processes on free ports, against a fresh PostgreSQL database and either the real
+ * Redis (`redis`) or no Redis at all (`embedded`: in-process caches, LISTEN/NOTIFY invalidation), loaded with
+ * a small slice of the demo data through the services' own APIs.
+ */
+export async function startPlatform(mode: CacheMode): Promise<Platform> {
+  const root = repoRoot();
+  if (!existsSync(join(root, 'dist', 'apps', 'candidate-orchestrator', 'src', 'main.js'))) {
+    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+  }
+  const database = await createTestDatabase('recsys_e2e');
+  const ports: Partial<Record<AppName, { grpc: number; metrics: number }>> = {};
+  for (const s of SERVICES) ports[s.app] = { grpc: await freePort(), metrics: await freePort() };
+  const stack = new Stack({
+    root,
+    logDir: join(root, 'tmp', 'e2e-logs', `${mode}-${Date.now()}`),
+    ports,
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: database.url,
+      REDIS_URL: mode === 'redis' ? (process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379') : '',
+      KEY_NAMESPACE: uniqueNamespace(),
+      // Fresh random secrets per run: nothing secret is committed.
+      PRIVACY_CONTEXT_KEYS: `e2e:${randomBytes(32).toString('base64url')}`,
+      PSEUDONYM_SECRET: randomBytes(32).toString('base64url'),
+      AGGREGATION_MIN_USERS: '3',
+      AGGREGATE_REFRESH_SECONDS: '1',
+      DECISION_LOG_SAMPLE_RATE: '1',
+      CONSENT_DEADLINE_MS: '2000',
+      DOWNSTREAM_DEADLINE_MS: '5000',
+      DATABASE_POOL_SIZE: '4',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  try {
+    await stack.start();
+    const today = new Date();
+    const data = generateDemoData({
+      tenants: ['demo-retail'],
+      itemsPerTenant: 300,
+      usersPerTenant: 200,
+      meanEventsPerUser: 20,
+      nowMs: Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()),
+    });
+    await loadDemoData(data, { consentAddr: stack.address('consent-service'), featureAddr: stack.address('feature-gateway') });
+    const db = new Client({ connectionString: database.url });
+    await db.connect();
+    const recommend = createGrpcClient<RecommendationServiceClient>('RecommendationService', stack.address('candidate-orchestrator'), 10_000);
+    const consent = createGrpcClient<ConsentServiceClient>('ConsentService', stack.address('consent-service'), 10_000);
+    const features = createGrpcClient<FeatureServiceClient>('FeatureService', stack.address('feature-gateway'), 10_000);
+    const audit = createGrpcClient<AuditServiceClient>('AuditService', stack.address('audit-service'), 10_000);
+    return {
+      stack,
+      data,
+      db,
+      recommend,
+      consent,
+      features,
+      audit,
+      close: async () => {
+        for (const c of [recommend, consent, features, audit]) c.close();
+        await db.end();
+        await stack.stop();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await stack.stop();
+    await database.drop();
+    throw error;
+  }
+}

@@ -5,7 +5,11 @@ const { readFileSync } = require('node:fs');
 const swc = JSON.parse(readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 /** @type {import('jest').Config['transform']} */
 const transform = { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] };
-const moduleNameMapper = { '^@recsys/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
+// Path aliases come from tsconfig.base.json, the one place they are declared.
+const { paths } = JSON.parse(readFileSync(`${__dirname}/tsconfig.base.json`, 'utf8')).compilerOptions;
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(paths).map(([alias, [target]]) => [`^${alias.replace('/', '\\/')}$`, `<rootDir>/${target}`]),
+);
 
 /** @type {import('jest').Config} */
 const config = {

@@ -206,6 +206,7 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
     } finally {
       await p.stack.startApp('consent-service');
     }
-    expect((await p.recommend.recommend(request(users[0]))).privacy?.mode).toBe(PrivacyMode.PERSONALIZED);
-  });
+    // Recovery: once the orchestrator's channel reconnects (gRPC backoff), consent is honoured again.
+    await waitFor(async () => (await p.recommend.recommend(request(users[0]))).privacy?.mode === PrivacyMode.PERSONALIZED, 15_000, 200);
+  }, 30_000);
 });

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { DemoData, generateDemoData, loadDemoData } from '@recsys/demo-data';
 import { AppName, repoRoot, SERVICES, Stack } from '@recsys/launcher';
 import { AuditServiceClient, ConsentServiceClient, FeatureServiceClient, RecommendationServiceClient } from '@recsys/proto';
-import { ClosableClient, createGrpcClient, UnaryClient } from '@recsys/service-kit';
+import { ClosableClient, createGrpcClient, RedisCacheStore, UnaryClient } from '@recsys/service-kit';
 import { createTestDatabase, uniqueNamespace } from '@recsys/testing';
 import { freePort } from './free-port';
 
@@ -33,6 +33,8 @@ export async function startPlatform(mode: CacheMode): Promise<Platform> {
     throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
   }
   const database = await createTestDatabase('recsys_e2e');
+  const namespace = uniqueNamespace();
+  const redisUrl = mode === 'redis' ? (process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379') : '';
   const ports: Partial<Record<AppName, { grpc: number; metrics: number }>> = {};
   for (const s of SERVICES) ports[s.app] = { grpc: await freePort(), metrics: await freePort() };
   const stack = new Stack({
@@ -42,8 +44,8 @@ export async function startPlatform(mode: CacheMode): Promise<Platform> {
     env: {
       PATH: process.env.PATH,
       DATABASE_URL: database.url,
-      REDIS_URL: mode === 'redis' ? (process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379') : '',
-      KEY_NAMESPACE: uniqueNamespace(),
+      REDIS_URL: redisUrl,
+      KEY_NAMESPACE: namespace,
       // Fresh random secrets per run: nothing secret is committed.
       PRIVACY_CONTEXT_KEYS: `e2e:${randomBytes(32).toString('base64url')}`,
       PSEUDONYM_SECRET: randomBytes(32).toString('base64url'),
@@ -86,6 +88,11 @@ export async function startPlatform(mode: CacheMode): Promise<Platform> {
         await db.end();
         await stack.stop();
         await database.drop();
+        if (redisUrl) {
+          const redis = RedisCacheStore.connect(redisUrl);
+          await redis.deleteByPrefix(`${namespace}:`);
+          await redis.close();
+        }
       },
     };
   } catch (error) {

@@ -1,4 +1,4 @@
-import { IsInt, Max, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 import { DataServiceConfig, Sensitive } from '@recsys/service-kit';
 
 export class ConsentConfig extends DataServiceConfig {
@@ -23,5 +23,6 @@ export class ConsentConfig extends DataServiceConfig {
   @Max(86_400)
   CONSENT_CACHE_TTL_SECONDS = 300;
 
+  @IsString()
   AUDIT_SERVICE_ADDR = '127.0.0.1:50055';
 }

@@ -1,0 +1,96 @@
+import { loadRegistry } from '@recsys/feature-registry';
+import { PrivacyContext, PrivacyMode, Purpose, ServedMode } from '@recsys/privacy-context';
+import { defaultConfigDir, loadSurfaces, SurfaceConfig } from '../surfaces/surface-config';
+import { Candidate, CandidateSource } from './candidate-source';
+import { CandidateRouter } from './candidate-router';
+
+const registry = loadRegistry();
+const surfaces = loadSurfaces(defaultConfigDir(), registry);
+const home = surfaces.get('home')!;
+
+/** A source that must never be called by the router: it only decides, the orchestrator calls. */
+function fakeSource(name: string): CandidateSource & { generate: jest.Mock<Promise<Candidate[]>> } {
+  return { name, generate: jest.fn(async () => []) };
+}
+
+function sources(names = ['user_cf', 'item_to_item', 'trending_region', 'editorial']): Map<string, CandidateSource> {
+  return new Map(names.map((n) => [n, fakeSource(n)]));
+}
+
+function ctx(mode: ServedMode, purposes: Purpose[] = [Purpose.PERSONALIZATION], tenantId = 'acme'): PrivacyContext {
+  return { tenantId, subjectPid: 'u_x', mode, purposes, consentVersion: '1', policyVersion: 'p', requestId: 'r', issuedAtMs: 0, expiresAtMs: 1 };
+}
+
+const names = (list: CandidateSource[]) => list.map((s) => s.name);
+
+describe(CandidateRouter.name, () => {
+  it('runs user_cf for a PERSONALIZED context with the PERSONALIZATION purpose', () => {
+    const routed = new CandidateRouter(registry, sources(), '').route(home, ctx(PrivacyMode.PERSONALIZED));
+    expect(names(routed.run)).toEqual(['user_cf', 'item_to_item', 'trending_region', 'editorial']);
+    expect(routed.skipped).toEqual([]);
+  });
+
+  it('skips user_cf in PERSONALIZED mode without the PERSONALIZATION purpose, with the reason', () => {
+    const routed = new CandidateRouter(registry, sources(), '').route(home, ctx(PrivacyMode.PERSONALIZED, [Purpose.QUALITY_MONITORING]));
+    expect(names(routed.run)).not.toContain('user_cf');
+    expect(routed.skipped).toEqual([{ name: 'user_cf', reason: 'CONSENT_MISSING' }]);
+  });
+
+  it.each([PrivacyMode.CONTEXTUAL_ONLY, PrivacyMode.NON_PERSONALIZED] as const)('never runs user_cf in %s', (mode) => {
+    const routed = new CandidateRouter(registry, sources(), '').route(home, ctx(mode));
+    expect(names(routed.run)).not.toContain('user_cf');
+    expect(names(routed.run).length).toBeGreaterThan(0);
+  });
+
+  it('routes exactly the surface’s non-personal sources in NON_PERSONALIZED', () => {
+    const routed = new CandidateRouter(registry, sources(), '').route(home, ctx(PrivacyMode.NON_PERSONALIZED, []));
+    expect(names(routed.run)).toEqual(home.sources.non_personalized);
+  });
+
+  it('refuses user_cf outside PERSONALIZED even when a surface wrongly lists it there', () => {
+    const misconfigured: SurfaceConfig = {
+      ...home,
+      sources: { ...home.sources, contextual_only: ['user_cf', 'trending_region'], non_personalized: ['user_cf', 'item_to_item', 'editorial'] },
+    };
+    const router = new CandidateRouter(registry, sources(), '');
+    const contextual = router.route(misconfigured, ctx(PrivacyMode.CONTEXTUAL_ONLY));
+    expect(names(contextual.run)).toEqual(['trending_region']);
+    expect(contextual.skipped).toEqual([{ name: 'user_cf', reason: 'MODE_NOT_ALLOWED' }]);
+    const nonPersonal = router.route(misconfigured, ctx(PrivacyMode.NON_PERSONALIZED));
+    expect(names(nonPersonal.run)).toEqual(['editorial']);
+    expect(nonPersonal.skipped).toEqual([
+      { name: 'user_cf', reason: 'MODE_NOT_ALLOWED' },
+      { name: 'item_to_item', reason: 'MODE_NOT_ALLOWED' },
+    ]);
+  });
+
+  it('disables a source everywhere with the kill switch "user_cf"', () => {
+    const routed = new CandidateRouter(registry, sources(), ' editorial , user_cf ').route(home, ctx(PrivacyMode.PERSONALIZED));
+    expect(names(routed.run)).toEqual(['item_to_item', 'trending_region']);
+    expect(routed.skipped).toEqual([
+      { name: 'user_cf', reason: 'KILL_SWITCH' },
+      { name: 'editorial', reason: 'KILL_SWITCH' },
+    ]);
+  });
+
+  it('disables a source for one tenant only with the kill switch "<tenant>/user_cf"', () => {
+    const router = new CandidateRouter(registry, sources(), 'acme/user_cf');
+    const acme = router.route(home, ctx(PrivacyMode.PERSONALIZED, [Purpose.PERSONALIZATION], 'acme'));
+    expect(names(acme.run)).not.toContain('user_cf');
+    expect(acme.skipped).toEqual([{ name: 'user_cf', reason: 'KILL_SWITCH' }]);
+    const globex = router.route(home, ctx(PrivacyMode.PERSONALIZED, [Purpose.PERSONALIZATION], 'globex'));
+    expect(names(globex.run)).toContain('user_cf');
+  });
+
+  it('skips a listed source that has no implementation', () => {
+    const routed = new CandidateRouter(registry, sources(['trending_region']), '').route(home, ctx(PrivacyMode.NON_PERSONALIZED));
+    expect(names(routed.run)).toEqual(['trending_region']);
+    expect(routed.skipped).toEqual([{ name: 'editorial', reason: 'NOT_IMPLEMENTED' }]);
+  });
+
+  it('only decides: it calls no source', () => {
+    const all = sources();
+    new CandidateRouter(registry, all, '').route(home, ctx(PrivacyMode.PERSONALIZED));
+    for (const source of all.values()) expect((source as ReturnType<typeof fakeSource>).generate).not.toHaveBeenCalled();
+  });
+});

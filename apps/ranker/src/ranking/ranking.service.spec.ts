@@ -1,0 +1,143 @@
+import { loadRegistry } from '@recsys/feature-registry';
+import { PrivacyContext, PrivacyContextCodec, PrivacyMode, Purpose } from '@recsys/privacy-context';
+import { FeatureValue, RankCandidate, RankRequest } from '@recsys/proto';
+import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
+import { RankingService } from './ranking.service';
+
+const SECRET = 'r'.repeat(32);
+const codec = new PrivacyContextCodec({ activeKeyId: 'k1', keys: { k1: SECRET } });
+const registry = loadRegistry();
+
+const value = (v: Partial<FeatureValue>): FeatureValue => ({ number: 0, text: '', vector: [], weights: {}, ...v });
+
+function privacyToken(mode: PrivacyContext['mode'], overrides: Partial<PrivacyContext> = {}): string {
+  const now = Date.now();
+  return codec.encode({
+    tenantId: 'acme',
+    subjectPid: 'u_subject',
+    mode,
+    purposes: mode === PrivacyMode.PERSONALIZED ? [Purpose.PERSONALIZATION] : [],
+    consentVersion: '1',
+    policyVersion: 'p1',
+    requestId: 'r1',
+    issuedAtMs: now,
+    expiresAtMs: now + 60_000,
+    ...overrides,
+  });
+}
+
+/** Two items identical in every public signal, differing only in category: affinity alone can order them. */
+function candidate(itemId: string, category: string, quality = 0.5): RankCandidate {
+  return {
+    itemId,
+    source: 'trending_region',
+    retrievalScore: 0.5,
+    features: {
+      item_category: value({ text: category }),
+      item_quality_score: value({ number: quality }),
+      item_popularity: value({ number: 0.5 }),
+      region_popularity: value({ number: 0.5 }),
+    },
+  };
+}
+
+function rankRequest(affinity: Record<string, number>, overrides: Partial<RankRequest> = {}): RankRequest {
+  return {
+    tenantId: 'acme',
+    surface: 'home',
+    mode: PrivacyMode.PERSONALIZED,
+    candidates: [candidate('item-a', 'books'), candidate('item-b', 'music')],
+    userFeatures: { user_category_affinity_30d: value({ weights: affinity }), recent_click_count: value({ number: 4 }) },
+    contextFeatures: {},
+    ...overrides,
+  };
+}
+
+function forgedPersonalToken(): string {
+  const [format, kid, payload, signature] = privacyToken(PrivacyMode.NON_PERSONALIZED).split('.');
+  const raised = { ...JSON.parse(Buffer.from(payload, 'base64url').toString()), mode: PrivacyMode.PERSONALIZED, purposes: [Purpose.PERSONALIZATION] };
+  return [format, kid, Buffer.from(JSON.stringify(raised)).toString('base64url'), signature].join('.');
+}
+
+describe(RankingService.name, () => {
+  const service = new RankingService(registry, codec, new ServiceMetrics('test'));
+  const order = (res: { items: { itemId: string }[] }) => res.items.map((i) => i.itemId);
+
+  it.each<[string, () => string | undefined]>([
+    ['a missing', () => undefined],
+    ['a forged', forgedPersonalToken],
+    ['another tenant’s', () => privacyToken(PrivacyMode.PERSONALIZED, { tenantId: 'globex' })],
+    ['an expired', () => privacyToken(PrivacyMode.PERSONALIZED, { expiresAtMs: Date.now() - 1 })],
+    ['a NON_PERSONALIZED', () => privacyToken(PrivacyMode.NON_PERSONALIZED)],
+  ])('ranks on the non-personal route for %s context, whatever mode is requested', (_, token) => {
+    const response = service.rank(rankRequest({ music: 1 }), token());
+    expect(response.route).toBe('home_non_personal');
+    expect(response.mode).toBe(PrivacyMode.NON_PERSONALIZED);
+    expect(response.droppedFeatures).toEqual(['recent_click_count', 'user_category_affinity_30d']);
+  });
+
+  it('ignores the subject’s affinity on the non-personal route', () => {
+    expect(order(service.rank(rankRequest({ music: 1 }), undefined))).toEqual(order(service.rank(rankRequest({ books: 1 }), undefined)));
+    expect(service.rank(rankRequest({ music: 1 }), undefined).items.map((i) => i.internalReason)).not.toContain('affinity');
+  });
+
+  it('uses the personalized route and keeps the personal features for a PERSONALIZED context', () => {
+    const response = service.rank(rankRequest({ music: 1 }), privacyToken(PrivacyMode.PERSONALIZED));
+    expect(response.route).toBe('home_personalized');
+    expect(response.mode).toBe(PrivacyMode.PERSONALIZED);
+    expect(response.droppedFeatures).toEqual([]);
+    expect(response.modelVersion).toBeTruthy();
+  });
+
+  it('lets the subject’s category affinity change the order on the personalized route', () => {
+    const token = privacyToken(PrivacyMode.PERSONALIZED);
+    expect(order(service.rank(rankRequest({ music: 1 }), token))).toEqual(['item-b', 'item-a']);
+    expect(order(service.rank(rankRequest({ books: 1 }), token))).toEqual(['item-a', 'item-b']);
+    expect(service.rank(rankRequest({ music: 1 }), token).items[0].internalReason).toBe('affinity');
+  });
+
+  it('does not personalize a PERSONALIZED context without the PERSONALIZATION purpose', () => {
+    const response = service.rank(rankRequest({ music: 1 }), privacyToken(PrivacyMode.PERSONALIZED, { purposes: [Purpose.QUALITY_MONITORING] }));
+    expect(response.droppedFeatures).toContain('user_category_affinity_30d');
+    expect(response.items.map((i) => i.internalReason)).not.toContain('affinity');
+  });
+
+  it('uses the stricter route when the caller asks for a stricter mode than its context allows', () => {
+    const response = service.rank(rankRequest({ music: 1 }, { mode: PrivacyMode.CONTEXTUAL_ONLY }), privacyToken(PrivacyMode.PERSONALIZED));
+    expect(response.route).toBe('home_contextual');
+    expect(response.mode).toBe(PrivacyMode.CONTEXTUAL_ONLY);
+    expect(response.droppedFeatures).toContain('user_category_affinity_30d');
+  });
+
+  // KNOWN BUG (see report): the route's feature set is resolved against the context's mode, not the served
+  // (stricter) mode, so a set that does not allow the context's mode is withheld whole and every public item
+  // feature is dropped too. Remove `.failing` once resolveFeatureSet gets the served mode.
+  it.failing('keeps the stricter route’s public features when the caller asks for a stricter mode', () => {
+    const response = service.rank(rankRequest({}, { mode: PrivacyMode.CONTEXTUAL_ONLY }), privacyToken(PrivacyMode.PERSONALIZED));
+    expect(response.droppedFeatures).not.toContain('item_quality_score');
+  });
+
+  it('is deterministic: the same request ranks the same, in any candidate order, ties broken by item id', () => {
+    const token = privacyToken(PrivacyMode.PERSONALIZED);
+    const candidates = ['c', 'a', 'e', 'b', 'd'].map((id, i) => candidate(`item-${id}`, i % 2 ? 'books' : 'music', i === 2 ? 0.9 : 0.5));
+    const first = service.rank(rankRequest({ books: 0.5, music: 0.5 }, { candidates }), token);
+    const again = service.rank(rankRequest({ books: 0.5, music: 0.5 }, { candidates: [...candidates].reverse() }), token);
+    expect(again).toEqual(first);
+    expect(order(first)).toEqual(['item-e', 'item-a', 'item-b', 'item-c', 'item-d']);
+  });
+
+  it('drops features a caller sends that the route does not allow, and says which', () => {
+    const withContext = candidate('item-a', 'books');
+    withContext.features.context_local_hour = value({ number: 9 });
+    const response = service.rank(rankRequest({}, { candidates: [withContext] }), undefined);
+    expect(response.droppedFeatures).toContain('context_local_hour');
+  });
+
+  it.each<[string, Partial<RankRequest>]>([
+    ['an invalid tenant', { tenantId: 'Acme!' }],
+    ['an unspecified mode', { mode: PrivacyMode.PRIVACY_MODE_UNSPECIFIED }],
+    ['a candidate without an item id', { candidates: [candidate('', 'books')] }],
+  ])('refuses %s', (_, change) => {
+    expect(() => service.rank(rankRequest({}, change), privacyToken(PrivacyMode.PERSONALIZED))).toThrow(InvalidArgumentError);
+  });
+});

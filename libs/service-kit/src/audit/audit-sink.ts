@@ -16,7 +16,7 @@ export type AuditInput = Omit<AuditRecord, 'recordId' | 'occurredAtMs' | 'detail
 export class AuditSink {
   private readonly queue: AuditRecord[] = [];
   private timer?: NodeJS.Timeout;
-  private flushing = false;
+  private inFlight?: Promise<boolean>;
   private backoffMs = 0;
   private readonly dropped;
   private readonly sent;
@@ -79,20 +79,28 @@ export class AuditSink {
     this.timer.unref();
   }
 
-  private async flush(): Promise<boolean> {
-    if (this.flushing || this.queue.length === 0) return true;
-    this.flushing = true;
+  /** Sends one batch; a call while a batch is in flight waits for that batch instead of sending another. */
+  private flush(): Promise<boolean> {
+    if (this.inFlight) return this.inFlight;
+    if (this.queue.length === 0) return Promise.resolve(true);
     const batch = this.queue.slice(0, this.options.batchSize);
+    this.inFlight = this.send(batch).finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async send(batch: AuditRecord[]): Promise<boolean> {
     try {
       await this.client.appendRecords({ records: batch }, { timeoutMs: 2000 });
-      this.queue.splice(0, batch.length);
+      // Remove exactly what was sent: while the batch was in flight, a full queue may have dropped some of it.
+      const sent = new Set(batch.map((r) => r.recordId));
+      for (let i = this.queue.length - 1; i >= 0; i -= 1) if (sent.has(this.queue[i].recordId)) this.queue.splice(i, 1);
       this.sent.inc(batch.length);
       return true;
     } catch (error) {
       this.logger.warn({ pending: this.queue.length, err: String((error as Error).message ?? error) }, 'audit delivery failed; will retry');
       return false;
-    } finally {
-      this.flushing = false;
     }
   }
 }

@@ -23,7 +23,10 @@ export interface InvalidationBus {
 export function parseInvalidation(payload: string): InvalidationMessage | undefined {
   try {
     const m = JSON.parse(payload) as InvalidationMessage;
-    return typeof m.tenantId === 'string' && typeof m.subjectPid === 'string' ? m : undefined;
+    const ok =
+      typeof m === 'object' && m !== null && typeof m.tenantId === 'string' && m.tenantId !== '' && typeof m.subjectPid === 'string' &&
+      m.subjectPid !== '' && typeof m.consentVersion === 'string' && typeof m.reason === 'string';
+    return ok ? m : undefined;
   } catch {
     return undefined;
   }

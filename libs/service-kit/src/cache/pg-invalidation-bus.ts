@@ -18,7 +18,8 @@ export class PgInvalidationBus implements InvalidationBus {
     channel: string,
   ) {
     // LISTEN takes an identifier: derive a safe one from the channel name.
-    this.channel = `recsys_${channel.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 63);
+    // LISTEN folds an unquoted identifier to lower case, so the name is lower-cased for pg_notify too.
+    this.channel = `recsys_${channel.replace(/[^A-Za-z0-9_]/g, '_')}`.toLowerCase().slice(0, 63);
     this.pool = new Pool({ connectionString: url, max: 2 });
   }
 
@@ -42,9 +43,15 @@ export class PgInvalidationBus implements InvalidationBus {
     client.on('error', () => {
       if (this.closed) return;
       client.end().catch(() => undefined);
-      setTimeout(() => void this.listen().catch(() => undefined), 500);
+      setTimeout(() => {
+        if (!this.closed) void this.listen().catch(() => undefined);
+      }, 500);
     });
     await client.connect();
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     await client.query(`LISTEN ${this.channel}`);
     this.listener = client;
   }

@@ -15,7 +15,7 @@ export class RedisCacheStore implements CacheStore {
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
     if (!(ttlSeconds > 0)) throw new RangeError('ttlSeconds must be positive');
-    await this.redis.set(key, value, 'PX', Math.round(ttlSeconds * 1000));
+    await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000)));
   }
 
   async delete(key: string): Promise<void> {

@@ -17,7 +17,8 @@ export class RedisInvalidationBus implements InvalidationBus {
   }
 
   async subscribe(handler: InvalidationHandler): Promise<void> {
-    this.subscriber ??= new Redis(this.url);
+    if (this.subscriber) throw new Error('RedisInvalidationBus supports one subscriber per instance');
+    this.subscriber = new Redis(this.url);
     this.subscriber.on('message', (channel: string, payload: string) => {
       const message = channel === this.channel ? parseInvalidation(payload) : undefined;
       if (message) void Promise.resolve(handler(message)).catch(() => undefined);

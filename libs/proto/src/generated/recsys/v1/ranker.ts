@@ -33,7 +33,7 @@ export interface RankRequest {
   tenantId: string;
   /** The surface, for example "home". */
   surface: string;
-  /** The mode whose route to use; a mode looser than the privacy context's is refused. */
+  /** The mode whose route to use; the stricter of this and the privacy context's mode is served. */
   mode: PrivacyMode;
   /** The candidates. */
   candidates: RankCandidate[];

@@ -89,12 +89,15 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
     expect(response.privacy?.rankingRoute).toBe('home_non_personal');
     expect(response.items.length).toBeGreaterThan(0);
     expectNothingPersonal(response);
-    for (const source of response.privacy!.sourcesUsed) expect(registry.sources.get(source)?.allowed_privacy_modes).toContain('non_personalized');
+    for (const source of response.privacy!.sourcesUsed)
+      expect(registry.sources.get(source)?.allowed_privacy_modes).toContain('non_personalized');
     expect(await metricValue(port('feature-gateway'), 'profile_store_reads_total')).toBe(readsBefore);
     expect(await metricValue(port('feature-gateway'), 'profile_fetch_in_non_personalized_mode')).toBe(0);
     expect(await metricValue(port('candidate-orchestrator'), 'candidate_source_calls_total', { source: 'user_cf' })).toBe(userCfBefore);
     expect(await metricLines(port('candidate-orchestrator'), 'candidate_source_calls_total')).not.toEqual(
-      expect.arrayContaining([expect.stringMatching(/source="user_cf".*mode="NON_PERSONALIZED"|mode="NON_PERSONALIZED".*source="user_cf"/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/source="user_cf".*mode="NON_PERSONALIZED"|mode="NON_PERSONALIZED".*source="user_cf"/),
+      ]),
     );
   });
 
@@ -105,7 +108,12 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
     expect((await p.recommend.recommend(request(userId))).fromCache).toBe(true);
     const invalidationsBefore = await metricValue(port('candidate-orchestrator'), 'recommendation_cache_invalidations_total');
 
-    const state = await p.consent.setConsent({ tenantId: TENANT, userId, grants: [{ purpose: Purpose.PERSONALIZATION, granted: false }], source: 'e2e' });
+    const state = await p.consent.setConsent({
+      tenantId: TENANT,
+      userId,
+      grants: [{ purpose: Purpose.PERSONALIZATION, granted: false }],
+      source: 'e2e',
+    });
     expect(Number(state.consentVersion)).toBeGreaterThan(Number(first.privacy!.consentVersion));
 
     const after = await p.recommend.recommend(request(userId));
@@ -115,7 +123,10 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
     expect(after.privacy?.fallbackReason).toBe('no_personalization_consent');
     expectNothingPersonal(after);
     // The invalidation message crossed processes (Redis pub/sub or PostgreSQL NOTIFY).
-    await waitFor(async () => (await metricValue(port('candidate-orchestrator'), 'recommendation_cache_invalidations_total')) > invalidationsBefore, 5000);
+    await waitFor(
+      async () => (await metricValue(port('candidate-orchestrator'), 'recommendation_cache_invalidations_total')) > invalidationsBefore,
+      5000,
+    );
   });
 
   it('never shows a hidden item or an item of a blocked creator again, in any mode', async () => {
@@ -143,11 +154,30 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
     );
     const seeds = rows.map((r: { item_id: string }) => r.item_id);
     expect(seeds.length).toBeGreaterThan(0);
-    await p.consent.setConsent({ tenantId: TENANT, userId: newUser, grants: [{ purpose: Purpose.PERSONALIZATION, granted: true }], source: 'e2e' });
-    await p.consent.setConsent({ tenantId: TENANT, userId: declined, grants: [{ purpose: Purpose.PERSONALIZATION, granted: false }], source: 'e2e' });
+    await p.consent.setConsent({
+      tenantId: TENANT,
+      userId: newUser,
+      grants: [{ purpose: Purpose.PERSONALIZATION, granted: true }],
+      source: 'e2e',
+    });
+    await p.consent.setConsent({
+      tenantId: TENANT,
+      userId: declined,
+      grants: [{ purpose: Purpose.PERSONALIZATION, granted: false }],
+      source: 'e2e',
+    });
     const now = Date.now();
     const events = [newUser, declined].flatMap((userId) =>
-      seeds.map((itemId, i) => ({ tenantId: TENANT, userId, anonymousId: '', itemId, eventType: 'click', timestampMs: now - 1000 * (i + 1), sessionId: 's1', region: 'ID-JK' })),
+      seeds.map((itemId, i) => ({
+        tenantId: TENANT,
+        userId,
+        anonymousId: '',
+        itemId,
+        eventType: 'click',
+        timestampMs: now - 1000 * (i + 1),
+        sessionId: 's1',
+        region: 'ID-JK',
+      })),
     );
     const result = await p.features.ingestEvents({ events });
     expect(result).toMatchObject({ accepted: events.length, rejected: 0, storedPersonal: seeds.length });
@@ -161,7 +191,14 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
     // What the real store holds: the consenting user's events under a pseudonymous id, nothing of the other.
     const pseudonymizer = new Pseudonymizer(p.stack.env.PSEUDONYM_SECRET!);
     const stored = async (userId: string) =>
-      Number((await p.db.query(`SELECT count(*) FROM features.event WHERE tenant_id = $1 AND subject_pid = $2`, [TENANT, pseudonymizer.userPid(TENANT, userId)])).rows[0].count);
+      Number(
+        (
+          await p.db.query(`SELECT count(*) FROM features.event WHERE tenant_id = $1 AND subject_pid = $2`, [
+            TENANT,
+            pseudonymizer.userPid(TENANT, userId),
+          ])
+        ).rows[0].count,
+      );
     expect(await stored(newUser)).toBe(seeds.length);
     expect(await stored(declined)).toBe(0);
     const raw = await p.db.query(`SELECT count(*) FROM features.event WHERE subject_pid IN ($1, $2)`, [newUser, declined]);
@@ -171,10 +208,19 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
   it('rejects bad input with INVALID_ARGUMENT before anything runs', async () => {
     const callsBefore = await metricValue(port('candidate-orchestrator'), 'candidate_source_calls_total');
     const noTenant = request(users[0], { tenantId: '' });
-    await expect(p.recommend.recommend(noTenant)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('tenant_id is required') });
+    await expect(p.recommend.recommend(noTenant)).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('tenant_id is required'),
+    });
     const unknownMode = request(users[0], { requestedPrivacyMode: 7 as unknown as PrivacyMode });
-    await expect(p.recommend.recommend(unknownMode)).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('requested_privacy_mode') });
-    await expect(p.recommend.recommend(request(users[0], {}, 1000))).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('limit') });
+    await expect(p.recommend.recommend(unknownMode)).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('requested_privacy_mode'),
+    });
+    await expect(p.recommend.recommend(request(users[0], {}, 1000))).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('limit'),
+    });
     expect(await metricValue(port('candidate-orchestrator'), 'candidate_source_calls_total')).toBe(callsBefore);
   });
 
@@ -190,7 +236,9 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
     const text = JSON.stringify([...records, ...consentRecords]);
     for (const u of p.data.users) expect(text).not.toContain(`"${u.userId}"`);
     expect(records[0].target).toMatch(/^u_[A-Za-z0-9_-]{22}$|^anon$/);
-    expect(JSON.parse(records[0].detailsJson)).toEqual(expect.objectContaining({ mode: expect.any(String), sourcesUsed: expect.any(Array) }));
+    expect(JSON.parse(records[0].detailsJson)).toEqual(
+      expect.objectContaining({ mode: expect.any(String), sourcesUsed: expect.any(Array) }),
+    );
   });
 
   it('answers CONTEXTUAL_ONLY with a fallback reason, not an error, when consent-service is down', async () => {

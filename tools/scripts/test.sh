@@ -15,6 +15,9 @@ npx tsc -p tsconfig.json --noEmit
 step "lint (zero warnings)"
 npm run lint --silent
 
+step "format check"
+npm run format:check --silent
+
 step "proto lint and generated-code drift"
 (cd libs/proto && npx buf lint)
 drift=$(mktemp -d)

@@ -7,11 +7,9 @@ import {
   closeOnSignals,
   createCacheInfrastructure,
   createGrpcClient,
-  createLogger,
-  loadConfig,
   runMain,
-  ServiceMetrics,
-  startGrpcService,
+  serveGrpc,
+  serviceRuntime,
 } from '@recsys/service-kit';
 import { CandidateRouter } from './candidates/candidate-router';
 import { CandidateSource } from './candidates/candidate-source';
@@ -29,9 +27,8 @@ import { defaultConfigDir, loadReasons, loadSurfaces } from './surfaces/surface-
 const SERVICE = 'candidate-orchestrator';
 
 runMain(SERVICE, async () => {
-  const config = loadConfig(OrchestratorConfig);
-  const logger = createLogger(SERVICE, config.LOG_LEVEL);
-  const metrics = new ServiceMetrics(SERVICE);
+  const runtime = serviceRuntime(SERVICE, OrchestratorConfig);
+  const { config, logger, metrics } = runtime;
   const registry = loadRegistry(config.REGISTRY_DIR || undefined);
   const configDir = config.CONFIG_DIR || defaultConfigDir();
   const surfaces = loadSurfaces(configDir, registry);
@@ -43,12 +40,25 @@ runMain(SERVICE, async () => {
   const audit = new AuditSink(auditClient, `svc:${SERVICE}`, metrics, logger);
   const { cache, bus } = createCacheInfrastructure(config);
   const sources = new Map<string, CandidateSource>(
-    [new UserCfSource(featureClient), new ItemToItemSource(featureClient), new TrendingRegionSource(featureClient), new EditorialSource(featureClient)].map((s) => [s.name, s]),
+    [
+      new UserCfSource(featureClient),
+      new ItemToItemSource(featureClient),
+      new TrendingRegionSource(featureClient),
+      new EditorialSource(featureClient),
+    ].map((s) => [s.name, s]),
   );
   const recommendations = new RecommendationService({
     registry,
     surfaces,
-    privacy: new PrivacyResolver(consentClient, { deadlineMs: config.CONSENT_DEADLINE_MS, contextTtlSeconds: config.PRIVACY_CONTEXT_TTL_SECONDS, policyVersion: config.POLICY_VERSION }, metrics),
+    privacy: new PrivacyResolver(
+      consentClient,
+      {
+        deadlineMs: config.CONSENT_DEADLINE_MS,
+        contextTtlSeconds: config.PRIVACY_CONTEXT_TTL_SECONDS,
+        policyVersion: config.POLICY_VERSION,
+      },
+      metrics,
+    ),
     router: new CandidateRouter(registry, sources, config.DISABLED_SOURCES),
     features: featureClient,
     ranker: rankerClient,
@@ -59,19 +69,19 @@ runMain(SERVICE, async () => {
     metrics,
     logger,
     keySpace: { namespace: config.KEY_NAMESPACE },
-    options: { downstreamTimeoutMs: config.DOWNSTREAM_DEADLINE_MS, cacheTtlSeconds: config.RECOMMENDATION_CACHE_TTL_SECONDS, decisionSampleRate: config.DECISION_LOG_SAMPLE_RATE },
+    options: {
+      downstreamTimeoutMs: config.DOWNSTREAM_DEADLINE_MS,
+      cacheTtlSeconds: config.RECOMMENDATION_CACHE_TTL_SECONDS,
+      decisionSampleRate: config.DECISION_LOG_SAMPLE_RATE,
+    },
   });
   // A consent or control change anywhere drops this subject's cached answers in every replica.
   await bus.subscribe((m) => recommendations.invalidateSubject(m.tenantId, m.subjectPid).then(() => undefined));
-  const running = await startGrpcService({
+  const running = await serveGrpc(runtime, {
     service: 'RecommendationService',
     module: OrchestratorModule.register(recommendations, new Set(surfaces.keys())),
-    host: config.GRPC_HOST,
     port: config.ORCHESTRATOR_GRPC_PORT,
-    metricsHost: config.METRICS_HOST,
     metricsPort: config.ORCHESTRATOR_METRICS_PORT,
-    metrics,
-    logger,
   });
   closeOnSignals(
     {

@@ -6,14 +6,10 @@ import {
   closeOnSignals,
   createCacheInfrastructure,
   createGrpcClient,
-  createLogger,
-  createServiceDataSource,
-  describeConfig,
-  initializeServiceDataSource,
-  loadConfig,
+  openServiceDataSource,
   runMain,
-  ServiceMetrics,
-  startGrpcService,
+  serveGrpc,
+  serviceRuntime,
 } from '@recsys/service-kit';
 import { ConsentConfig } from './config/consent.config';
 import { CONSENT_ENTITIES } from './consent/consent.entities';
@@ -23,24 +19,11 @@ import { ConsentModule } from './consent.module';
 import { CONSENT_MIGRATIONS } from './migrations';
 
 const SERVICE = 'consent-service';
-const SCHEMA = 'consent';
 
 runMain(SERVICE, async () => {
-  const config = loadConfig(ConsentConfig);
-  const logger = createLogger(SERVICE, config.LOG_LEVEL);
-  logger.debug({ config: describeConfig(config) }, 'configuration');
-  const metrics = new ServiceMetrics(SERVICE);
-  const dataSource = await initializeServiceDataSource(
-    createServiceDataSource({
-      url: config.DATABASE_URL,
-      schema: SCHEMA,
-      entities: CONSENT_ENTITIES,
-      migrations: CONSENT_MIGRATIONS,
-      poolSize: config.DATABASE_POOL_SIZE,
-      applicationName: SERVICE,
-    }),
-    SCHEMA,
-  );
+  const runtime = serviceRuntime(SERVICE, ConsentConfig);
+  const { config, logger, metrics } = runtime;
+  const dataSource = await openServiceDataSource(runtime, 'consent', CONSENT_ENTITIES, CONSENT_MIGRATIONS);
   const { cache, bus } = createCacheInfrastructure(config);
   const auditClient = createGrpcClient<AuditServiceClient>('AuditService', config.AUDIT_SERVICE_ADDR);
   const audit = new AuditSink(auditClient, `svc:${SERVICE}`, metrics, logger);
@@ -57,15 +40,11 @@ runMain(SERVICE, async () => {
   });
   // Another replica's change must drop this replica's cached state too.
   await bus.subscribe((message) => consent.forget(message.tenantId, message.subjectPid));
-  const running = await startGrpcService({
+  const running = await serveGrpc(runtime, {
     service: 'ConsentService',
     module: ConsentModule.register(consent),
-    host: config.GRPC_HOST,
     port: config.CONSENT_GRPC_PORT,
-    metricsHost: config.METRICS_HOST,
     metricsPort: config.CONSENT_METRICS_PORT,
-    metrics,
-    logger,
   });
   closeOnSignals(
     {

@@ -3,17 +3,7 @@ import { loadRegistry } from '@recsys/feature-registry';
 import { parseKeyring, PrivacyContextCodec } from '@recsys/privacy-context';
 import { ConsentServiceClient } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
-import {
-  closeOnSignals,
-  createGrpcClient,
-  createLogger,
-  createServiceDataSource,
-  initializeServiceDataSource,
-  loadConfig,
-  runMain,
-  ServiceMetrics,
-  startGrpcService,
-} from '@recsys/service-kit';
+import { closeOnSignals, createGrpcClient, openServiceDataSource, runMain, serveGrpc, serviceRuntime } from '@recsys/service-kit';
 import { AggregateRefresher } from './aggregates/aggregate-refresher';
 import { AggregateRepository } from './aggregates/aggregate.repository';
 import { FEATURE_ENTITIES } from './catalog/catalog.entities';
@@ -30,25 +20,13 @@ import { FEATURE_MIGRATIONS } from './migrations';
 import { ProfileStore } from './profile/profile.store';
 
 const SERVICE = 'feature-gateway';
-const SCHEMA = 'features';
 
 runMain(SERVICE, async () => {
-  const config = loadConfig(FeatureConfig);
-  const logger = createLogger(SERVICE, config.LOG_LEVEL);
-  const metrics = new ServiceMetrics(SERVICE);
+  const runtime = serviceRuntime(SERVICE, FeatureConfig);
+  const { config, logger, metrics } = runtime;
   const registry = loadRegistry(config.REGISTRY_DIR || undefined);
   const codec = new PrivacyContextCodec(parseKeyring(config.PRIVACY_CONTEXT_KEYS));
-  const dataSource = await initializeServiceDataSource(
-    createServiceDataSource({
-      url: config.DATABASE_URL,
-      schema: SCHEMA,
-      entities: FEATURE_ENTITIES,
-      migrations: FEATURE_MIGRATIONS,
-      poolSize: config.DATABASE_POOL_SIZE,
-      applicationName: SERVICE,
-    }),
-    SCHEMA,
-  );
+  const dataSource = await openServiceDataSource(runtime, 'features', FEATURE_ENTITIES, FEATURE_MIGRATIONS);
   const catalogRepository = new CatalogRepository(dataSource);
   const snapshots = new CatalogSnapshots(catalogRepository);
   const refresher = new AggregateRefresher(
@@ -68,15 +46,11 @@ runMain(SERVICE, async () => {
     metrics,
   );
   const features = new FeatureService(registry, snapshots, new ProfileStore(dataSource, metrics), codec, metrics);
-  const running = await startGrpcService({
+  const running = await serveGrpc(runtime, {
     service: 'FeatureService',
     module: FeatureModule.register({ features, ingestion, catalog: new CatalogService(catalogRepository, snapshots), refresher }),
-    host: config.GRPC_HOST,
     port: config.FEATURE_GRPC_PORT,
-    metricsHost: config.METRICS_HOST,
     metricsPort: config.FEATURE_METRICS_PORT,
-    metrics,
-    logger,
   });
   refresher.start();
   closeOnSignals(

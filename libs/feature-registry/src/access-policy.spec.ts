@@ -2,13 +2,7 @@ import { PrivacyMode, Purpose, ServedMode } from '@recsys/privacy-context';
 import { canUse, purposeFromRegistry, purposeToRegistry, resolveFeatureSet, sourceAllowed } from './access-policy';
 import { RegistryLookupError } from './errors';
 import { loadRegistry } from './loader';
-import {
-  CandidateSourceDefinition,
-  FeatureDefinition,
-  FeatureSetDefinition,
-  REGISTRY_PURPOSES,
-  Registry,
-} from './types';
+import { CandidateSourceDefinition, FeatureDefinition, FeatureSetDefinition, REGISTRY_PURPOSES, Registry } from './types';
 
 const personalFeature: FeatureDefinition = {
   name: 'user_affinity',
@@ -177,19 +171,12 @@ describe(resolveFeatureSet.name, () => {
       ...registry,
       featureSets: new Map([['odd_set', { ...base, features: ['item_category', 'ghost'] }]]),
     };
-    const { allowed, withheld } = resolveFeatureSet(
-      partial,
-      'odd_set',
-      ctx(PrivacyMode.NON_PERSONALIZED),
-      Purpose.PERSONALIZATION,
-    );
+    const { allowed, withheld } = resolveFeatureSet(partial, 'odd_set', ctx(PrivacyMode.NON_PERSONALIZED), Purpose.PERSONALIZATION);
     expect(names(allowed)).toEqual(['item_category']);
     expect(withheld).toEqual([{ name: 'ghost', reason: 'UNKNOWN_FEATURE' }]);
   });
 
   it('throws RegistryLookupError for an unknown set', () => {
-    expect(() => resolveFeatureSet(registry, 'no_such_set', consented, Purpose.PERSONALIZATION)).toThrow(
-      RegistryLookupError,
-    );
+    expect(() => resolveFeatureSet(registry, 'no_such_set', consented, Purpose.PERSONALIZATION)).toThrow(RegistryLookupError);
   });
 });

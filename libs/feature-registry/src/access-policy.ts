@@ -2,13 +2,7 @@
  * Runtime access checks against the registry: may this feature (or candidate source) be used for this request,
  * for this purpose? Every check fails closed: anything not explicitly allowed is withheld, with a reason code.
  */
-import {
-  isServedMode,
-  modeRegistryName,
-  personalizationAllowed,
-  PrivacyContext,
-  Purpose,
-} from '@recsys/privacy-context';
+import { isServedMode, modeRegistryName, personalizationAllowed, PrivacyContext, Purpose } from '@recsys/privacy-context';
 import { RegistryLookupError } from './errors';
 import {
   AccessDecision,
@@ -93,12 +87,7 @@ export interface ResolvedFeatureSet {
  * Splits a feature set into the features this request may use and those it may not. A set asked for in a mode
  * it does not allow is withheld whole: the set's modes are part of its review, not a hint.
  */
-export function resolveFeatureSet(
-  registry: Registry,
-  setName: string,
-  ctx: AccessContext,
-  purpose: Purpose,
-): ResolvedFeatureSet {
+export function resolveFeatureSet(registry: Registry, setName: string, ctx: AccessContext, purpose: Purpose): ResolvedFeatureSet {
   const set = registry.featureSets.get(setName);
   if (!set) throw new RegistryLookupError('feature set', setName);
   const mode = registryMode(ctx);

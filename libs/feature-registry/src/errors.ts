@@ -6,9 +6,7 @@ export class RegistryValidationError extends Error {
     readonly dir: string,
     readonly issues: RegistryIssue[],
   ) {
-    super(
-      `registry at ${dir} failed validation with ${issues.length} issue(s):\n${issues.map(formatIssue).join('\n')}`,
-    );
+    super(`registry at ${dir} failed validation with ${issues.length} issue(s):\n${issues.map(formatIssue).join('\n')}`);
     this.name = 'RegistryValidationError';
   }
 }

@@ -51,28 +51,17 @@ describe(validateRegistry.name, () => {
         '',
       ]);
       expect(issues.map((i) => i.message)).toEqual(
-        [
-          'privacy_class',
-          'allowed_privacy_modes',
-          'allowed_purposes',
-          'prohibited_purposes',
-          'retention_days',
-          'requires_consent',
-        ].map((field) => `feature 'user_affinity': missing required field '${field}'`),
+        ['privacy_class', 'allowed_privacy_modes', 'allowed_purposes', 'prohibited_purposes', 'retention_days', 'requires_consent'].map(
+          (field) => `feature 'user_affinity': missing required field '${field}'`,
+        ),
       );
     });
 
     it('rejects a value outside the allowed enum at the line of the field', () => {
-      const { dir, issues } = issuesAfter([
-        'features.yaml',
-        'privacy_class: behavioral_personal',
-        'privacy_class: personal',
-      ]);
+      const { dir, issues } = issuesAfter(['features.yaml', 'privacy_class: behavioral_personal', 'privacy_class: personal']);
       expect(issues).toHaveLength(1);
       expect(issues[0].line).toBe(lineIn(dir, 'features.yaml', 'privacy_class: personal'));
-      expect(issues[0].message).toMatch(
-        /^feature 'user_affinity': privacy_class must be one of public_catalog, .* \(got "personal"\)$/,
-      );
+      expect(issues[0].message).toMatch(/^feature 'user_affinity': privacy_class must be one of public_catalog, .* \(got "personal"\)$/);
     });
 
     it.each([
@@ -81,26 +70,16 @@ describe(validateRegistry.name, () => {
       ['a string', '"90"'],
     ])('rejects retention_days given as %s', (_, value) => {
       const { issues } = issuesAfter(['features.yaml', 'retention_days: 90', `retention_days: ${value}`]);
-      expect(issues.map((i) => i.message)).toEqual([
-        expect.stringContaining('retention_days must be a positive integer'),
-      ]);
+      expect(issues.map((i) => i.message)).toEqual([expect.stringContaining('retention_days must be a positive integer')]);
     });
 
     it('rejects a list field written as a single value', () => {
-      const { issues } = issuesAfter([
-        'features.yaml',
-        'allowed_privacy_modes: [personalized]',
-        'allowed_privacy_modes: personalized',
-      ]);
+      const { issues } = issuesAfter(['features.yaml', 'allowed_privacy_modes: [personalized]', 'allowed_privacy_modes: personalized']);
       expect(issues.map((i) => i.message)).toEqual([expect.stringContaining('allowed_privacy_modes must be a list')]);
     });
 
     it('rejects an unknown field and suggests the field a typo was meant to be', () => {
-      const { dir, issues } = issuesAfter([
-        'features.yaml',
-        'debug_visibility: restricted',
-        'debug_visibilty: restricted',
-      ]);
+      const { dir, issues } = issuesAfter(['features.yaml', 'debug_visibility: restricted', 'debug_visibilty: restricted']);
       expect(issues).toContainEqual({
         file: 'features.yaml',
         line: lineIn(dir, 'features.yaml', 'debug_visibilty'),
@@ -109,19 +88,13 @@ describe(validateRegistry.name, () => {
     });
 
     it('rejects an unknown field even when every required field is present', () => {
-      const { issues } = issuesAfter([
-        'features.yaml',
-        '    owner: test-team\n',
-        '    owner: test-team\n    pii: false\n',
-      ]);
+      const { issues } = issuesAfter(['features.yaml', '    owner: test-team\n', '    owner: test-team\n    pii: false\n']);
       expect(issues.map((i) => i.message)).toEqual(["feature 'user_affinity': unknown field 'pii'"]);
     });
 
     it('rejects an unknown top-level key', () => {
       const { issues } = issuesAfter(['routes.yaml', 'routes:', 'defaults: {}\nroutes:']);
-      expect(issues).toEqual([
-        { file: 'routes.yaml', line: 2, message: "unknown top-level key 'defaults' (expected only 'routes')" },
-      ]);
+      expect(issues).toEqual([{ file: 'routes.yaml', line: 2, message: "unknown top-level key 'defaults' (expected only 'routes')" }]);
     });
 
     it('rejects a duplicate feature name at the second definition', () => {
@@ -149,11 +122,7 @@ describe(validateRegistry.name, () => {
     });
 
     it('rejects requires_consent naming a purpose the feature does not allow', () => {
-      const { issues } = issuesAfter([
-        'features.yaml',
-        'requires_consent: personalization',
-        'requires_consent: behavioral_training',
-      ]);
+      const { issues } = issuesAfter(['features.yaml', 'requires_consent: personalization', 'requires_consent: behavioral_training']);
       expect(issues.map((i) => i.message)).toEqual([
         "feature 'user_affinity': requires_consent 'behavioral_training' is not one of its allowed_purposes",
       ]);
@@ -287,14 +256,12 @@ describe(validateRegistry.name, () => {
         {
           file: 'feature-sets.yaml',
           line,
-          message:
-            "feature set 'public_set': feature 'user_affinity' is not allowed in contextual_only mode, which the set allows",
+          message: "feature set 'public_set': feature 'user_affinity' is not allowed in contextual_only mode, which the set allows",
         },
         {
           file: 'feature-sets.yaml',
           line,
-          message:
-            "feature set 'public_set': feature 'user_affinity' is not allowed in non_personalized mode, which the set allows",
+          message: "feature set 'public_set': feature 'user_affinity' is not allowed in non_personalized mode, which the set allows",
         },
       ]);
     });

@@ -95,8 +95,7 @@ export function validateRegistry(docs: RegistryDocuments, dir: string): Registry
   const sources = readTable<CandidateSourceDefinition>(docs.sources, KINDS.sources, issues);
   const routes = readTable<RankingRouteDefinition>(docs.routes, KINDS.routes, issues);
 
-  const report = (doc: RegistryDocument, line: number, message: string) =>
-    issues.push({ file: doc.file, line, message });
+  const report = (doc: RegistryDocument, line: number, message: string) => issues.push({ file: doc.file, line, message });
   for (const f of features.valid.values()) checkFeature(f, (line, m) => report(docs.features, line, m));
   for (const s of sets.valid.values()) checkFeatureSet(s, features, docs, report);
   for (const s of sources.valid.values()) checkSource(s, sets, (line, m) => report(docs.sources, line, m));
@@ -125,10 +124,7 @@ function checkFeature({ def: f, at }: Located<FeatureDefinition>, report: Report
     report(at('prohibited_purposes'), `${label}: purpose '${p}' is both allowed and prohibited`);
   }
   if (f.requires_consent !== 'none' && !f.allowed_purposes.includes(f.requires_consent)) {
-    report(
-      at('requires_consent'),
-      `${label}: requires_consent '${f.requires_consent}' is not one of its allowed_purposes`,
-    );
+    report(at('requires_consent'), `${label}: requires_consent '${f.requires_consent}' is not one of its allowed_purposes`);
   }
   if (isPersonalClass(f.privacy_class)) {
     for (const m of f.allowed_privacy_modes.filter((m) => NON_PERSONAL_MODES.includes(m))) {
@@ -140,10 +136,7 @@ function checkFeature({ def: f, at }: Located<FeatureDefinition>, report: Report
   }
   const max = MAX_RETENTION_DAYS[f.privacy_class];
   if (f.retention_days > max) {
-    report(
-      at('retention_days'),
-      `${label}: retention_days ${f.retention_days} exceeds ${max}, the maximum for ${f.privacy_class}`,
-    );
+    report(at('retention_days'), `${label}: retention_days ${f.retention_days} exceeds ${max}, the maximum for ${f.privacy_class}`);
   }
 }
 
@@ -179,11 +172,7 @@ function checkFeatureSet(
   });
 }
 
-function checkSource(
-  { def: s, at }: Located<CandidateSourceDefinition>,
-  sets: Table<FeatureSetDefinition>,
-  report: Report,
-): void {
+function checkSource({ def: s, at }: Located<CandidateSourceDefinition>, sets: Table<FeatureSetDefinition>, report: Report): void {
   const label = `source '${s.name}'`;
   const set = sets.valid.get(s.feature_set);
   if (!sets.known.has(s.feature_set)) report(at('feature_set'), `${label}: unknown feature set '${s.feature_set}'`);
@@ -200,11 +189,7 @@ function checkSource(
   }
 }
 
-function checkRoute(
-  { def: r, at }: Located<RankingRouteDefinition>,
-  sets: Table<FeatureSetDefinition>,
-  report: Report,
-): void {
+function checkRoute({ def: r, at }: Located<RankingRouteDefinition>, sets: Table<FeatureSetDefinition>, report: Report): void {
   const label = `route '${r.name}'`;
   const set = sets.valid.get(r.feature_set);
   if (!sets.known.has(r.feature_set)) report(at('feature_set'), `${label}: unknown feature set '${r.feature_set}'`);
@@ -286,24 +271,17 @@ function checkFields(
   };
   for (const key of Object.keys(raw).filter((k) => !(k in schema))) {
     const hint = closest(key, Object.keys(schema));
-    fail(
-      at(prefix + key),
-      `${label}: unknown field '${prefix}${key}'${hint ? ` (did you mean '${prefix}${hint}'?)` : ''}`,
-    );
+    fail(at(prefix + key), `${label}: unknown field '${prefix}${key}'${hint ? ` (did you mean '${prefix}${hint}'?)` : ''}`);
   }
   for (const [key, rule] of Object.entries(schema)) {
     const value = raw[key];
     if (value === undefined || value === null) {
-      if (!rule.optional)
-        fail(at(prefix ? prefix.slice(0, -1) : undefined), `${label}: missing required field '${prefix}${key}'`);
+      if (!rule.optional) fail(at(prefix ? prefix.slice(0, -1) : undefined), `${label}: missing required field '${prefix}${key}'`);
       continue;
     }
     const problem = rule.check(value);
     if (problem) fail(at(prefix + key), `${label}: ${prefix}${key} ${problem}`);
-    else if (
-      rule.fields &&
-      !checkFields(value as Record<string, unknown>, rule.fields, label, at, report, `${prefix}${key}.`)
-    ) {
+    else if (rule.fields && !checkFields(value as Record<string, unknown>, rule.fields, label, at, report, `${prefix}${key}.`)) {
       ok = false;
     }
   }

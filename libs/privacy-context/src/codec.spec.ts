@@ -78,7 +78,11 @@ describe(PrivacyContextCodec.name, () => {
 
   it('refuses a forged payload that raises the mode to PERSONALIZED under the original signature', () => {
     const [format, kid, payload, signature] = codec.encode(context()).split('.');
-    const raised = { ...JSON.parse(Buffer.from(payload, 'base64url').toString()), mode: PrivacyMode.PERSONALIZED, purposes: [Purpose.PERSONALIZATION] };
+    const raised = {
+      ...JSON.parse(Buffer.from(payload, 'base64url').toString()),
+      mode: PrivacyMode.PERSONALIZED,
+      purposes: [Purpose.PERSONALIZATION],
+    };
     const forged = [format, kid, Buffer.from(JSON.stringify(raised)).toString('base64url'), signature].join('.');
     expectFailure(forged, 'bad_signature');
   });

@@ -56,7 +56,9 @@ describe(personalizationAllowed.name, () => {
   });
 
   it('refuses PERSONALIZED mode without the PERSONALIZATION purpose', () => {
-    expect(personalizationAllowed({ mode: PERSONALIZED, purposes: [Purpose.BEHAVIORAL_TRAINING, Purpose.ADS_PERSONALIZATION] })).toBe(false);
+    expect(personalizationAllowed({ mode: PERSONALIZED, purposes: [Purpose.BEHAVIORAL_TRAINING, Purpose.ADS_PERSONALIZATION] })).toBe(
+      false,
+    );
   });
 
   it.each([CONTEXTUAL_ONLY, NON_PERSONALIZED] as const)('refuses %s even with the PERSONALIZATION purpose', (mode) => {

@@ -31,8 +31,7 @@ export function isServedMode(mode: unknown): mode is ServedMode {
  * treated as the strictest mode, because a value we cannot read must not widen what we do.
  */
 export function stricterOf(a: PrivacyMode | string, b: PrivacyMode | string): ServedMode {
-  const rank = (m: PrivacyMode | string): number =>
-    m === PrivacyMode.PRIVACY_MODE_UNSPECIFIED ? 0 : isServedMode(m) ? STRICTNESS[m] : 3;
+  const rank = (m: PrivacyMode | string): number => (m === PrivacyMode.PRIVACY_MODE_UNSPECIFIED ? 0 : isServedMode(m) ? STRICTNESS[m] : 3);
   const winner = rank(a) >= rank(b) ? a : b;
   if (winner === PrivacyMode.PRIVACY_MODE_UNSPECIFIED) return PrivacyMode.NON_PERSONALIZED;
   return isServedMode(winner) ? winner : PrivacyMode.NON_PERSONALIZED;

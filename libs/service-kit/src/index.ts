@@ -16,3 +16,4 @@ export * from './cache/pg-invalidation-bus';
 export * from './cache/cache-infrastructure';
 export * from './audit/audit-sink';
 export * from './process/run-main';
+export * from './process/service-runtime';

@@ -41,9 +41,9 @@ export function recommendationCacheKey(space: KeySpace, p: RecommendationCacheKe
     recommendationSubjectPrefix(space, p.tenantId, p.subjectPid) +
     [
       assertKeyPart('mode', p.mode),
-    `cv${assertKeyPart('consentVersion', p.consentVersion)}`,
-    `pv${assertKeyPart('policyVersion', p.policyVersion)}`,
-    `x${assertKeyPart('variant', p.variant)}`,
+      `cv${assertKeyPart('consentVersion', p.consentVersion)}`,
+      `pv${assertKeyPart('policyVersion', p.policyVersion)}`,
+      `x${assertKeyPart('variant', p.variant)}`,
       assertKeyPart('requestFingerprint', p.requestFingerprint),
     ].join(':')
   );

@@ -17,7 +17,10 @@ export interface TestDatabase {
  * Creates an empty PostgreSQL database for one test run. The name is `<prefix>_<random>`, so concurrent runs
  * never share one; call `drop()` when done (also after a failed setup).
  */
-export async function createTestDatabase(prefix = 'recsys_test', adminUrl = process.env.TEST_DATABASE_ADMIN_URL || DEFAULT_ADMIN_URL): Promise<TestDatabase> {
+export async function createTestDatabase(
+  prefix = 'recsys_test',
+  adminUrl = process.env.TEST_DATABASE_ADMIN_URL || DEFAULT_ADMIN_URL,
+): Promise<TestDatabase> {
   if (!/^[a-z_][a-z0-9_]{0,40}$/.test(prefix)) throw new Error(`test database prefix "${prefix}" must be [a-z_][a-z0-9_]{0,40}`);
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${quoteIdent(name)}`));
@@ -54,7 +57,9 @@ async function withAdmin<T>(adminUrl: string, work: (admin: Client) => Promise<T
   try {
     await admin.connect();
   } catch (error) {
-    throw new Error(`cannot reach the PostgreSQL admin database (set TEST_DATABASE_ADMIN_URL): ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot reach the PostgreSQL admin database (set TEST_DATABASE_ADMIN_URL): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     return await work(admin);

@@ -17,9 +17,13 @@ describe(waitFor.name, () => {
   it('rejects after the timeout, with the last error the predicate threw', async () => {
     await expect(waitFor(() => false, 50, 5)).rejects.toThrow('condition not met within 50 ms');
     await expect(
-      waitFor(() => {
-        throw new Error('not connected yet');
-      }, 50, 5),
+      waitFor(
+        () => {
+          throw new Error('not connected yet');
+        },
+        50,
+        5,
+      ),
     ).rejects.toThrow('condition not met within 50 ms: not connected yet');
   });
 });

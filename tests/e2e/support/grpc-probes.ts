@@ -8,7 +8,10 @@ export function listServicesByReflection(address: string): Promise<string[]> {
   const pkg = loadPackageDefinition(loadSync(REFLECTION_PROTO, { keepCase: true, defaults: true })) as unknown as {
     grpc: { reflection: { v1: GrpcObject } };
   };
-  const Ctor = pkg.grpc.reflection.v1.ServerReflection as unknown as new (a: string, c: ReturnType<typeof credentials.createInsecure>) => {
+  const Ctor = pkg.grpc.reflection.v1.ServerReflection as unknown as new (
+    a: string,
+    c: ReturnType<typeof credentials.createInsecure>,
+  ) => {
     ServerReflectionInfo(): NodeJS.ReadWriteStream & { write(m: object): boolean; end(): void; close?: () => void };
     close(): void;
   };

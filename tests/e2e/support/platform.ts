@@ -71,7 +71,11 @@ export async function startPlatform(mode: CacheMode): Promise<Platform> {
     await loadDemoData(data, { consentAddr: stack.address('consent-service'), featureAddr: stack.address('feature-gateway') });
     const db = new Client({ connectionString: database.url });
     await db.connect();
-    const recommend = createGrpcClient<RecommendationServiceClient>('RecommendationService', stack.address('candidate-orchestrator'), 10_000);
+    const recommend = createGrpcClient<RecommendationServiceClient>(
+      'RecommendationService',
+      stack.address('candidate-orchestrator'),
+      10_000,
+    );
     const consent = createGrpcClient<ConsentServiceClient>('ConsentService', stack.address('consent-service'), 10_000);
     const features = createGrpcClient<FeatureServiceClient>('FeatureService', stack.address('feature-gateway'), 10_000);
     const audit = createGrpcClient<AuditServiceClient>('AuditService', stack.address('audit-service'), 10_000);

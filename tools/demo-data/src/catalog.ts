@@ -113,12 +113,7 @@ const RETAIL: TenantCatalog = {
       'Budget Planner, Investing Handbook, Money Clip, Cash Envelope Wallet, Retirement Workbook',
       'personal_finance, budgeting, investing',
     ),
-    cat(
-      'religion',
-      0.3,
-      'Prayer Mat, Quran Stand, Rosary, Incense Set, Prayer Beads, Study Bible',
-      'religious_goods, prayer, devotional',
-    ),
+    cat('religion', 0.3, 'Prayer Mat, Quran Stand, Rosary, Incense Set, Prayer Beads, Study Bible', 'religious_goods, prayer, devotional'),
     cat(
       'politics',
       0.2,
@@ -133,8 +128,7 @@ const MEDIA: TenantCatalog = {
   tenantId: 'demo-media',
   prefix: 'm',
   adjectives: list(
-    "Essential, Ultimate, Weekly, Definitive, Untold, Quick, In-Depth, Complete, Late-Night, Beginner's, " +
-      'Exclusive, Live',
+    "Essential, Ultimate, Weekly, Definitive, Untold, Quick, In-Depth, Complete, Late-Night, Beginner's, " + 'Exclusive, Live',
   ),
   categories: [
     cat(
@@ -155,12 +149,7 @@ const MEDIA: TenantCatalog = {
       'Trailer Breakdown, Film Review, Director Interview, Box Office Report, Classic Revisited',
       'reviews, trailers, indie, blockbuster, streaming',
     ),
-    cat(
-      'music',
-      1.0,
-      'Live Session, Album Review, Playlist, Artist Interview, Concert Recap',
-      'pop, indie, dangdut, kpop, live',
-    ),
+    cat('music', 1.0, 'Live Session, Album Review, Playlist, Artist Interview, Concert Recap', 'pop, indie, dangdut, kpop, live'),
     cat(
       'gaming',
       0.9,
@@ -197,12 +186,7 @@ const MEDIA: TenantCatalog = {
       'Investing Basics, Budget Challenge, Market Explainer, Crypto Primer, Retirement Plan',
       'personal_finance, investing, budgeting',
     ),
-    cat(
-      'religion',
-      0.25,
-      'Ramadan Special, Sermon, Faith Documentary, Interfaith Dialogue',
-      'faith, spirituality, religious_holidays',
-    ),
+    cat('religion', 0.25, 'Ramadan Special, Sermon, Faith Documentary, Interfaith Dialogue', 'faith, spirituality, religious_holidays'),
     cat(
       'politics',
       0.45,

@@ -21,12 +21,20 @@ async function main(): Promise<void> {
   // Events end just before today (UTC midnight): the same data on the same day, and always recent.
   const today = new Date();
   const nowMs = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
-  const data = generateDemoData({ seed: argv.seed, itemsPerTenant: argv.items, usersPerTenant: argv.users, meanEventsPerUser: argv['events-per-user'], nowMs });
+  const data = generateDemoData({
+    seed: argv.seed,
+    itemsPerTenant: argv.items,
+    usersPerTenant: argv.users,
+    meanEventsPerUser: argv['events-per-user'],
+    nowMs,
+  });
   if (argv._[0] === 'summary') {
     console.log(JSON.stringify(summarize(data), null, 2));
     return;
   }
-  const reports = await loadDemoData(data, { consentAddr: argv['consent-addr'], featureAddr: argv['feature-addr'] }, (line) => console.log(line));
+  const reports = await loadDemoData(data, { consentAddr: argv['consent-addr'], featureAddr: argv['feature-addr'] }, (line) =>
+    console.log(line),
+  );
   console.log(JSON.stringify(reports));
 }
 

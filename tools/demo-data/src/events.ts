@@ -56,8 +56,7 @@ export function generateEvents(input: EventInput, rng: Rng): DemoEvent[] {
   /** A popular item of the pool that already existed at time t (undefined only for absurdly young catalogs). */
   const pickItem = (category: string, previous: DemoItem | undefined, t: number): DemoItem | undefined => {
     for (let attempt = 0; attempt < 8; attempt++) {
-      const pool =
-        previous && rng.chance(SAME_CREATOR) ? byCreator.get(previous.creatorId)! : byCategory.get(category)!;
+      const pool = previous && rng.chance(SAME_CREATOR) ? byCreator.get(previous.creatorId)! : byCategory.get(category)!;
       const item = items[pool.indices[pool.sampler.sample(rng)]];
       if (item.createdAtMs <= t) return item;
     }
@@ -78,9 +77,7 @@ export function generateEvents(input: EventInput, rng: Rng): DemoEvent[] {
 
     const sizes = sessionSizes(eventCount(input.meanEventsPerUser, rng), rng);
     // Sessions start between 60 days and 1 hour ago; a session lasts under 1 hour, so all events precede nowMs.
-    const starts = sizes
-      .map(() => nowMs - Math.floor(rng.float(1 / 24, EVENT_WINDOW_DAYS) * DAY_MS))
-      .sort((a, b) => a - b);
+    const starts = sizes.map(() => nowMs - Math.floor(rng.float(1 / 24, EVENT_WINDOW_DAYS) * DAY_MS)).sort((a, b) => a - b);
     const userEvents: DemoEvent[] = [];
     sizes.forEach((size, s) => {
       const sessionId = `${catalog.prefix}-s-${++sessionCounter}`;

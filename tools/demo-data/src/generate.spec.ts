@@ -109,9 +109,7 @@ describe(generateDemoData.name, () => {
     const bad = data.events.filter((event) => {
       const item = itemById.get(event.itemId);
       const user = userById.get(event.userId);
-      return (
-        item?.tenantId !== event.tenantId || user?.tenantId !== event.tenantId || item.createdAtMs > event.timestampMs
-      );
+      return item?.tenantId !== event.tenantId || user?.tenantId !== event.tenantId || item.createdAtMs > event.timestampMs;
     });
     expect(bad).toEqual([]);
   });
@@ -127,9 +125,7 @@ describe(generateDemoData.name, () => {
         expect(inCategory.length).toBeGreaterThan(0);
         expect(inCategory.every((i) => i.sensitive)).toBe(true);
       }
-      expect(items.filter((i) => i.sensitive).every((i) => SENSITIVE_CATEGORIES.some((c) => c === i.category))).toBe(
-        true,
-      );
+      expect(items.filter((i) => i.sensitive).every((i) => SENSITIVE_CATEGORIES.some((c) => c === i.category))).toBe(true);
     }
   });
 
@@ -156,8 +152,7 @@ describe(generateDemoData.name, () => {
       expect(user.tasteCategories.length).toBeLessThanOrEqual(3);
       expect(new Set(user.tasteCategories).size).toBe(user.tasteCategories.length);
     }
-    const rate = (pred: (u: DemoData['users'][number]) => boolean): number =>
-      data.users.filter(pred).length / data.users.length;
+    const rate = (pred: (u: DemoData['users'][number]) => boolean): number => data.users.filter(pred).length / data.users.length;
     expect(rate((u) => u.tasteCategories.some((c) => SENSITIVE_CATEGORIES.some((s) => s === c)))).toBeLessThan(0.12);
     expect(rate((u) => u.consentPersonalization)).toBeCloseTo(0.75, 1);
     expect(rate((u) => u.consentTraining)).toBeCloseTo(0.6, 1);
@@ -170,9 +165,7 @@ describe(generateDemoData.name, () => {
     for (const { tenantId, regions } of data.tenants) {
       expect(regions).toContain(SMALL_REGION);
       const home = data.users.filter((u) => u.tenantId === tenantId && u.homeRegion === SMALL_REGION);
-      const inEvents = new Set(
-        data.events.filter((e) => e.tenantId === tenantId && e.region === SMALL_REGION).map((e) => e.userId),
-      );
+      const inEvents = new Set(data.events.filter((e) => e.tenantId === tenantId && e.region === SMALL_REGION).map((e) => e.userId));
       expect(home.length).toBeGreaterThan(0);
       expect(home.length).toBeLessThan(10);
       expect(inEvents.size).toBeLessThan(10);
@@ -184,9 +177,7 @@ describe(generateDemoData.name, () => {
       events.some((e, i) => i > 0 && e.timestampMs < events[i - 1].timestampMs),
     );
     expect(unordered).toEqual([]);
-    const outside = data.events.filter(
-      (e) => e.timestampMs >= DEMO_NOW_MS || e.timestampMs < DEMO_NOW_MS - 60 * DAY_MS,
-    );
+    const outside = data.events.filter((e) => e.timestampMs >= DEMO_NOW_MS || e.timestampMs < DEMO_NOW_MS - 60 * DAY_MS);
     expect(outside).toEqual([]);
   });
 
@@ -204,16 +195,13 @@ describe(generateDemoData.name, () => {
   });
 
   it('mixes event types realistically, with hides mostly outside the taste', () => {
-    const share = (type: DemoEvent['eventType']): number =>
-      data.events.filter((e) => e.eventType === type).length / data.events.length;
+    const share = (type: DemoEvent['eventType']): number => data.events.filter((e) => e.eventType === type).length / data.events.length;
     expect(share('view')).toBeCloseTo(0.7, 1);
     expect(share('click')).toBeCloseTo(0.18, 1);
     expect(share('purchase')).toBeGreaterThan(0.01);
     expect(share('purchase')).toBeLessThan(0.08);
     const hides = data.events.filter((e) => e.eventType === 'hide');
-    const offTaste = hides.filter(
-      (e) => !userById.get(e.userId)!.tasteCategories.includes(itemById.get(e.itemId)!.category),
-    );
+    const offTaste = hides.filter((e) => !userById.get(e.userId)!.tasteCategories.includes(itemById.get(e.itemId)!.category));
     expect(hides.length).toBeGreaterThan(0);
     expect(offTaste.length / hides.length).toBeGreaterThan(0.6);
   });

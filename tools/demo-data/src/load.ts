@@ -27,7 +27,11 @@ const CONSENT_CONCURRENCY = 32;
  * FeatureService.IngestEvents (so consent-aware ingestion decides what is stored), then a refresh of the
  * thresholded aggregates.
  */
-export async function loadDemoData(data: DemoData, targets: LoadTargets, progress: (line: string) => void = () => undefined): Promise<LoadReport[]> {
+export async function loadDemoData(
+  data: DemoData,
+  targets: LoadTargets,
+  progress: (line: string) => void = () => undefined,
+): Promise<LoadReport[]> {
   const consent = createGrpcClient<ConsentServiceClient>('ConsentService', targets.consentAddr, 30_000);
   const features = createGrpcClient<FeatureServiceClient>('FeatureService', targets.featureAddr, 120_000);
   try {
@@ -81,7 +85,9 @@ export async function loadDemoData(data: DemoData, targets: LoadTargets, progres
       progress(`${tenantId}: ${accepted} events accepted, ${storedPersonal} stored as personal behaviour`);
 
       const refreshed = await features.refreshAggregates({ tenantId });
-      progress(`${tenantId}: ${refreshed.popularityRows} popularity rows, ${refreshed.neighborPairs} co-occurrence pairs (k=${refreshed.minUsers})`);
+      progress(
+        `${tenantId}: ${refreshed.popularityRows} popularity rows, ${refreshed.neighborPairs} co-occurrence pairs (k=${refreshed.minUsers})`,
+      );
       reports.push({
         tenant: tenantId,
         items: imported,

@@ -26,7 +26,19 @@ async function main(): Promise<void> {
   const ask = (requestedPrivacyMode: PrivacyMode, seedItemId = '') =>
     client.recommend({
       subject: { userId: user.userId, anonymousId: '' },
-      context: { tenantId: argv.tenant, surface: 'home', requestedPrivacyMode, region: user.homeRegion, locale: '', deviceType: 'mobile', localHour: 20, seedItemId, query: '', sessionId: '', globalPrivacyControl: false },
+      context: {
+        tenantId: argv.tenant,
+        surface: 'home',
+        requestedPrivacyMode,
+        region: user.homeRegion,
+        locale: '',
+        deviceType: 'mobile',
+        localHour: 20,
+        seedItemId,
+        query: '',
+        sessionId: '',
+        globalPrivacyControl: false,
+      },
       limit: argv.limit,
     });
   const personalized = await ask(PrivacyMode.PRIVACY_MODE_UNSPECIFIED);

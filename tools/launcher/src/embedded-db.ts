@@ -44,7 +44,11 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: (lin
     }
     await pg.start();
   } catch (error) {
-    const why = recent.filter((l) => /FATAL|ERROR|error/.test(l)).slice(-3).join(' | ') || String(error);
+    const why =
+      recent
+        .filter((l) => /FATAL|ERROR|error/.test(l))
+        .slice(-3)
+        .join(' | ') || String(error);
     throw new Error(`embedded PostgreSQL did not start: ${why}`);
   }
   const client = pg.getPgClient('postgres', '127.0.0.1');

@@ -26,7 +26,12 @@ export function healthStatus(address: string, service: string, timeoutMs = 1000)
 }
 
 /** Waits until the service reports SERVING. */
-export async function waitForServing(address: string, service: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitForServing(
+  address: string,
+  service: string,
+  timeoutMs: number,
+  isAlive: () => boolean = () => true,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (!isAlive()) throw new Error(`${service} exited before it was serving`);

@@ -29,7 +29,12 @@ async function main(): Promise<void> {
   }
   const stack = new Stack({
     root,
-    env: { ...process.env, ...devSecrets(join(dataDir, 'secrets.json'), process.env), DATABASE_URL: databaseUrl, REDIS_URL: process.env.REDIS_URL ?? '' },
+    env: {
+      ...process.env,
+      ...devSecrets(join(dataDir, 'secrets.json'), process.env),
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: process.env.REDIS_URL ?? '',
+    },
     logDir: join(dataDir, 'logs'),
   });
   let stopping = false;
@@ -51,27 +56,54 @@ async function main(): Promise<void> {
       say('loading demo data (first start only)...');
       const today = new Date();
       const data = generateDemoData({ nowMs: Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) });
-      const reports = await loadDemoData(data, { consentAddr: stack.address('consent-service'), featureAddr: stack.address('feature-gateway') }, (l) => say(`  ${l}`));
+      const reports = await loadDemoData(
+        data,
+        { consentAddr: stack.address('consent-service'), featureAddr: stack.address('feature-gateway') },
+        (l) => say(`  ${l}`),
+      );
       writeFileSync(marker, JSON.stringify({ loadedAt: new Date().toISOString(), reports }, null, 2));
     }
     const client = createGrpcClient<RecommendationServiceClient>('RecommendationService', stack.address('candidate-orchestrator'), 10_000);
     const first = await client.recommend({
       subject: { userId: 'r-user-00001', anonymousId: '' },
-      context: { tenantId: 'demo-retail', surface: 'home', requestedPrivacyMode: 'PRIVACY_MODE_UNSPECIFIED' as never, region: 'ID-JK', locale: 'id-ID', deviceType: 'mobile', localHour: 20, seedItemId: '', query: '', sessionId: '', globalPrivacyControl: false },
+      context: {
+        tenantId: 'demo-retail',
+        surface: 'home',
+        requestedPrivacyMode: 'PRIVACY_MODE_UNSPECIFIED' as never,
+        region: 'ID-JK',
+        locale: 'id-ID',
+        deviceType: 'mobile',
+        localHour: 20,
+        seedItemId: '',
+        query: '',
+        sessionId: '',
+        globalPrivacyControl: false,
+      },
       limit: 5,
     });
     client.close();
     say('');
-    say(`platform ready in ${((Date.now() - started) / 1000).toFixed(1)} s (first Recommend answered: ${first.privacy?.mode}, ${first.items.length} items)`);
-    say(`database: ${embedded ? `embedded PostgreSQL (${join(dataDir, 'pg')})` : 'DATABASE_URL'}; cache: ${process.env.REDIS_URL ? 'Redis (REDIS_URL)' : 'in-process, invalidated over PostgreSQL LISTEN/NOTIFY'}`);
-    for (const s of SERVICES) say(`  ${s.app.padEnd(24)} grpc 127.0.0.1:${stack.address(s.app).split(':')[1]}   metrics http://127.0.0.1:${stack.metricsPort(s.app)}/metrics`);
+    say(
+      `platform ready in ${((Date.now() - started) / 1000).toFixed(1)} s (first Recommend answered: ${first.privacy?.mode}, ${first.items.length} items)`,
+    );
+    say(
+      `database: ${embedded ? `embedded PostgreSQL (${join(dataDir, 'pg')})` : 'DATABASE_URL'}; cache: ${process.env.REDIS_URL ? 'Redis (REDIS_URL)' : 'in-process, invalidated over PostgreSQL LISTEN/NOTIFY'}`,
+    );
+    for (const s of SERVICES)
+      say(
+        `  ${s.app.padEnd(24)} grpc 127.0.0.1:${stack.address(s.app).split(':')[1]}   metrics http://127.0.0.1:${stack.metricsPort(s.app)}/metrics`,
+      );
     say(`logs: ${join(dataDir, 'logs')}`);
     say('');
-    say('try:  npm run demo        (one user\'s recommendations in all three privacy modes)');
-    say(`or:   grpcurl -plaintext -d '{"subject":{"user_id":"r-user-00001"},"context":{"tenant_id":"demo-retail","region":"ID-JK"},"limit":5}' 127.0.0.1:50051 recsys.v1.RecommendationService/Recommend`);
+    say("try:  npm run demo        (one user's recommendations in all three privacy modes)");
+    say(
+      `or:   grpcurl -plaintext -d '{"subject":{"user_id":"r-user-00001"},"context":{"tenant_id":"demo-retail","region":"ID-JK"},"limit":5}' 127.0.0.1:50051 recsys.v1.RecommendationService/Recommend`,
+    );
     say('Ctrl-C stops everything.');
   } catch (error) {
-    process.stderr.write(`start failed: ${error instanceof Error ? error.message : String(error)}\nsee the logs in ${join(dataDir, 'logs')}\n`);
+    process.stderr.write(
+      `start failed: ${error instanceof Error ? error.message : String(error)}\nsee the logs in ${join(dataDir, 'logs')}\n`,
+    );
     await shutdown(1);
   }
 }

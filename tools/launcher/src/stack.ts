@@ -5,11 +5,51 @@ import { waitForServing } from './health';
 
 /** The five services: app folder, gRPC service, and the env names of their ports. */
 export const SERVICES = [
-  { app: 'audit-service', service: 'recsys.v1.AuditService', grpcEnv: 'AUDIT_GRPC_PORT', metricsEnv: 'AUDIT_METRICS_PORT', addrEnv: 'AUDIT_SERVICE_ADDR', grpc: 50055, metrics: 9455 },
-  { app: 'consent-service', service: 'recsys.v1.ConsentService', grpcEnv: 'CONSENT_GRPC_PORT', metricsEnv: 'CONSENT_METRICS_PORT', addrEnv: 'CONSENT_SERVICE_ADDR', grpc: 50052, metrics: 9452 },
-  { app: 'feature-gateway', service: 'recsys.v1.FeatureService', grpcEnv: 'FEATURE_GRPC_PORT', metricsEnv: 'FEATURE_METRICS_PORT', addrEnv: 'FEATURE_GATEWAY_ADDR', grpc: 50053, metrics: 9453 },
-  { app: 'ranker', service: 'recsys.v1.RankerService', grpcEnv: 'RANKER_GRPC_PORT', metricsEnv: 'RANKER_METRICS_PORT', addrEnv: 'RANKER_ADDR', grpc: 50054, metrics: 9454 },
-  { app: 'candidate-orchestrator', service: 'recsys.v1.RecommendationService', grpcEnv: 'ORCHESTRATOR_GRPC_PORT', metricsEnv: 'ORCHESTRATOR_METRICS_PORT', addrEnv: '', grpc: 50051, metrics: 9451 },
+  {
+    app: 'audit-service',
+    service: 'recsys.v1.AuditService',
+    grpcEnv: 'AUDIT_GRPC_PORT',
+    metricsEnv: 'AUDIT_METRICS_PORT',
+    addrEnv: 'AUDIT_SERVICE_ADDR',
+    grpc: 50055,
+    metrics: 9455,
+  },
+  {
+    app: 'consent-service',
+    service: 'recsys.v1.ConsentService',
+    grpcEnv: 'CONSENT_GRPC_PORT',
+    metricsEnv: 'CONSENT_METRICS_PORT',
+    addrEnv: 'CONSENT_SERVICE_ADDR',
+    grpc: 50052,
+    metrics: 9452,
+  },
+  {
+    app: 'feature-gateway',
+    service: 'recsys.v1.FeatureService',
+    grpcEnv: 'FEATURE_GRPC_PORT',
+    metricsEnv: 'FEATURE_METRICS_PORT',
+    addrEnv: 'FEATURE_GATEWAY_ADDR',
+    grpc: 50053,
+    metrics: 9453,
+  },
+  {
+    app: 'ranker',
+    service: 'recsys.v1.RankerService',
+    grpcEnv: 'RANKER_GRPC_PORT',
+    metricsEnv: 'RANKER_METRICS_PORT',
+    addrEnv: 'RANKER_ADDR',
+    grpc: 50054,
+    metrics: 9454,
+  },
+  {
+    app: 'candidate-orchestrator',
+    service: 'recsys.v1.RecommendationService',
+    grpcEnv: 'ORCHESTRATOR_GRPC_PORT',
+    metricsEnv: 'ORCHESTRATOR_METRICS_PORT',
+    addrEnv: '',
+    grpc: 50051,
+    metrics: 9451,
+  },
 ] as const;
 
 export type AppName = (typeof SERVICES)[number]['app'];
@@ -75,7 +115,12 @@ export class Stack {
     child.stderr?.pipe(log, { end: false });
     const running: RunningApp = { app, address: `127.0.0.1:${port.grpc}`, metricsPort: port.metrics, process: child };
     this.apps.set(app, running);
-    await waitForServing(running.address, spec.service, this.options.startTimeoutMs ?? 30_000, () => child.exitCode === null && child.signalCode === null);
+    await waitForServing(
+      running.address,
+      spec.service,
+      this.options.startTimeoutMs ?? 30_000,
+      () => child.exitCode === null && child.signalCode === null,
+    );
     return running;
   }
 

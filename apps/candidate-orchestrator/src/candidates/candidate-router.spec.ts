@@ -18,7 +18,17 @@ function sources(names = ['user_cf', 'item_to_item', 'trending_region', 'editori
 }
 
 function ctx(mode: ServedMode, purposes: Purpose[] = [Purpose.PERSONALIZATION], tenantId = 'acme'): PrivacyContext {
-  return { tenantId, subjectPid: 'u_x', mode, purposes, consentVersion: '1', policyVersion: 'p', requestId: 'r', issuedAtMs: 0, expiresAtMs: 1 };
+  return {
+    tenantId,
+    subjectPid: 'u_x',
+    mode,
+    purposes,
+    consentVersion: '1',
+    policyVersion: 'p',
+    requestId: 'r',
+    issuedAtMs: 0,
+    expiresAtMs: 1,
+  };
 }
 
 const names = (list: CandidateSource[]) => list.map((s) => s.name);
@@ -50,7 +60,11 @@ describe(CandidateRouter.name, () => {
   it('refuses user_cf outside PERSONALIZED even when a surface wrongly lists it there', () => {
     const misconfigured: SurfaceConfig = {
       ...home,
-      sources: { ...home.sources, contextual_only: ['user_cf', 'trending_region'], non_personalized: ['user_cf', 'item_to_item', 'editorial'] },
+      sources: {
+        ...home.sources,
+        contextual_only: ['user_cf', 'trending_region'],
+        non_personalized: ['user_cf', 'item_to_item', 'editorial'],
+      },
     };
     const router = new CandidateRouter(registry, sources(), '');
     const contextual = router.route(misconfigured, ctx(PrivacyMode.CONTEXTUAL_ONLY));

@@ -22,7 +22,12 @@ export class CandidateRouter {
     private readonly sources: Map<string, CandidateSource>,
     disabledSources: string,
   ) {
-    this.disabled = new Set(disabledSources.split(',').map((s) => s.trim()).filter(Boolean));
+    this.disabled = new Set(
+      disabledSources
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   }
 
   route(surface: SurfaceConfig, ctx: PrivacyContext): RoutedSources {

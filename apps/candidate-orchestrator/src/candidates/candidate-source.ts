@@ -50,7 +50,12 @@ export function fetchSourceFeatures(
 }
 
 /** The top `limit` entries of a weight map as candidates, scores scaled to 0..1. */
-export function topCandidates(weights: Record<string, number>, source: string, limit: number, exclude: Set<string> = new Set()): Candidate[] {
+export function topCandidates(
+  weights: Record<string, number>,
+  source: string,
+  limit: number,
+  exclude: Set<string> = new Set(),
+): Candidate[] {
   const entries = Object.entries(weights).filter(([id, w]) => w > 0 && !exclude.has(id));
   entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const top = entries.slice(0, limit);

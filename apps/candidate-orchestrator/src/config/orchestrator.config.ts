@@ -1,15 +1,11 @@
 import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { DataServiceConfig } from '@recsys/service-kit';
+import { DataServiceConfig, IsPort } from '@recsys/service-kit';
 
 export class OrchestratorConfig extends DataServiceConfig {
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsPort()
   ORCHESTRATOR_GRPC_PORT = 50051;
 
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsPort()
   ORCHESTRATOR_METRICS_PORT = 9451;
 
   @IsString()
@@ -56,7 +52,9 @@ export class OrchestratorConfig extends DataServiceConfig {
 
   /** Kill switch (seed §36): comma-separated "source" or "tenant/source" entries that must not run. */
   @IsOptional()
-  @Matches(/^([a-z0-9_-]+(\/[a-z_]+)?)?(,[a-z0-9_-]+(\/[a-z_]+)?)*$/, { message: 'DISABLED_SOURCES must be a comma list of "source" or "tenant/source"' })
+  @Matches(/^([a-z0-9_-]+(\/[a-z_]+)?)?(,[a-z0-9_-]+(\/[a-z_]+)?)*$/, {
+    message: 'DISABLED_SOURCES must be a comma list of "source" or "tenant/source"',
+  })
   DISABLED_SOURCES = '';
 
   @IsOptional()

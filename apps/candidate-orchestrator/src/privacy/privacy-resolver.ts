@@ -28,7 +28,11 @@ export class PrivacyResolver {
     private readonly options: { deadlineMs: number; contextTtlSeconds: number; policyVersion: string },
     metrics: ServiceMetrics,
   ) {
-    this.fallbacks = metrics.counter('consent_unknown_fallback_count', 'Requests served CONTEXTUAL_ONLY because consent-service failed or timed out.', ['caller', 'cause']);
+    this.fallbacks = metrics.counter(
+      'consent_unknown_fallback_count',
+      'Requests served CONTEXTUAL_ONLY because consent-service failed or timed out.',
+      ['caller', 'cause'],
+    );
   }
 
   async resolve(cmd: RecommendCommand): Promise<ResolvedPrivacy> {
@@ -51,7 +55,15 @@ export class PrivacyResolver {
       const mode = isServedMode(reply.mode) ? stricterOf(reply.mode, cmd.requestedMode) : PrivacyMode.NON_PERSONALIZED;
       const purposes = reply.grantedPurposes.filter((p): p is Purpose => (GRANTABLE_PURPOSES as readonly string[]).includes(p));
       return {
-        context: { ...base, subjectPid: reply.subjectPid, mode, purposes, consentVersion: reply.consentVersion, policyVersion: reply.policyVersion, fallbackReason: reply.reason || undefined },
+        context: {
+          ...base,
+          subjectPid: reply.subjectPid,
+          mode,
+          purposes,
+          consentVersion: reply.consentVersion,
+          policyVersion: reply.policyVersion,
+          fallbackReason: reply.reason || undefined,
+        },
         reason: mode === PrivacyMode.PERSONALIZED ? '' : reply.reason || 'requested_stricter_mode',
         hiddenItemIds: new Set(reply.hiddenItemIds),
         blockedCreatorIds: new Set(reply.blockedCreatorIds),
@@ -62,7 +74,15 @@ export class PrivacyResolver {
       this.fallbacks.inc({ caller: 'recommend', cause });
       const mode = stricterOf(PrivacyMode.CONTEXTUAL_ONLY, cmd.requestedMode);
       return {
-        context: { ...base, subjectPid: '', mode, purposes: [], consentVersion: '0', policyVersion: this.options.policyVersion, fallbackReason: cause },
+        context: {
+          ...base,
+          subjectPid: '',
+          mode,
+          purposes: [],
+          consentVersion: '0',
+          policyVersion: this.options.policyVersion,
+          fallbackReason: cause,
+        },
         reason: cause,
         hiddenItemIds: new Set(),
         blockedCreatorIds: new Set(),

@@ -41,7 +41,15 @@ function problemsOf(run: () => unknown): string[] {
 describe(recommendCommand.name, () => {
   it('defaults the limit to 10 and the surface to home', () => {
     const cmd = recommendCommand(request(), SURFACES);
-    expect(cmd).toMatchObject({ tenantId: 'acme', userId: 'alice', anonymousId: '', surface: 'home', limit: 10, region: 'ID-JK', localHour: 14 });
+    expect(cmd).toMatchObject({
+      tenantId: 'acme',
+      userId: 'alice',
+      anonymousId: '',
+      surface: 'home',
+      limit: 10,
+      region: 'ID-JK',
+      localHour: 14,
+    });
   });
 
   it('keeps an explicit limit, surface and requested mode', () => {
@@ -64,11 +72,14 @@ describe(recommendCommand.name, () => {
     ]);
   });
 
-  it.each([7 as unknown as PrivacyMode, PrivacyMode.UNRECOGNIZED, 'personalized' as PrivacyMode])('refuses the requested mode %p', (mode) => {
-    expect(problemsOf(() => recommendCommand(request({ requestedPrivacyMode: mode }), SURFACES))).toEqual([
-      'context.requested_privacy_mode must be PERSONALIZED, CONTEXTUAL_ONLY, NON_PERSONALIZED or unset',
-    ]);
-  });
+  it.each([7 as unknown as PrivacyMode, PrivacyMode.UNRECOGNIZED, 'personalized' as PrivacyMode])(
+    'refuses the requested mode %p',
+    (mode) => {
+      expect(problemsOf(() => recommendCommand(request({ requestedPrivacyMode: mode }), SURFACES))).toEqual([
+        'context.requested_privacy_mode must be PERSONALIZED, CONTEXTUAL_ONLY, NON_PERSONALIZED or unset',
+      ]);
+    },
+  );
 
   it.each([-1, 101, 1000])('refuses the limit %p', (limit) => {
     expect(problemsOf(() => recommendCommand(request({}, limit), SURFACES))).toEqual(['limit must be 0..100 (0 means 10)']);
@@ -83,13 +94,19 @@ describe(recommendCommand.name, () => {
   });
 
   it('refuses an unknown surface and lists the known ones', () => {
-    expect(problemsOf(() => recommendCommand(request({ surface: 'checkout' }), SURFACES))).toEqual(['context.surface must be one of home, item_page']);
+    expect(problemsOf(() => recommendCommand(request({ surface: 'checkout' }), SURFACES))).toEqual([
+      'context.surface must be one of home, item_page',
+    ]);
   });
 
   it('refuses an out-of-range hour, an unknown device and over-long ids', () => {
     const problems = problemsOf(() =>
       recommendCommand(
-        { subject: { userId: 'u'.repeat(257), anonymousId: '' }, context: context({ localHour: 24, deviceType: 'watch', seedItemId: 'i'.repeat(257), query: 'q'.repeat(513) }), limit: 0 },
+        {
+          subject: { userId: 'u'.repeat(257), anonymousId: '' },
+          context: context({ localHour: 24, deviceType: 'watch', seedItemId: 'i'.repeat(257), query: 'q'.repeat(513) }),
+          limit: 0,
+        },
         SURFACES,
       ),
     );
@@ -104,7 +121,10 @@ describe(recommendCommand.name, () => {
 
   it('lists every problem of a request at once', () => {
     const problems = problemsOf(() =>
-      recommendCommand(request({ tenantId: '', requestedPrivacyMode: 7 as unknown as PrivacyMode, surface: 'nope', region: 'xx' }, -5), SURFACES),
+      recommendCommand(
+        request({ tenantId: '', requestedPrivacyMode: 7 as unknown as PrivacyMode, surface: 'nope', region: 'xx' }, -5),
+        SURFACES,
+      ),
     );
     expect(problems).toHaveLength(5);
     for (const field of ['tenant_id', 'requested_privacy_mode', 'surface', 'limit', 'region']) {

@@ -1,5 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
-import { RecommendationServiceController, RecommendationServiceControllerMethods, RecommendRequest, RecommendResponse } from '@recsys/proto';
+import {
+  RecommendationServiceController,
+  RecommendationServiceControllerMethods,
+  RecommendRequest,
+  RecommendResponse,
+} from '@recsys/proto';
 import { recommendCommand } from './recommend.command';
 import { RecommendationService } from './recommendation.service';
 import { SURFACE_NAMES } from './tokens';

@@ -1,13 +1,6 @@
 import { Registry } from '@recsys/feature-registry';
 import { modeRegistryName, PrivacyContextCodec, PrivacyMode } from '@recsys/privacy-context';
-import {
-  FeatureValue,
-  Purpose,
-  RankCandidate,
-  RankerServiceClient,
-  RecommendedItem,
-  RecommendResponse,
-} from '@recsys/proto';
+import { FeatureValue, Purpose, RankCandidate, RankerServiceClient, RecommendedItem, RecommendResponse } from '@recsys/proto';
 import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPrefix } from '@recsys/tenant-keys';
 import { AuditSink, CacheStore, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
 import type { Logger } from 'pino';
@@ -48,17 +41,38 @@ export class RecommendationService {
 
   constructor(private readonly deps: RecommendationDeps) {
     const m = deps.metrics;
-    this.requests = m.counter('personalized_request_count_by_consent', 'Recommend requests by served mode and consent outcome.', ['mode', 'consent']);
-    this.fallbacks = m.counter('non_personalized_fallback_total', 'Recommend requests served in a stricter mode than PERSONALIZED, by reason.', ['reason']);
-    this.sourceFailures = m.counter('candidate_source_failures_total', 'Candidate source calls that failed (the source is left out of the answer).', ['source']);
-    this.sourceCalls = m.counter('candidate_source_calls_total', 'Candidate source calls by source; a personal source must never be called outside PERSONALIZED.', ['source', 'mode']);
-    this.invalidations = m.counter('recommendation_cache_invalidations_total', 'Subject invalidations of the recommendation cache received from the bus.');
+    this.requests = m.counter('personalized_request_count_by_consent', 'Recommend requests by served mode and consent outcome.', [
+      'mode',
+      'consent',
+    ]);
+    this.fallbacks = m.counter(
+      'non_personalized_fallback_total',
+      'Recommend requests served in a stricter mode than PERSONALIZED, by reason.',
+      ['reason'],
+    );
+    this.sourceFailures = m.counter(
+      'candidate_source_failures_total',
+      'Candidate source calls that failed (the source is left out of the answer).',
+      ['source'],
+    );
+    this.sourceCalls = m.counter(
+      'candidate_source_calls_total',
+      'Candidate source calls by source; a personal source must never be called outside PERSONALIZED.',
+      ['source', 'mode'],
+    );
+    this.invalidations = m.counter(
+      'recommendation_cache_invalidations_total',
+      'Subject invalidations of the recommendation cache received from the bus.',
+    );
   }
 
   async recommend(cmd: RecommendCommand): Promise<RecommendResponse> {
     const resolved = await this.deps.privacy.resolve(cmd);
     const ctx = resolved.context;
-    this.requests.inc({ mode: ctx.mode, consent: resolved.consentKnown ? (ctx.mode === PrivacyMode.PERSONALIZED ? 'granted' : 'not_granted') : 'unknown' });
+    this.requests.inc({
+      mode: ctx.mode,
+      consent: resolved.consentKnown ? (ctx.mode === PrivacyMode.PERSONALIZED ? 'granted' : 'not_granted') : 'unknown',
+    });
     if (resolved.reason) this.fallbacks.inc({ reason: resolved.reason });
 
     const cacheKey = resolved.consentKnown && this.deps.options.cacheTtlSeconds > 0 ? this.cacheKey(cmd, resolved) : undefined;
@@ -88,9 +102,14 @@ export class RecommendationService {
       }),
     );
     const sourcesUsed = results.map((r) => r.name);
-    const candidates = this.merge(results.flatMap((r) => r.candidates), resolved, cmd.seedItemId).slice(0, MAX_RANKED);
+    const candidates = this.merge(
+      results.flatMap((r) => r.candidates),
+      resolved,
+      cmd.seedItemId,
+    ).slice(0, MAX_RANKED);
 
-    const route = [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === cmd.surface) ??
+    const route =
+      [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === cmd.surface) ??
       [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === 'home')!;
     const features = await this.deps.features.getFeatures(
       {
@@ -110,7 +129,14 @@ export class RecommendationService {
       .filter((c) => !resolved.blockedCreatorIds.has(itemFeatures.get(c.itemId)?.item_creator?.text ?? ''))
       .map((c) => ({ itemId: c.itemId, source: c.source, retrievalScore: c.score, features: itemFeatures.get(c.itemId)! }));
     const ranked = await this.deps.ranker.rank(
-      { tenantId: cmd.tenantId, surface: cmd.surface, mode: ctx.mode, candidates: rankable, userFeatures: features.userFeatures, contextFeatures: features.contextFeatures },
+      {
+        tenantId: cmd.tenantId,
+        surface: cmd.surface,
+        mode: ctx.mode,
+        candidates: rankable,
+        userFeatures: features.userFeatures,
+        contextFeatures: features.contextFeatures,
+      },
       { metadata, timeoutMs },
     );
 
@@ -224,4 +250,3 @@ export class RecommendationService {
     });
   }
 }
-

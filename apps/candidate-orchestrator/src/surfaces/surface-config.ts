@@ -38,7 +38,8 @@ export function loadSurfaces(dir: string, registry: Registry): Map<string, Surfa
       const list = sources[mode];
       if (!Array.isArray(list)) problems.push(`${name}.sources.${mode} must be a list`);
       else {
-        for (const s of list) if (!registry.sources.has(String(s))) problems.push(`${name}.sources.${mode}: ${String(s)} is not a registry source`);
+        for (const s of list)
+          if (!registry.sources.has(String(s))) problems.push(`${name}.sources.${mode}: ${String(s)} is not a registry source`);
         parsed[mode] = list.map(String);
       }
     }

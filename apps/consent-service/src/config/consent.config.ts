@@ -1,15 +1,11 @@
 import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
-import { DataServiceConfig, Sensitive } from '@recsys/service-kit';
+import { DataServiceConfig, IsPort, Sensitive } from '@recsys/service-kit';
 
 export class ConsentConfig extends DataServiceConfig {
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsPort()
   CONSENT_GRPC_PORT = 50052;
 
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsPort()
   CONSENT_METRICS_PORT = 9452;
 
   /** Key of the per-tenant keyed HMAC that turns user ids into pseudonymous ids. */

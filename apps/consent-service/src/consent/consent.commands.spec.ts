@@ -86,18 +86,27 @@ describe(userControlCommand.name, () => {
     expect(problemsOf(() => userControlCommand(control({ control: c, targetId: '' })))).toEqual(['target_id is required']);
   });
 
-  it.each([UserControl.TURN_OFF_PERSONALIZATION, UserControl.CLEAR_HISTORY, UserControl.RESET_PROFILE])('accepts %s without a target', (c) => {
-    expect(userControlCommand(control({ control: c, targetId: '' })).control).toBe(c);
-  });
+  it.each([UserControl.TURN_OFF_PERSONALIZATION, UserControl.CLEAR_HISTORY, UserControl.RESET_PROFILE])(
+    'accepts %s without a target',
+    (c) => {
+      expect(userControlCommand(control({ control: c, targetId: '' })).control).toBe(c);
+    },
+  );
 
-  it.each([UserControl.USER_CONTROL_UNSPECIFIED, UserControl.UNRECOGNIZED, 'DELETE_EVERYTHING' as UserControl])('refuses the control %p', (c) => {
-    const [problem] = problemsOf(() => userControlCommand(control({ control: c })));
-    expect(problem).toMatch(/^control must be one of TURN_OFF_PERSONALIZATION, /);
-    expect(problem).not.toContain('USER_CONTROL_UNSPECIFIED');
-  });
+  it.each([UserControl.USER_CONTROL_UNSPECIFIED, UserControl.UNRECOGNIZED, 'DELETE_EVERYTHING' as UserControl])(
+    'refuses the control %p',
+    (c) => {
+      const [problem] = problemsOf(() => userControlCommand(control({ control: c })));
+      expect(problem).toMatch(/^control must be one of TURN_OFF_PERSONALIZATION, /);
+      expect(problem).not.toContain('USER_CONTROL_UNSPECIFIED');
+    },
+  );
 
   it('refuses a missing tenant and user', () => {
-    expect(problemsOf(() => userControlCommand(control({ tenantId: '', userId: '' })))).toEqual(['tenant_id is required', 'user_id is required']);
+    expect(problemsOf(() => userControlCommand(control({ tenantId: '', userId: '' })))).toEqual([
+      'tenant_id is required',
+      'user_id is required',
+    ]);
   });
 });
 
@@ -122,7 +131,9 @@ describe(privacyContextQuery.name, () => {
   });
 
   it.each([7 as unknown as PrivacyMode, PrivacyMode.UNRECOGNIZED])('refuses the requested mode %p', (requestedPrivacyMode) => {
-    expect(problemsOf(() => privacyContextQuery(query({ requestedPrivacyMode })))).toEqual(['requested_privacy_mode is not a known PrivacyMode']);
+    expect(problemsOf(() => privacyContextQuery(query({ requestedPrivacyMode })))).toEqual([
+      'requested_privacy_mode is not a known PrivacyMode',
+    ]);
   });
 
   it('refuses a missing tenant', () => {

@@ -34,7 +34,8 @@ export function setConsentCommand(req: SetConsentRequest): SetConsentCommand {
   if (req.grants.length === 0) problems.push('grants must name at least one purpose');
   const seen = new Set<string>();
   req.grants.forEach((g, i) => {
-    if (!(GRANTABLE_PURPOSES as readonly string[]).includes(g.purpose)) problems.push(`grants[${i}].purpose must be one of ${GRANTABLE_PURPOSES.join(', ')}`);
+    if (!(GRANTABLE_PURPOSES as readonly string[]).includes(g.purpose))
+      problems.push(`grants[${i}].purpose must be one of ${GRANTABLE_PURPOSES.join(', ')}`);
     else if (seen.has(g.purpose)) problems.push(`grants[${i}].purpose ${g.purpose} is listed twice`);
     seen.add(g.purpose);
   });
@@ -57,7 +58,8 @@ export function privacyContextQuery(req: GetPrivacyContextRequest): PrivacyConte
   checkId('user_id', req.userId, false, problems);
   checkId('anonymous_id', req.anonymousId, false, problems);
   const mode = req.requestedPrivacyMode as string;
-  if (mode !== PrivacyMode.PRIVACY_MODE_UNSPECIFIED && !isServedMode(mode)) problems.push('requested_privacy_mode is not a known PrivacyMode');
+  if (mode !== PrivacyMode.PRIVACY_MODE_UNSPECIFIED && !isServedMode(mode))
+    problems.push('requested_privacy_mode is not a known PrivacyMode');
   fail(problems);
   return {
     tenantId: req.tenantId,
@@ -81,7 +83,9 @@ export function userControlCommand(req: UserControlRequest): UserControlCommand 
   const problems: string[] = [];
   checkTenant(req.tenantId, problems);
   checkId('user_id', req.userId, true, problems);
-  const known = Object.values(UserControl).filter((c) => c !== UserControl.USER_CONTROL_UNSPECIFIED && c !== UserControl.UNRECOGNIZED) as string[];
+  const known = Object.values(UserControl).filter(
+    (c) => c !== UserControl.USER_CONTROL_UNSPECIFIED && c !== UserControl.UNRECOGNIZED,
+  ) as string[];
   if (!known.includes(req.control)) problems.push(`control must be one of ${known.join(', ')}`);
   else if (NEEDS_TARGET.includes(req.control)) checkId('target_id', req.targetId, true, problems);
   fail(problems);

@@ -88,7 +88,11 @@ export class ConsentRepository {
           tenantId,
           subjectPid,
           change.change,
-          JSON.stringify({ grants: grantChanges, personalizationOff: switchChanged ? change.personalizationOff : undefined, suppress: suppressionAdded ? change.suppress : undefined }),
+          JSON.stringify({
+            grants: grantChanges,
+            personalizationOff: switchChanged ? change.personalizationOff : undefined,
+            suppress: suppressionAdded ? change.suppress : undefined,
+          }),
           change.source,
           version,
         ],
@@ -105,9 +109,10 @@ export class ConsentRepository {
     )) as { version: string; personalization_off: boolean }[];
     if (subjects.length === 0) return NO_CONSENT;
     const [grants, suppressions] = await Promise.all([
-      m.query(`SELECT purpose, granted FROM consent.consent_grant WHERE tenant_id = $1 AND subject_pid = $2`, [tenantId, subjectPid]) as Promise<
-        { purpose: Purpose; granted: boolean }[]
-      >,
+      m.query(`SELECT purpose, granted FROM consent.consent_grant WHERE tenant_id = $1 AND subject_pid = $2`, [
+        tenantId,
+        subjectPid,
+      ]) as Promise<{ purpose: Purpose; granted: boolean }[]>,
       m.query(`SELECT kind, target_id FROM consent.suppression WHERE tenant_id = $1 AND subject_pid = $2 ORDER BY target_id`, [
         tenantId,
         subjectPid,

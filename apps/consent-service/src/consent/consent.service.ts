@@ -48,7 +48,14 @@ export class ConsentService {
         : '';
     const stored = signedIn ? await this.loadCached(q.tenantId, pid) : undefined;
     const resolution = resolvePrivacy({
-      stored: stored ?? { exists: false, consentVersion: '0', personalizationOff: false, grants: {}, hiddenItemIds: [], blockedCreatorIds: [] },
+      stored: stored ?? {
+        exists: false,
+        consentVersion: '0',
+        personalizationOff: false,
+        grants: {},
+        hiddenItemIds: [],
+        blockedCreatorIds: [],
+      },
       signedIn,
       requestedMode: q.requestedMode,
       globalPrivacyControl: q.globalPrivacyControl,
@@ -110,7 +117,12 @@ export class ConsentService {
         target: pid,
         reason: reason || change.change,
         requestId: '',
-        details: { consentVersion: state.consentVersion, source: change.source, grants: change.grants, personalizationOff: change.personalizationOff },
+        details: {
+          consentVersion: state.consentVersion,
+          source: change.source,
+          grants: change.grants,
+          personalizationOff: change.personalizationOff,
+        },
       });
     }
     return state;
@@ -134,4 +146,3 @@ export class ConsentService {
     await this.deps.cache.delete(privacyContextCacheKey(this.deps.keySpace, tenantId, pid));
   }
 }
-

@@ -10,11 +10,25 @@ const ALL_GRANTED = {
 };
 
 function stored(overrides: Partial<StoredConsent> = {}): StoredConsent {
-  return { exists: true, consentVersion: '2', personalizationOff: false, grants: ALL_GRANTED, hiddenItemIds: [], blockedCreatorIds: [], ...overrides };
+  return {
+    exists: true,
+    consentVersion: '2',
+    personalizationOff: false,
+    grants: ALL_GRANTED,
+    hiddenItemIds: [],
+    blockedCreatorIds: [],
+    ...overrides,
+  };
 }
 
 function resolve(overrides: Partial<ResolutionInput> = {}) {
-  return resolvePrivacy({ stored: stored(), signedIn: true, requestedMode: PrivacyMode.PRIVACY_MODE_UNSPECIFIED, globalPrivacyControl: false, ...overrides });
+  return resolvePrivacy({
+    stored: stored(),
+    signedIn: true,
+    requestedMode: PrivacyMode.PRIVACY_MODE_UNSPECIFIED,
+    globalPrivacyControl: false,
+    ...overrides,
+  });
 }
 
 describe(resolvePrivacy.name, () => {
@@ -30,8 +44,16 @@ describe(resolvePrivacy.name, () => {
     ['an anonymous subject', { signedIn: false }, 'anonymous_subject'],
     ['a subject without a consent record', { stored: stored({ exists: false, grants: {} }) }, 'no_consent_record'],
     ['a subject who turned personalization off', { stored: stored({ personalizationOff: true }) }, 'personalization_turned_off'],
-    ['a subject without the PERSONALIZATION grant', { stored: stored({ grants: { [Purpose.QUALITY_MONITORING]: true } }) }, 'no_personalization_consent'],
-    ['a subject who refused PERSONALIZATION', { stored: stored({ grants: { ...ALL_GRANTED, [Purpose.PERSONALIZATION]: false } }) }, 'no_personalization_consent'],
+    [
+      'a subject without the PERSONALIZATION grant',
+      { stored: stored({ grants: { [Purpose.QUALITY_MONITORING]: true } }) },
+      'no_personalization_consent',
+    ],
+    [
+      'a subject who refused PERSONALIZATION',
+      { stored: stored({ grants: { ...ALL_GRANTED, [Purpose.PERSONALIZATION]: false } }) },
+      'no_personalization_consent',
+    ],
   ])('serves %s CONTEXTUAL_ONLY without PERSONALIZATION', (_, input, reason) => {
     const resolution = resolve(input);
     expect(resolution.mode).toBe(PrivacyMode.CONTEXTUAL_ONLY);
@@ -61,14 +83,17 @@ describe(resolvePrivacy.name, () => {
     expect(resolution.reason).toBe('');
   });
 
-  it.each([PrivacyMode.CONTEXTUAL_ONLY, PrivacyMode.NON_PERSONALIZED])('serves a requested stricter %s to a consenting subject', (requestedMode) => {
-    const resolution = resolve({ requestedMode });
-    expect(resolution).toEqual({
-      mode: requestedMode,
-      purposes: [Purpose.BEHAVIORAL_TRAINING, Purpose.ADS_PERSONALIZATION, Purpose.QUALITY_MONITORING],
-      reason: 'requested_stricter_mode',
-    });
-  });
+  it.each([PrivacyMode.CONTEXTUAL_ONLY, PrivacyMode.NON_PERSONALIZED])(
+    'serves a requested stricter %s to a consenting subject',
+    (requestedMode) => {
+      const resolution = resolve({ requestedMode });
+      expect(resolution).toEqual({
+        mode: requestedMode,
+        purposes: [Purpose.BEHAVIORAL_TRAINING, Purpose.ADS_PERSONALIZATION, Purpose.QUALITY_MONITORING],
+        reason: 'requested_stricter_mode',
+      });
+    },
+  );
 
   it('lets a requested NON_PERSONALIZED win over an anonymous CONTEXTUAL_ONLY', () => {
     expect(resolve({ signedIn: false, requestedMode: PrivacyMode.NON_PERSONALIZED })).toMatchObject({

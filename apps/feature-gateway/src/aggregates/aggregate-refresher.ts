@@ -19,7 +19,12 @@ export class AggregateRefresher {
     metrics: ServiceMetrics,
     private readonly logger: Logger,
   ) {
-    this.refreshSeconds = metrics.histogram('aggregate_refresh_seconds', 'Time to recompute one tenant\'s thresholded aggregates.', [], [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+    this.refreshSeconds = metrics.histogram(
+      'aggregate_refresh_seconds',
+      "Time to recompute one tenant's thresholded aggregates.",
+      [],
+      [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    );
   }
 
   async refresh(tenantId: string): Promise<RefreshStats> {

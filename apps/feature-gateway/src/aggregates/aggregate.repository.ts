@@ -24,7 +24,10 @@ export class AggregateRepository {
   async refresh(tenantId: string, minUsers: number, windowDays: number): Promise<RefreshStats> {
     return this.dataSource.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`aggregates:${tenantId}`]);
-      const [{ last_id: lastId }] = (await m.query(`SELECT COALESCE(max(id), 0)::bigint AS last_id FROM features.event WHERE tenant_id = $1`, [tenantId])) as {
+      const [{ last_id: lastId }] = (await m.query(
+        `SELECT COALESCE(max(id), 0)::bigint AS last_id FROM features.event WHERE tenant_id = $1`,
+        [tenantId],
+      )) as {
         last_id: string;
       }[];
       await m.query(`DELETE FROM features.item_popularity WHERE tenant_id = $1`, [tenantId]);

@@ -67,7 +67,9 @@ export class CatalogRepository {
   }
 
   async tenants(): Promise<string[]> {
-    const rows = (await this.dataSource.query(`SELECT DISTINCT tenant_id FROM features.item ORDER BY tenant_id`)) as { tenant_id: string }[];
+    const rows = (await this.dataSource.query(`SELECT DISTINCT tenant_id FROM features.item ORDER BY tenant_id`)) as {
+      tenant_id: string;
+    }[];
     return rows.map((r) => r.tenant_id);
   }
 
@@ -76,7 +78,13 @@ export class CatalogRepository {
       `SELECT item_id, category, creator_id, sensitive, quality_score FROM features.item WHERE tenant_id = $1`,
       [tenantId],
     )) as { item_id: string; category: string; creator_id: string; sensitive: boolean; quality_score: number }[];
-    return rows.map((r) => ({ itemId: r.item_id, category: r.category, creatorId: r.creator_id, sensitive: r.sensitive, qualityScore: r.quality_score }));
+    return rows.map((r) => ({
+      itemId: r.item_id,
+      category: r.category,
+      creatorId: r.creator_id,
+      sensitive: r.sensitive,
+      qualityScore: r.quality_score,
+    }));
   }
 
   async editorial(tenantId: string): Promise<Map<string, string[]>> {
@@ -98,10 +106,9 @@ export class CatalogRepository {
   }
 
   async populations(tenantId: string): Promise<Map<string, number>> {
-    const rows = (await this.dataSource.query(
-      `SELECT scope, scope_key, users FROM features.scope_population WHERE tenant_id = $1`,
-      [tenantId],
-    )) as { scope: string; scope_key: string; users: number }[];
+    const rows = (await this.dataSource.query(`SELECT scope, scope_key, users FROM features.scope_population WHERE tenant_id = $1`, [
+      tenantId,
+    ])) as { scope: string; scope_key: string; users: number }[];
     return new Map(rows.map((r) => [`${r.scope}:${r.scope_key}`, r.users]));
   }
 

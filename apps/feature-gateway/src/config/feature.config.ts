@@ -1,15 +1,11 @@
 import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
-import { DataServiceConfig, Sensitive } from '@recsys/service-kit';
+import { DataServiceConfig, IsPort, Sensitive } from '@recsys/service-kit';
 
 export class FeatureConfig extends DataServiceConfig {
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsPort()
   FEATURE_GRPC_PORT = 50053;
 
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IsPort()
   FEATURE_METRICS_PORT = 9453;
 
   @MinLength(32, { message: 'PSEUDONYM_SECRET must be at least 32 characters' })

@@ -13,7 +13,11 @@ export class ConsentGate {
     private readonly deadlineMs: number,
     metrics: ServiceMetrics,
   ) {
-    this.fallbacks = metrics.counter('consent_unknown_fallback_count', 'Consent lookups that failed or timed out and were treated as no consent.', ['caller']);
+    this.fallbacks = metrics.counter(
+      'consent_unknown_fallback_count',
+      'Consent lookups that failed or timed out and were treated as no consent.',
+      ['caller'],
+    );
   }
 
   /** user id → may store as personal behaviour. */
@@ -21,7 +25,10 @@ export class ConsentGate {
     const answers = await Promise.all(
       userIds.map(async (userId) => {
         try {
-          const reply = await this.client.getPrivacyContext({ tenantId, userId, anonymousId: '', requestedPrivacyMode: PrivacyMode.PRIVACY_MODE_UNSPECIFIED, globalPrivacyControl: false }, { timeoutMs: this.deadlineMs });
+          const reply = await this.client.getPrivacyContext(
+            { tenantId, userId, anonymousId: '', requestedPrivacyMode: PrivacyMode.PRIVACY_MODE_UNSPECIFIED, globalPrivacyControl: false },
+            { timeoutMs: this.deadlineMs },
+          );
           return [userId, reply.mode === PrivacyMode.PERSONALIZED && reply.grantedPurposes.includes(Purpose.PERSONALIZATION)] as const;
         } catch {
           this.fallbacks.inc({ caller: 'ingestion' });

@@ -41,7 +41,8 @@ export class IngestionService {
     for (const e of valid) if (e.userId) byTenant.set(e.tenantId, (byTenant.get(e.tenantId) ?? new Set()).add(e.userId));
     const allowed = new Map<string, boolean>();
     for (const [tenantId, users] of byTenant) {
-      for (const [userId, ok] of await this.consent.personalizationAllowed(tenantId, [...users])) allowed.set(`${tenantId}\u0000${userId}`, ok);
+      for (const [userId, ok] of await this.consent.personalizationAllowed(tenantId, [...users]))
+        allowed.set(`${tenantId}\u0000${userId}`, ok);
     }
 
     const personal: StoredEvent[] = valid

@@ -37,7 +37,12 @@ export class FeatureService {
     private readonly codec: PrivacyContextCodec,
     metrics: ServiceMetrics,
   ) {
-    this.fetched = metrics.histogram('features_fetched_per_request', 'Features served per GetFeatures call.', ['feature_set'], [0, 1, 2, 4, 8, 16, 32]);
+    this.fetched = metrics.histogram(
+      'features_fetched_per_request',
+      'Features served per GetFeatures call.',
+      ['feature_set'],
+      [0, 1, 2, 4, 8, 16, 32],
+    );
     this.withheldCount = metrics.counter('features_withheld_total', 'Features withheld by the access policy, by reason.', ['reason']);
   }
 

@@ -30,7 +30,10 @@ export const USER_FEATURES: Record<string, (events: ProfileEvent[], now: number)
     return { ...empty(), weights };
   },
   /** clicks in the last 7 days. */
-  recent_click_count: (events, now) => ({ ...empty(), number: events.filter((e) => e.eventType === 'click' && now - e.timestampMs <= 7 * DAY).length }),
+  recent_click_count: (events, now) => ({
+    ...empty(),
+    number: events.filter((e) => e.eventType === 'click' && now - e.timestampMs <= 7 * DAY).length,
+  }),
 };
 
 export { empty as emptyFeatureValue };

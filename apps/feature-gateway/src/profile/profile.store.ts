@@ -26,7 +26,10 @@ export class ProfileStore {
     metrics: ServiceMetrics,
   ) {
     this.reads = metrics.counter('profile_store_reads_total', 'Reads of the profile store, by privacy mode of the request.', ['mode']);
-    this.violations = metrics.counter('profile_fetch_in_non_personalized_mode', 'Profile reads attempted without a personalization context (refused). Must stay 0.');
+    this.violations = metrics.counter(
+      'profile_fetch_in_non_personalized_mode',
+      'Profile reads attempted without a personalization context (refused). Must stay 0.',
+    );
   }
 
   async read(ctx: PrivacyContext): Promise<ProfileEvent[]> {

@@ -55,7 +55,11 @@ function rankRequest(affinity: Record<string, number>, overrides: Partial<RankRe
 
 function forgedPersonalToken(): string {
   const [format, kid, payload, signature] = privacyToken(PrivacyMode.NON_PERSONALIZED).split('.');
-  const raised = { ...JSON.parse(Buffer.from(payload, 'base64url').toString()), mode: PrivacyMode.PERSONALIZED, purposes: [Purpose.PERSONALIZATION] };
+  const raised = {
+    ...JSON.parse(Buffer.from(payload, 'base64url').toString()),
+    mode: PrivacyMode.PERSONALIZED,
+    purposes: [Purpose.PERSONALIZATION],
+  };
   return [format, kid, Buffer.from(JSON.stringify(raised)).toString('base64url'), signature].join('.');
 }
 
@@ -97,7 +101,10 @@ describe(RankingService.name, () => {
   });
 
   it('does not personalize a PERSONALIZED context without the PERSONALIZATION purpose', () => {
-    const response = service.rank(rankRequest({ music: 1 }), privacyToken(PrivacyMode.PERSONALIZED, { purposes: [Purpose.QUALITY_MONITORING] }));
+    const response = service.rank(
+      rankRequest({ music: 1 }),
+      privacyToken(PrivacyMode.PERSONALIZED, { purposes: [Purpose.QUALITY_MONITORING] }),
+    );
     expect(response.droppedFeatures).toContain('user_category_affinity_30d');
     expect(response.items.map((i) => i.internalReason)).not.toContain('affinity');
   });

@@ -32,9 +32,17 @@ export class RankingService {
     for (const route of registry.routes.values()) {
       const set = registry.featureSets.get(route.feature_set);
       if (!set) throw new Error(`route ${route.name}: unknown feature set`);
-      this.routes.set(`${route.surface}:${route.mode}`, { name: route.name, featureSet: route.feature_set, model: loadLinearModel(dirname(registry.dir), route, set) });
+      this.routes.set(`${route.surface}:${route.mode}`, {
+        name: route.name,
+        featureSet: route.feature_set,
+        model: loadLinearModel(dirname(registry.dir), route, set),
+      });
     }
-    this.dropped = metrics.counter('ranker_dropped_features_total', 'Features sent to the ranker that its route did not allow, dropped before scoring.', ['route']);
+    this.dropped = metrics.counter(
+      'ranker_dropped_features_total',
+      'Features sent to the ranker that its route did not allow, dropped before scoring.',
+      ['route'],
+    );
     this.ranked = metrics.counter('ranker_requests_total', 'Rank calls by route.', ['route']);
   }
 
@@ -44,7 +52,9 @@ export class RankingService {
     const mode = stricterOf(req.mode, ctx.mode);
     const route = this.routeFor(req.surface || 'home', mode);
     // Checked against the mode actually served, which may be stricter than the context's.
-    const allowed = new Set(resolveFeatureSet(this.registry, route.featureSet, { ...ctx, mode }, Purpose.PERSONALIZATION).allowed.map((f) => f.name));
+    const allowed = new Set(
+      resolveFeatureSet(this.registry, route.featureSet, { ...ctx, mode }, Purpose.PERSONALIZATION).allowed.map((f) => f.name),
+    );
 
     const droppedNames = new Set<string>();
     const keep = (features: Record<string, FeatureValue>) =>
@@ -87,7 +97,10 @@ export class RankingService {
   private validate(req: RankRequest): void {
     const problems: string[] = [];
     if (!isValidTenantId(req.tenantId)) problems.push('tenant_id is missing or invalid');
-    if (!isServedMode(req.mode)) problems.push(`mode must be one of ${[PrivacyMode.PERSONALIZED, PrivacyMode.CONTEXTUAL_ONLY, PrivacyMode.NON_PERSONALIZED].join(', ')}`);
+    if (!isServedMode(req.mode))
+      problems.push(
+        `mode must be one of ${[PrivacyMode.PERSONALIZED, PrivacyMode.CONTEXTUAL_ONLY, PrivacyMode.NON_PERSONALIZED].join(', ')}`,
+      );
     if (req.candidates.length > MAX_CANDIDATES) problems.push(`at most ${MAX_CANDIDATES} candidates`);
     if (req.candidates.some((c) => !c.itemId)) problems.push('every candidate needs an item_id');
     if (problems.length > 0) throw new InvalidArgumentError(problems);

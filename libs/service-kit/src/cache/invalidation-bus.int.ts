@@ -236,10 +236,14 @@ describe(`${PgInvalidationBus.name} connection loss`, () => {
     expect((await killListeners()).rowCount).toBe(1);
 
     const publisher = create();
-    await waitFor(async () => {
-      await publisher.publish(message('u_probe'));
-      return received.includes('u_probe');
-    }, 5000, 200);
+    await waitFor(
+      async () => {
+        await publisher.publish(message('u_probe'));
+        return received.includes('u_probe');
+      },
+      5000,
+      200,
+    );
   });
 
   it('stays closed when closed while reconnecting', async () => {

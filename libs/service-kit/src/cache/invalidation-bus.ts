@@ -24,8 +24,14 @@ export function parseInvalidation(payload: string): InvalidationMessage | undefi
   try {
     const m = JSON.parse(payload) as InvalidationMessage;
     const ok =
-      typeof m === 'object' && m !== null && typeof m.tenantId === 'string' && m.tenantId !== '' && typeof m.subjectPid === 'string' &&
-      m.subjectPid !== '' && typeof m.consentVersion === 'string' && typeof m.reason === 'string';
+      typeof m === 'object' &&
+      m !== null &&
+      typeof m.tenantId === 'string' &&
+      m.tenantId !== '' &&
+      typeof m.subjectPid === 'string' &&
+      m.subjectPid !== '' &&
+      typeof m.consentVersion === 'string' &&
+      typeof m.reason === 'string';
     return ok ? m : undefined;
   } catch {
     return undefined;

@@ -48,3 +48,10 @@ export class DataServiceConfig extends BaseServiceConfig {
   @Max(100)
   DATABASE_POOL_SIZE = 10;
 }
+
+/** A TCP port, 0..65535 (0 lets the OS pick one). */
+export function IsPort(): PropertyDecorator {
+  return (target, key) => {
+    for (const decorate of [IsInt(), Min(0), Max(65535)]) decorate(target, key);
+  };
+}

@@ -123,7 +123,13 @@ describe(describeConfig.name, () => {
       REDIS_URL: 'redis://:redispass@cache:6379',
     });
     const described = describeConfig(config);
-    expect(described).toMatchObject({ PRIVACY_CONTEXT_KEYS: '***', DATABASE_URL: '***', REDIS_URL: '***', KEY_NAMESPACE: 'recsys', DATABASE_POOL_SIZE: 10 });
+    expect(described).toMatchObject({
+      PRIVACY_CONTEXT_KEYS: '***',
+      DATABASE_URL: '***',
+      REDIS_URL: '***',
+      KEY_NAMESPACE: 'recsys',
+      DATABASE_POOL_SIZE: 10,
+    });
     expect(JSON.stringify(described)).not.toMatch(/hunter2|redispass|xxxxxxxx/);
   });
 

@@ -51,9 +51,7 @@ function coerce(raw: string, fallback: unknown): unknown {
 /** The config with sensitive values replaced by "***", for a start-up log line. */
 export function describeConfig(config: object): Record<string, unknown> {
   const sensitive = sensitiveKeys(config);
-  return Object.fromEntries(
-    Object.entries(config).map(([k, v]) => [k, sensitive.has(k) && v !== undefined && v !== '' ? '***' : v]),
-  );
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, sensitive.has(k) && v !== undefined && v !== '' ? '***' : v]));
 }
 
 function sensitiveKeys(config: object): Set<string | symbol> {

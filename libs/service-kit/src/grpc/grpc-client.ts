@@ -28,7 +28,11 @@ export interface ClosableClient {
 export function createGrpcClient<C>(service: ServiceName, address: string, defaultTimeoutMs = 2000): UnaryClient<C> & ClosableClient {
   const definition = loadSync(join(protoRoot(), PROTO_FILES[service]), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] });
   const pkg = loadPackageDefinition(definition) as unknown as { recsys: { v1: GrpcObject } };
-  const Ctor = pkg.recsys.v1[service] as unknown as new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: object) => Client &
+  const Ctor = pkg.recsys.v1[service] as unknown as new (
+    address: string,
+    creds: ReturnType<typeof credentials.createInsecure>,
+    options?: object,
+  ) => Client &
     Record<string, (req: unknown, md: Metadata, opts: { deadline: number }, cb: (err: ServiceError | null, res: unknown) => void) => void>;
   const raw = new Ctor(address, credentials.createInsecure(), { 'grpc.keepalive_time_ms': 30_000 });
   const methods = Object.keys((Ctor as unknown as { service: Record<string, { originalName: string }> }).service);

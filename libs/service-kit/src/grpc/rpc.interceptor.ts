@@ -25,7 +25,10 @@ export class RpcInterceptor implements NestInterceptor {
         end({ code: status[code] ?? String(code) });
         if (!(error instanceof AppError) && !(error instanceof RpcException)) {
           // Unexpected: log the error class and message, which never hold request data by construction.
-          this.logger.error({ method, err: error instanceof Error ? { type: error.name, message: error.message, stack: error.stack } : String(error) }, 'rpc failed');
+          this.logger.error(
+            { method, err: error instanceof Error ? { type: error.name, message: error.message, stack: error.stack } : String(error) },
+            'rpc failed',
+          );
         }
         return throwError(() => rpc);
       }),

@@ -10,7 +10,21 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
     level,
     base: { service },
     redact: {
-      paths: ['userId', 'user_id', 'anonymousId', 'anonymous_id', '*.userId', '*.user_id', '*.anonymousId', 'secret', '*.secret', 'authorization', '*.authorization', 'DATABASE_URL', 'REDIS_URL'],
+      paths: [
+        'userId',
+        'user_id',
+        'anonymousId',
+        'anonymous_id',
+        '*.userId',
+        '*.user_id',
+        '*.anonymousId',
+        'secret',
+        '*.secret',
+        'authorization',
+        '*.authorization',
+        'DATABASE_URL',
+        'REDIS_URL',
+      ],
       censor: '[redacted]',
     },
   });

@@ -1,0 +1,59 @@
+import { DynamicModule } from '@nestjs/common';
+import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import type { Logger } from 'pino';
+import { ServiceName } from '@recsys/proto';
+import { BaseServiceConfig, DataServiceConfig } from '../config/base-config';
+import { describeConfig, loadConfig } from '../config/load-config';
+import { startGrpcService, RunningGrpcService } from '../grpc/grpc-server';
+import { createLogger } from '../observability/logger';
+import { ServiceMetrics } from '../observability/metrics';
+import { createServiceDataSource, initializeServiceDataSource } from '../persistence/data-source';
+
+/** What every service process starts from: its validated config, its logger and its metrics registry. */
+export interface ServiceRuntime<C extends BaseServiceConfig> {
+  name: string;
+  config: C;
+  logger: Logger;
+  metrics: ServiceMetrics;
+}
+
+export function serviceRuntime<C extends BaseServiceConfig>(name: string, configClass: new () => C): ServiceRuntime<C> {
+  const config = loadConfig(configClass);
+  const logger = createLogger(name, config.LOG_LEVEL);
+  logger.debug({ config: describeConfig(config) }, 'configuration');
+  return { name, config, logger, metrics: new ServiceMetrics(name) };
+}
+
+/** Connects to the service's own schema and migrates it. */
+export function openServiceDataSource(
+  runtime: ServiceRuntime<DataServiceConfig>,
+  schema: string,
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>,
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>,
+): Promise<DataSource> {
+  const dataSource = createServiceDataSource({
+    url: runtime.config.DATABASE_URL,
+    schema,
+    entities,
+    migrations,
+    poolSize: runtime.config.DATABASE_POOL_SIZE,
+    applicationName: runtime.name,
+  });
+  return initializeServiceDataSource(dataSource, schema);
+}
+
+/** Serves the service's gRPC API, health, reflection and metrics with the runtime's settings. */
+export function serveGrpc(
+  runtime: ServiceRuntime<BaseServiceConfig>,
+  options: { service: ServiceName; module: DynamicModule; port: number; metricsPort: number },
+): Promise<RunningGrpcService> {
+  return startGrpcService({
+    ...options,
+    host: runtime.config.GRPC_HOST,
+    metricsHost: runtime.config.METRICS_HOST,
+    metrics: runtime.metrics,
+    logger: runtime.logger,
+  });
+}

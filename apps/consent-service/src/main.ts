@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { AuditServiceClient } from '@recsys/proto';
+import { AuditServiceClient, FeatureServiceClient } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
 import {
   AuditSink,
@@ -16,6 +16,7 @@ import { CONSENT_ENTITIES } from './consent/consent.entities';
 import { ConsentRepository } from './consent/consent.repository';
 import { ConsentService } from './consent/consent.service';
 import { ConsentModule } from './consent.module';
+import { ControlPropagator } from './controls/control-propagator';
 import { CONSENT_MIGRATIONS } from './migrations';
 
 const SERVICE = 'consent-service';
@@ -27,6 +28,11 @@ runMain(SERVICE, async () => {
   const { cache, bus } = createCacheInfrastructure(config);
   const auditClient = createGrpcClient<AuditServiceClient>('AuditService', config.AUDIT_SERVICE_ADDR);
   const audit = new AuditSink(auditClient, `svc:${SERVICE}`, metrics, logger);
+  const featureClient = createGrpcClient<FeatureServiceClient>('FeatureService', config.FEATURE_GATEWAY_ADDR);
+  const propagator = new ControlPropagator(dataSource, featureClient, bus, metrics, logger, {
+    intervalMs: config.CONTROL_RETRY_INTERVAL_MS,
+    timeoutMs: 2000,
+  });
   const consent = new ConsentService({
     repository: new ConsentRepository(dataSource),
     cache,
@@ -37,6 +43,7 @@ runMain(SERVICE, async () => {
     keySpace: { namespace: config.KEY_NAMESPACE },
     policyVersion: config.POLICY_VERSION,
     cacheTtlSeconds: config.CONSENT_CACHE_TTL_SECONDS,
+    propagator,
   });
   // Another replica's change must drop this replica's cached state too.
   await bus.subscribe((message) => consent.forget(message.tenantId, message.subjectPid));
@@ -46,10 +53,13 @@ runMain(SERVICE, async () => {
     port: config.CONSENT_GRPC_PORT,
     metricsPort: config.CONSENT_METRICS_PORT,
   });
+  propagator.start();
   closeOnSignals(
     {
       close: async () => {
+        propagator.stop();
         await running.close();
+        featureClient.close();
         await audit.drain();
         audit.close();
         auditClient.close();

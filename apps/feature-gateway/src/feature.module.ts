@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AggregateRefresher } from './aggregates/aggregate-refresher';
 import { CatalogService } from './catalog/catalog.service';
 import { IngestionService } from './events/ingestion.service';
+import { ProfilePurgeService } from './events/profile-purge.service';
 import { FeatureGrpcController } from './features/feature.grpc';
 import { FeatureService } from './features/feature.service';
 
@@ -10,6 +11,7 @@ export interface FeatureModuleDeps {
   ingestion: IngestionService;
   catalog: CatalogService;
   refresher: AggregateRefresher;
+  purges: ProfilePurgeService;
 }
 
 @Module({})
@@ -23,6 +25,7 @@ export class FeatureModule {
         { provide: IngestionService, useValue: deps.ingestion },
         { provide: CatalogService, useValue: deps.catalog },
         { provide: AggregateRefresher, useValue: deps.refresher },
+        { provide: ProfilePurgeService, useValue: deps.purges },
       ],
     };
   }

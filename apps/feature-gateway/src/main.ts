@@ -14,6 +14,7 @@ import { FeatureConfig } from './config/feature.config';
 import { ConsentGate } from './events/consent-gate';
 import { EventRepository } from './events/event.repository';
 import { IngestionService } from './events/ingestion.service';
+import { ProfilePurgeService } from './events/profile-purge.service';
 import { FeatureService } from './features/feature.service';
 import { FeatureModule } from './feature.module';
 import { FEATURE_MIGRATIONS } from './migrations';
@@ -38,8 +39,9 @@ runMain(SERVICE, async () => {
   );
   await refresher.tick();
   const consentClient = createGrpcClient<ConsentServiceClient>('ConsentService', config.CONSENT_SERVICE_ADDR);
+  const eventRepository = new EventRepository(dataSource);
   const ingestion = new IngestionService(
-    new EventRepository(dataSource),
+    eventRepository,
     snapshots,
     new ConsentGate(consentClient, config.CONSENT_DEADLINE_MS, metrics),
     new Pseudonymizer(config.PSEUDONYM_SECRET),
@@ -48,7 +50,13 @@ runMain(SERVICE, async () => {
   const features = new FeatureService(registry, snapshots, new ProfileStore(dataSource, metrics), codec, metrics);
   const running = await serveGrpc(runtime, {
     service: 'FeatureService',
-    module: FeatureModule.register({ features, ingestion, catalog: new CatalogService(catalogRepository, snapshots), refresher }),
+    module: FeatureModule.register({
+      features,
+      ingestion,
+      catalog: new CatalogService(catalogRepository, snapshots),
+      refresher,
+      purges: new ProfilePurgeService(eventRepository, metrics),
+    }),
     port: config.FEATURE_GRPC_PORT,
     metricsPort: config.FEATURE_METRICS_PORT,
   });

@@ -11,6 +11,8 @@ export interface ResolvedPrivacy {
   reason: string;
   hiddenItemIds: Set<string>;
   blockedCreatorIds: Set<string>;
+  /** Items marked "less like this": their categories are demoted. */
+  lessLikeItemIds: Set<string>;
   /** False when consent-service did not answer: the answer must then not be cached as the subject's. */
   consentKnown: boolean;
 }
@@ -67,6 +69,7 @@ export class PrivacyResolver {
         reason: mode === PrivacyMode.PERSONALIZED ? '' : reply.reason || 'requested_stricter_mode',
         hiddenItemIds: new Set(reply.hiddenItemIds),
         blockedCreatorIds: new Set(reply.blockedCreatorIds),
+        lessLikeItemIds: new Set(reply.lessLikeItemIds),
         consentKnown: true,
       };
     } catch (error) {
@@ -86,6 +89,7 @@ export class PrivacyResolver {
         reason: cause,
         hiddenItemIds: new Set(),
         blockedCreatorIds: new Set(),
+        lessLikeItemIds: new Set(),
         consentKnown: false,
       };
     }

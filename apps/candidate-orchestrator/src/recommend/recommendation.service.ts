@@ -28,6 +28,9 @@ export interface RecommendationDeps {
   options: { downstreamTimeoutMs: number; cacheTtlSeconds: number; decisionSampleRate: number };
 }
 
+/** Score multiplier for items of a category marked "less like this". */
+const LESS_LIKE_FACTOR = 0.3;
+
 /** At most this many candidates go to feature fetching and ranking. */
 const MAX_RANKED = 300;
 
@@ -116,7 +119,8 @@ export class RecommendationService {
         tenantId: cmd.tenantId,
         featureSet: route.feature_set,
         purpose: Purpose.PERSONALIZATION,
-        itemIds: candidates.map((c) => c.itemId),
+        // The less-liked items ride along: their categories are what gets demoted.
+        itemIds: [...new Set([...candidates.map((c) => c.itemId), ...resolved.lessLikeItemIds])],
         region: cmd.region,
         deviceType: cmd.deviceType,
         localHour: cmd.localHour,
@@ -140,7 +144,7 @@ export class RecommendationService {
       { metadata, timeoutMs },
     );
 
-    const items = this.finalize(ranked.items, itemFeatures, surface, cmd.limit);
+    const items = this.finalize(this.demoteLessLiked(ranked.items, itemFeatures, resolved), itemFeatures, surface, cmd.limit);
     const response: RecommendResponse = {
       requestId: ctx.requestId,
       items,
@@ -200,6 +204,20 @@ export class RecommendationService {
       if (!current || c.score > current.score) best.set(c.itemId, c);
     }
     return [...best.values()].sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
+  }
+
+  /** LESS_LIKE_THIS: items of a category the subject marked are scored down (not hidden), in every mode. */
+  private demoteLessLiked<T extends { itemId: string; score: number }>(
+    ranked: T[],
+    itemFeatures: Map<string, Record<string, FeatureValue>>,
+    resolved: ResolvedPrivacy,
+  ): T[] {
+    if (resolved.lessLikeItemIds.size === 0) return ranked;
+    const category = (itemId: string) => itemFeatures.get(itemId)?.item_category?.text ?? '';
+    const demoted = new Set([...resolved.lessLikeItemIds].map(category).filter(Boolean));
+    return ranked
+      .map((r) => (demoted.has(category(r.itemId)) ? { ...r, score: r.score * LESS_LIKE_FACTOR } : r))
+      .sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
   }
 
   /** Diversity (at most N per creator), the limit, and user-safe reasons. */

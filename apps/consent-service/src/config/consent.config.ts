@@ -21,4 +21,14 @@ export class ConsentConfig extends DataServiceConfig {
 
   @IsString()
   AUDIT_SERVICE_ADDR = '127.0.0.1:50055';
+
+  /** feature-gateway, which carries out CLEAR_HISTORY and RESET_PROFILE on the profile store. */
+  @IsString()
+  FEATURE_GATEWAY_ADDR = '127.0.0.1:50053';
+
+  /** How often queued user controls are retried against a store that was unreachable. */
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  CONTROL_RETRY_INTERVAL_MS = 2000;
 }

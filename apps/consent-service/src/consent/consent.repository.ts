@@ -9,7 +9,13 @@ export interface StoredConsent {
   grants: Partial<Record<Purpose, boolean>>;
   hiddenItemIds: string[];
   blockedCreatorIds: string[];
+  lessLikeItemIds: string[];
 }
+
+export type SuppressionKind = 'item' | 'creator' | 'less_like_item';
+
+/** A control that other stores must carry out; queued in the same transaction as the change. */
+export type PropagatedControl = 'CLEAR_HISTORY' | 'RESET_PROFILE';
 
 /** One change to a subject's consent state; fields left out stay as they are. */
 export interface ConsentChange {
@@ -18,7 +24,11 @@ export interface ConsentChange {
   source: string;
   grants?: { purpose: Purpose; granted: boolean }[];
   personalizationOff?: boolean;
-  suppress?: { kind: 'item' | 'creator'; targetId: string };
+  suppress?: { kind: SuppressionKind; targetId: string };
+  /** Suppressions of these kinds are removed (RESET_PROFILE forgets less-like-this marks). */
+  unsuppress?: SuppressionKind[];
+  /** Queued for feature-gateway; such a change always counts as effective (new events may exist). */
+  propagate?: PropagatedControl;
 }
 
 export const NO_CONSENT: StoredConsent = {
@@ -28,6 +38,7 @@ export const NO_CONSENT: StoredConsent = {
   grants: {},
   hiddenItemIds: [],
   blockedCreatorIds: [],
+  lessLikeItemIds: [],
 };
 
 /** The consent schema. Every method takes the tenant; subjects are pseudonymous ids only. */
@@ -42,7 +53,11 @@ export class ConsentRepository {
    * Applies a change in one transaction under a row lock. The consent version rises by one only when something
    * actually changed, so a repeated control is idempotent. Every effective change is appended to the history.
    */
-  async apply(tenantId: string, subjectPid: string, change: ConsentChange): Promise<{ state: StoredConsent; changed: boolean }> {
+  async apply(
+    tenantId: string,
+    subjectPid: string,
+    change: ConsentChange,
+  ): Promise<{ state: StoredConsent; changed: boolean; propagationId?: string }> {
     return this.dataSource.transaction(async (m) => {
       await m.query(
         `INSERT INTO consent.subject_consent (tenant_id, subject_pid, consent_version, personalization_off)
@@ -61,7 +76,23 @@ export class ConsentRepository {
         );
         suppressionAdded = inserted.length > 0;
       }
-      if (grantChanges.length === 0 && !switchChanged && !suppressionAdded) {
+      let suppressionRemoved = false;
+      if (change.unsuppress?.length) {
+        const removed: unknown[] = await m.query(
+          `DELETE FROM consent.suppression WHERE tenant_id = $1 AND subject_pid = $2 AND kind = ANY($3) RETURNING 1`,
+          [tenantId, subjectPid, change.unsuppress],
+        );
+        suppressionRemoved = removed.length > 0;
+      }
+      let propagationId: string | undefined;
+      if (change.propagate) {
+        const [row] = (await m.query(
+          `INSERT INTO consent.control_propagation (tenant_id, subject_pid, control) VALUES ($1, $2, $3) RETURNING id::text`,
+          [tenantId, subjectPid, change.propagate],
+        )) as { id: string }[];
+        propagationId = row.id;
+      }
+      if (grantChanges.length === 0 && !switchChanged && !suppressionAdded && !suppressionRemoved && !propagationId) {
         return { state: { ...before, exists: before.consentVersion !== '0' }, changed: false };
       }
       for (const g of grantChanges) {
@@ -92,12 +123,14 @@ export class ConsentRepository {
             grants: grantChanges,
             personalizationOff: switchChanged ? change.personalizationOff : undefined,
             suppress: suppressionAdded ? change.suppress : undefined,
+            unsuppress: suppressionRemoved ? change.unsuppress : undefined,
+            propagate: change.propagate,
           }),
           change.source,
           version,
         ],
       );
-      return { state: await this.loadWith(m, tenantId, subjectPid, false), changed: true };
+      return { state: await this.loadWith(m, tenantId, subjectPid, false), changed: true, propagationId };
     });
   }
 
@@ -125,6 +158,7 @@ export class ConsentRepository {
       grants: Object.fromEntries(grants.map((g) => [g.purpose, g.granted])),
       hiddenItemIds: suppressions.filter((s) => s.kind === 'item').map((s) => s.target_id),
       blockedCreatorIds: suppressions.filter((s) => s.kind === 'creator').map((s) => s.target_id),
+      lessLikeItemIds: suppressions.filter((s) => s.kind === 'less_like_item').map((s) => s.target_id),
     };
   }
 }

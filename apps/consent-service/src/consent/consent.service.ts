@@ -5,6 +5,7 @@ import { ConsentState, PrivacyContextReply, UserControl, UserControlResult } fro
 import { ConsentChange, ConsentRepository, StoredConsent } from './consent.repository';
 import { PrivacyContextQuery, SetConsentCommand, UserControlCommand } from './consent.commands';
 import { resolvePrivacy } from './privacy-resolution';
+import { ControlPropagator } from '../controls/control-propagator';
 
 export interface ConsentServiceDeps {
   repository: ConsentRepository;
@@ -16,6 +17,7 @@ export interface ConsentServiceDeps {
   keySpace: KeySpace;
   policyVersion: string;
   cacheTtlSeconds: number;
+  propagator: Pick<ControlPropagator, 'propagate'>;
 }
 
 /** Consent, privacy-context resolution and user controls. The only writer of the consent schema. */
@@ -30,7 +32,12 @@ export class ConsentService {
 
   async setConsent(cmd: SetConsentCommand): Promise<ConsentState> {
     const pid = this.deps.pseudonymizer.userPid(cmd.tenantId, cmd.userId);
-    const state = await this.change(cmd.tenantId, pid, { change: 'set_consent', source: cmd.source, grants: cmd.grants }, 'consent.set');
+    const { state } = await this.change(
+      cmd.tenantId,
+      pid,
+      { change: 'set_consent', source: cmd.source, grants: cmd.grants },
+      'consent.set',
+    );
     return {
       tenantId: cmd.tenantId,
       userId: cmd.userId,
@@ -55,6 +62,7 @@ export class ConsentService {
         grants: {},
         hiddenItemIds: [],
         blockedCreatorIds: [],
+        lessLikeItemIds: [],
       },
       signedIn,
       requestedMode: q.requestedMode,
@@ -71,14 +79,15 @@ export class ConsentService {
       reason: resolution.reason,
       hiddenItemIds: stored?.hiddenItemIds ?? [],
       blockedCreatorIds: stored?.blockedCreatorIds ?? [],
+      lessLikeItemIds: stored?.lessLikeItemIds ?? [],
     };
   }
 
   async applyUserControl(cmd: UserControlCommand): Promise<UserControlResult> {
     const pid = this.deps.pseudonymizer.userPid(cmd.tenantId, cmd.userId);
     const change = this.controlChange(cmd);
-    const state = await this.change(cmd.tenantId, pid, change, 'user_control.applied', cmd.control);
-    return { control: cmd.control, applied: true, consentVersion: state.consentVersion };
+    const { state, propagated } = await this.change(cmd.tenantId, pid, change, 'user_control.applied', cmd.control);
+    return { control: cmd.control, applied: true, consentVersion: state.consentVersion, propagated };
   }
 
   private controlChange(cmd: UserControlCommand): ConsentChange {
@@ -94,19 +103,34 @@ export class ConsentService {
         return { ...base, suppress: { kind: 'creator', targetId: cmd.targetId } };
       case UserControl.OPT_OUT_TRAINING:
         return { ...base, grants: [{ purpose: Purpose.BEHAVIORAL_TRAINING, granted: false }] };
-      case UserControl.CLEAR_HISTORY:
-      case UserControl.RESET_PROFILE:
       case UserControl.LESS_LIKE_THIS:
-        // These must reach feature-gateway's profile store and the ranking; they land with the consent issue.
-        throw new AppError('UNIMPLEMENTED', `${cmd.control} is not available yet`);
+        return { ...base, suppress: { kind: 'less_like_item', targetId: cmd.targetId } };
+      case UserControl.CLEAR_HISTORY:
+        return { ...base, propagate: 'CLEAR_HISTORY' };
+      case UserControl.RESET_PROFILE:
+        // The profile is the behaviour and the less-like-this marks; hidden items and blocked creators are
+        // explicit choices and stay.
+        return { ...base, propagate: 'RESET_PROFILE', unsuppress: ['less_like_item'] };
       default:
         throw new AppError('INVALID_ARGUMENT', 'unknown control');
     }
   }
 
   /** Applies a change; on an effective change drops every cached view of the subject in every process. */
-  private async change(tenantId: string, pid: string, change: ConsentChange, action: string, reason = ''): Promise<StoredConsent> {
-    const { state, changed } = await this.deps.repository.apply(tenantId, pid, change);
+  /**
+   * Applies a change; on an effective change carries a queued control to the other stores (before the
+   * invalidation, so no replica recomputes from data about to be purged), then drops every cached view of the
+   * subject in every process and audits it.
+   */
+  private async change(
+    tenantId: string,
+    pid: string,
+    change: ConsentChange,
+    action: string,
+    reason = '',
+  ): Promise<{ state: StoredConsent; propagated: boolean }> {
+    const { state, changed, propagationId } = await this.deps.repository.apply(tenantId, pid, change);
+    const propagated = propagationId ? await this.deps.propagator.propagate(tenantId, propagationId) : true;
     if (changed) {
       await this.deps.cache.delete(privacyContextCacheKey(this.deps.keySpace, tenantId, pid));
       await this.deps.bus.publish({ tenantId, subjectPid: pid, consentVersion: state.consentVersion, reason: change.change });
@@ -122,10 +146,11 @@ export class ConsentService {
           source: change.source,
           grants: change.grants,
           personalizationOff: change.personalizationOff,
+          propagated,
         },
       });
     }
-    return state;
+    return { state, propagated };
   }
 
   private async loadCached(tenantId: string, pid: string): Promise<StoredConsent> {

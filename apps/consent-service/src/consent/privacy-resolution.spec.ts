@@ -17,6 +17,7 @@ function stored(overrides: Partial<StoredConsent> = {}): StoredConsent {
     grants: ALL_GRANTED,
     hiddenItemIds: [],
     blockedCreatorIds: [],
+    lessLikeItemIds: [],
     ...overrides,
   };
 }

@@ -37,4 +37,19 @@ export class EventRepository {
     )) as unknown[];
     return rows.length;
   }
+
+  /**
+   * Removes every behaviour event of one subject and marks the tenant's aggregates stale, so the next refresh
+   * recomputes them without the subject. Idempotent: a second call removes 0.
+   */
+  async deleteSubject(tenantId: string, subjectPid: string): Promise<number> {
+    return this.dataSource.transaction(async (m) => {
+      const removed = (await m.query(`DELETE FROM features.event WHERE tenant_id = $1 AND subject_pid = $2 RETURNING 1`, [
+        tenantId,
+        subjectPid,
+      ])) as unknown[];
+      if (removed.length > 0) await m.query(`DELETE FROM features.aggregate_state WHERE tenant_id = $1`, [tenantId]);
+      return removed.length;
+    });
+  }
 }

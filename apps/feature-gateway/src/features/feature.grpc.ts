@@ -11,12 +11,15 @@ import {
   ImportCatalogResult,
   IngestEventsRequest,
   IngestEventsResult,
+  PurgeSubjectProfileRequest,
+  PurgeSubjectProfileResult,
   RefreshAggregatesRequest,
   RefreshAggregatesResult,
 } from '@recsys/proto';
 import { AggregateRefresher } from '../aggregates/aggregate-refresher';
 import { CatalogService } from '../catalog/catalog.service';
 import { IngestionService } from '../events/ingestion.service';
+import { ProfilePurgeService } from '../events/profile-purge.service';
 import { FeatureService } from './feature.service';
 
 @Controller()
@@ -27,6 +30,7 @@ export class FeatureGrpcController implements FeatureServiceController {
     @Inject(IngestionService) private readonly ingestion: IngestionService,
     @Inject(CatalogService) private readonly catalog: CatalogService,
     @Inject(AggregateRefresher) private readonly refresher: AggregateRefresher,
+    @Inject(ProfilePurgeService) private readonly purges: ProfilePurgeService,
   ) {}
 
   ingestEvents(request: IngestEventsRequest): Promise<IngestEventsResult> {
@@ -44,5 +48,9 @@ export class FeatureGrpcController implements FeatureServiceController {
   async refreshAggregates(request: RefreshAggregatesRequest): Promise<RefreshAggregatesResult> {
     if (!isValidTenantId(request.tenantId)) throw new InvalidArgumentError(['tenant_id is missing or invalid']);
     return this.refresher.refresh(request.tenantId);
+  }
+
+  purgeSubjectProfile(request: PurgeSubjectProfileRequest): Promise<PurgeSubjectProfileResult> {
+    return this.purges.purge(request);
   }
 }

@@ -99,6 +99,8 @@ export interface PrivacyContextReply {
   hiddenItemIds: string[];
   /** Creators the subject blocked; their items are never recommended again in any mode. */
   blockedCreatorIds: string[];
+  /** Items the subject marked "less like this"; their categories are demoted in every mode. */
+  lessLikeItemIds: string[];
 }
 
 /** ApplyUserControl input. */
@@ -121,6 +123,11 @@ export interface UserControlResult {
   applied: boolean;
   /** The subject's consent version after the control. */
   consentVersion: string;
+  /**
+   * True when every store that holds the subject's data confirmed the control; false when a store was
+   * unreachable and the control is queued for retry (it is never lost).
+   */
+  propagated: boolean;
 }
 
 /** RequestDeletion input. */

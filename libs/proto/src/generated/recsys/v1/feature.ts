@@ -183,6 +183,22 @@ export interface RefreshAggregatesResult {
   minUsers: number;
 }
 
+/** PurgeSubjectProfile input. */
+export interface PurgeSubjectProfileRequest {
+  /** Required tenant. */
+  tenantId: string;
+  /** The pseudonymous subject id (never a raw user id). */
+  subjectPid: string;
+  /** Why: the user control, for example "CLEAR_HISTORY". */
+  reason: string;
+}
+
+/** PurgeSubjectProfile output. */
+export interface PurgeSubjectProfileResult {
+  /** Behaviour events removed (0 when a retried call finds nothing left). */
+  eventsRemoved: number;
+}
+
 /** Permissioned feature access and event ingestion (feature-gateway, port 50053). */
 
 export interface FeatureServiceClient {
@@ -201,6 +217,13 @@ export interface FeatureServiceClient {
   /** Recomputes the thresholded aggregates (popularity, co-occurrence) of one tenant now. Admin. */
 
   refreshAggregates(request: RefreshAggregatesRequest, metadata?: Metadata): Observable<RefreshAggregatesResult>;
+
+  /**
+   * Removes a subject's behaviour from the profile store (user controls CLEAR_HISTORY, RESET_PROFILE).
+   * Internal: called by consent-service; idempotent.
+   */
+
+  purgeSubjectProfile(request: PurgeSubjectProfileRequest, metadata?: Metadata): Observable<PurgeSubjectProfileResult>;
 }
 
 /** Permissioned feature access and event ingestion (feature-gateway, port 50053). */
@@ -233,11 +256,27 @@ export interface FeatureServiceController {
     request: RefreshAggregatesRequest,
     metadata?: Metadata,
   ): Promise<RefreshAggregatesResult> | Observable<RefreshAggregatesResult> | RefreshAggregatesResult;
+
+  /**
+   * Removes a subject's behaviour from the profile store (user controls CLEAR_HISTORY, RESET_PROFILE).
+   * Internal: called by consent-service; idempotent.
+   */
+
+  purgeSubjectProfile(
+    request: PurgeSubjectProfileRequest,
+    metadata?: Metadata,
+  ): Promise<PurgeSubjectProfileResult> | Observable<PurgeSubjectProfileResult> | PurgeSubjectProfileResult;
 }
 
 export function FeatureServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["ingestEvents", "getFeatures", "importCatalog", "refreshAggregates"];
+    const grpcMethods: string[] = [
+      "ingestEvents",
+      "getFeatures",
+      "importCatalog",
+      "refreshAggregates",
+      "purgeSubjectProfile",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("FeatureService", method)(constructor.prototype[method], method, descriptor);

@@ -1,0 +1,29 @@
+import { PurgeSubjectProfileRequest, PurgeSubjectProfileResult } from '@recsys/proto';
+import { isValidTenantId } from '@recsys/tenant-keys';
+import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
+import { EventRepository } from './event.repository';
+
+const PID = /^[ua]_[A-Za-z0-9_-]{22}$/;
+
+/** Carries out CLEAR_HISTORY and RESET_PROFILE for the profile store (consent-service calls it; idempotent). */
+export class ProfilePurgeService {
+  private readonly purged;
+
+  constructor(
+    private readonly events: EventRepository,
+    metrics: ServiceMetrics,
+  ) {
+    this.purged = metrics.counter('profile_purges_total', 'Subject profile purges by reason (user controls).', ['reason']);
+  }
+
+  async purge(req: PurgeSubjectProfileRequest): Promise<PurgeSubjectProfileResult> {
+    const problems: string[] = [];
+    if (!isValidTenantId(req.tenantId)) problems.push('tenant_id is missing or invalid');
+    if (!PID.test(req.subjectPid)) problems.push('subject_pid must be a pseudonymous subject id');
+    if (!/^[A-Z_]{1,40}$/.test(req.reason)) problems.push('reason must be a user control name');
+    if (problems.length > 0) throw new InvalidArgumentError(problems);
+    const eventsRemoved = await this.events.deleteSubject(req.tenantId, req.subjectPid);
+    this.purged.inc({ reason: req.reason });
+    return { eventsRemoved };
+  }
+}

@@ -3,7 +3,15 @@ import { loadRegistry } from '@recsys/feature-registry';
 import { parseKeyring, PrivacyContextCodec } from '@recsys/privacy-context';
 import { ConsentServiceClient } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
-import { closeOnSignals, createGrpcClient, openServiceDataSource, runMain, serveGrpc, serviceRuntime } from '@recsys/service-kit';
+import {
+  closeOnSignals,
+  createCacheStore,
+  createGrpcClient,
+  openServiceDataSource,
+  runMain,
+  serveGrpc,
+  serviceRuntime,
+} from '@recsys/service-kit';
 import { AggregateRefresher } from './aggregates/aggregate-refresher';
 import { AggregateRepository } from './aggregates/aggregate.repository';
 import { FEATURE_ENTITIES } from './catalog/catalog.entities';
@@ -15,6 +23,7 @@ import { ConsentGate } from './events/consent-gate';
 import { EventRepository } from './events/event.repository';
 import { IngestionService } from './events/ingestion.service';
 import { ProfilePurgeService } from './events/profile-purge.service';
+import { SessionStore } from './events/session-store';
 import { FeatureService } from './features/feature.service';
 import { FeatureModule } from './feature.module';
 import { FEATURE_MIGRATIONS } from './migrations';
@@ -28,6 +37,7 @@ runMain(SERVICE, async () => {
   const registry = loadRegistry(config.REGISTRY_DIR || undefined);
   const codec = new PrivacyContextCodec(parseKeyring(config.PRIVACY_CONTEXT_KEYS));
   const dataSource = await openServiceDataSource(runtime, 'features', FEATURE_ENTITIES, FEATURE_MIGRATIONS);
+  const cache = createCacheStore(config);
   const catalogRepository = new CatalogRepository(dataSource);
   const snapshots = new CatalogSnapshots(catalogRepository);
   const refresher = new AggregateRefresher(
@@ -45,6 +55,7 @@ runMain(SERVICE, async () => {
     snapshots,
     new ConsentGate(consentClient, config.CONSENT_DEADLINE_MS, metrics),
     new Pseudonymizer(config.PSEUDONYM_SECRET),
+    new SessionStore(cache, { namespace: config.KEY_NAMESPACE }, config.SESSION_TTL_SECONDS),
     metrics,
   );
   const features = new FeatureService(registry, snapshots, new ProfileStore(dataSource, metrics), codec, metrics);
@@ -67,6 +78,7 @@ runMain(SERVICE, async () => {
         refresher.stop();
         await running.close();
         consentClient.close();
+        await cache.close();
         await dataSource.destroy();
       },
     },

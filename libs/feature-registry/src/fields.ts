@@ -108,6 +108,7 @@ export const ROUTE_SCHEMA: EntrySchema = {
   mode: { check: oneOf(REGISTRY_MODES) },
   surface: { check: identifier },
   feature_set: { check: identifier },
+  consumed_features: { check: listOf(identifier, { nonEmpty: true }) },
   model: { check: text },
   owner: { check: text },
   description: { check: text },

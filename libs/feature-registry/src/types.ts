@@ -82,6 +82,11 @@ export interface RankingRouteDefinition {
   mode: RegistryMode;
   surface: string;
   feature_set: string;
+  /**
+   * The features of the set that the route actually uses (the model's inputs and the serving path's business
+   * rules). Anything else fetched for the route is an unused fetch, counted by feature-gateway.
+   */
+  consumed_features: string[];
   /** Path of the model file, relative to the repository root. */
   model: string;
   owner: string;

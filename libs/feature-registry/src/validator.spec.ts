@@ -228,6 +228,11 @@ describe(validateRegistry.name, () => {
           'allowed_privacy_modes: [personalized, contextual_only, non_personalized]',
           'allowed_privacy_modes: [contextual_only, non_personalized]',
         ],
+        [
+          'routes.yaml',
+          'consumed_features: [item_category]\n    model: models/personal.json',
+          'consumed_features: [user_affinity]\n    model: models/personal.json',
+        ],
       );
       expect(issues).toEqual([]);
     });
@@ -313,6 +318,21 @@ describe(validateRegistry.name, () => {
           file: 'routes.yaml',
           line: lineIn(dir, 'routes.yaml', 'mode: non_personalized'),
           message: "route 'route_public': feature set 'personal_set' does not allow the route's mode non_personalized",
+        },
+      ]);
+    });
+
+    it('rejects a route that consumes a feature outside its feature set', () => {
+      const { dir, issues } = issuesAfter([
+        'routes.yaml',
+        '    consumed_features: [item_category]\n    model: models/personal.json',
+        '    consumed_features: [user_affinity, item_quality]\n    model: models/personal.json',
+      ]);
+      expect(issues).toEqual([
+        {
+          file: 'routes.yaml',
+          line: lineIn(dir, 'routes.yaml', 'consumed_features: [user_affinity, item_quality]'),
+          message: "route 'route_personal': consumes 'item_quality', which is not in its feature set 'personal_set'",
         },
       ]);
     });

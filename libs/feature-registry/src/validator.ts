@@ -196,6 +196,9 @@ function checkRoute({ def: r, at }: Located<RankingRouteDefinition>, sets: Table
   if (set && !set.def.allowed_privacy_modes.includes(r.mode)) {
     report(at('mode'), `${label}: feature set '${r.feature_set}' does not allow the route's mode ${r.mode}`);
   }
+  for (const f of set ? r.consumed_features.filter((name) => !set.def.features.includes(name)) : []) {
+    report(at('consumed_features'), `${label}: consumes '${f}', which is not in its feature set '${r.feature_set}'`);
+  }
 }
 
 /** Reads one file's list, checking the file's shape and each entry's fields. */

@@ -39,6 +39,12 @@ export class FeatureConfig extends DataServiceConfig {
   @Max(3650)
   AGGREGATE_WINDOW_DAYS = 90;
 
+  /** Lifetime of anonymous session state (seed §20: session state 24 h). */
+  @IsInt()
+  @Min(60)
+  @Max(7 * 86_400)
+  SESSION_TTL_SECONDS = 86_400;
+
   /** Folder of the registry files; empty finds registry/ above the code. */
   @IsOptional()
   @IsString()

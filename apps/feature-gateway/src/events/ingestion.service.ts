@@ -4,6 +4,7 @@ import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import { CatalogSnapshots } from '../catalog/catalog-snapshot';
 import { ConsentGate } from './consent-gate';
 import { EventRepository, StoredEvent } from './event.repository';
+import { SessionEvent, SessionStore } from './session-store';
 import { eventProblem, MAX_EVENTS_PER_CALL } from './event.validation';
 
 /**
@@ -19,6 +20,7 @@ export class IngestionService {
     private readonly snapshots: CatalogSnapshots,
     private readonly consent: ConsentGate,
     private readonly pseudonymizer: Pseudonymizer,
+    private readonly sessions: SessionStore,
     metrics: ServiceMetrics,
   ) {
     this.outcomes = metrics.counter('ingested_events_total', 'Ingested events by outcome.', ['outcome']);
@@ -57,9 +59,25 @@ export class IngestionService {
         region: e.region,
       }));
     const stored = await this.events.insert(personal);
+    const sessionEvents = await this.storeAnonymousSessions(valid.filter((e) => !e.userId));
     this.outcomes.inc({ outcome: 'rejected' }, rejections.length);
     this.outcomes.inc({ outcome: 'stored_personal' }, stored);
-    this.outcomes.inc({ outcome: 'not_stored_without_consent' }, valid.length - stored);
+    this.outcomes.inc({ outcome: 'session_state' }, sessionEvents);
+    this.outcomes.inc({ outcome: 'not_stored_without_consent' }, valid.length - stored - sessionEvents);
     return { accepted: valid.length, rejected: rejections.length, rejections, storedPersonal: stored };
+  }
+
+  /** Anonymous events go to short-lived session state only, under the pseudonymous visitor id. */
+  private async storeAnonymousSessions(events: IngestEventsRequest['events']): Promise<number> {
+    const byVisitor = new Map<string, { tenantId: string; pid: string; events: SessionEvent[] }>();
+    for (const e of events) {
+      const pid = this.pseudonymizer.anonymousPid(e.tenantId, e.anonymousId);
+      const key = `${e.tenantId}\u0000${pid}`;
+      const entry = byVisitor.get(key) ?? { tenantId: e.tenantId, pid, events: [] };
+      entry.events.push({ itemId: e.itemId, eventType: e.eventType, timestampMs: e.timestampMs });
+      byVisitor.set(key, entry);
+    }
+    for (const v of byVisitor.values()) await this.sessions.append(v.tenantId, v.pid, v.events);
+    return events.length;
   }
 }

@@ -29,6 +29,12 @@ const ITEM_FEATURES: Record<string, ItemFeatureFn> = {
 export class FeatureService {
   private readonly fetched;
   private readonly withheldCount;
+  private readonly fetchTotal;
+  private readonly unusedTotal;
+  private readonly unusedRate;
+  /** Feature set → the features its ranking route consumes (only sets that serve a route). */
+  private readonly consumedBySet = new Map<string, Set<string>>();
+  private readonly fetchCounts = new Map<string, { fetched: number; unused: number }>();
 
   constructor(
     private readonly registry: Registry,
@@ -43,7 +49,23 @@ export class FeatureService {
       ['feature_set'],
       [0, 1, 2, 4, 8, 16, 32],
     );
-    this.withheldCount = metrics.counter('features_withheld_total', 'Features withheld by the access policy, by reason.', ['reason']);
+    for (const route of registry.routes.values()) this.consumedBySet.set(route.feature_set, new Set(route.consumed_features));
+    this.fetchTotal = metrics.counter('feature_fetch_total', 'Features served for ranking routes, by feature set.', ['feature_set']);
+    this.unusedTotal = metrics.counter(
+      'unused_feature_fetch_total',
+      'Features served for a ranking route that the route does not consume.',
+      ['feature_set'],
+    );
+    this.unusedRate = metrics.gauge(
+      'unused_feature_fetch_rate',
+      'Share of features served for a ranking route that the route does not consume (since start).',
+      ['feature_set'],
+    );
+    this.withheldCount = metrics.counter(
+      'privacy_filter_exclusion_count',
+      'Features withheld by the registry access policy before any store was read, by reason.',
+      ['reason'],
+    );
   }
 
   async getFeatures(req: GetFeaturesRequest, token: string | undefined): Promise<GetFeaturesResponse> {
@@ -81,7 +103,22 @@ export class FeatureService {
 
     const served = [...Object.keys(userFeatures), ...itemNames, ...Object.keys(contextFeatures)];
     this.fetched.observe({ feature_set: req.featureSet }, served.length);
+    this.countUnused(req.featureSet, served);
     return { userFeatures, items, contextFeatures, withheld, served };
+  }
+
+  /** Data minimization (seed §40): fetched but not consumed by the route is a liability, so it is measured. */
+  private countUnused(featureSet: string, served: string[]): void {
+    const consumed = this.consumedBySet.get(featureSet);
+    if (!consumed || served.length === 0) return;
+    const unused = served.filter((name) => !consumed.has(name)).length;
+    const counts = this.fetchCounts.get(featureSet) ?? { fetched: 0, unused: 0 };
+    counts.fetched += served.length;
+    counts.unused += unused;
+    this.fetchCounts.set(featureSet, counts);
+    this.fetchTotal.inc({ feature_set: featureSet }, served.length);
+    this.unusedTotal.inc({ feature_set: featureSet }, unused);
+    this.unusedRate.set({ feature_set: featureSet }, counts.unused / counts.fetched);
   }
 
   private contextFeature(name: string, req: GetFeaturesRequest, snapshot: TenantSnapshot | undefined): FeatureValue | undefined {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FeatureSetDefinition, RankingRouteDefinition } from '@recsys/feature-registry';
+import { RankingRouteDefinition } from '@recsys/feature-registry';
 
 /** Terms a linear model may weight; every feature term must be in the route's feature set. */
 const FEATURE_TERMS = ['user_category_affinity_30d', 'item_quality_score', 'item_popularity', 'region_popularity'] as const;
@@ -16,10 +16,10 @@ export interface LinearModel {
 }
 
 /**
- * Loads a route's model file and checks it against the registry: a model may not weight a feature outside
- * its route's feature set (it would never receive it, or worse, push the orchestrator to fetch it).
+ * Loads a route's model file and checks it against the registry: a model may weight only the features its
+ * route declares as consumed (which the registry check keeps inside the route's feature set).
  */
-export function loadLinearModel(root: string, route: RankingRouteDefinition, featureSet: FeatureSetDefinition): LinearModel {
+export function loadLinearModel(root: string, route: RankingRouteDefinition): LinearModel {
   const path = join(root, route.model);
   const raw = JSON.parse(readFileSync(path, 'utf8')) as {
     name?: string;
@@ -35,7 +35,7 @@ export function loadLinearModel(root: string, route: RankingRouteDefinition, fea
     if (typeof weight !== 'number' || !Number.isFinite(weight)) problems.push(`weight of ${term} is not a number`);
     if (term === 'retrieval') continue;
     if (!(FEATURE_TERMS as readonly string[]).includes(term)) problems.push(`unknown term ${term}`);
-    else if (!featureSet.features.includes(term)) problems.push(`${term} is not in feature set ${featureSet.name}`);
+    else if (!route.consumed_features.includes(term)) problems.push(`${term} is not among the consumed features of route ${route.name}`);
   }
   if (problems.length > 0) throw new Error(`model ${path}: ${problems.join('; ')}`);
   return {

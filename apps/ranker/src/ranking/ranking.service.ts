@@ -30,12 +30,10 @@ export class RankingService {
     metrics: ServiceMetrics,
   ) {
     for (const route of registry.routes.values()) {
-      const set = registry.featureSets.get(route.feature_set);
-      if (!set) throw new Error(`route ${route.name}: unknown feature set`);
       this.routes.set(`${route.surface}:${route.mode}`, {
         name: route.name,
         featureSet: route.feature_set,
-        model: loadLinearModel(dirname(registry.dir), route, set),
+        model: loadLinearModel(dirname(registry.dir), route),
       });
     }
     this.dropped = metrics.counter(

@@ -77,6 +77,7 @@ routes:
     mode: personalized
     surface: home
     feature_set: personal_set
+    consumed_features: [item_category]
     model: models/personal.json
     owner: test-team
     description: A personalized route.
@@ -84,6 +85,7 @@ routes:
     mode: non_personalized
     surface: home
     feature_set: public_set
+    consumed_features: [item_category]
     model: models/public.json
     owner: test-team
     description: A non-personalized route.

@@ -6,17 +6,25 @@ import { PgInvalidationBus } from './pg-invalidation-bus';
 import { RedisCacheStore } from './redis-cache-store';
 import { RedisInvalidationBus } from './redis-invalidation-bus';
 
+type CacheSettings = { REDIS_URL: string; DATABASE_URL: string; KEY_NAMESPACE: string };
+
 export interface CacheInfrastructure {
   cache: CacheStore;
   bus: InvalidationBus;
   kind: 'redis' | 'embedded';
 }
 
-/** Redis when REDIS_URL is set; otherwise an in-process cache with PostgreSQL LISTEN/NOTIFY invalidation. */
-export function createCacheInfrastructure(config: { REDIS_URL: string; DATABASE_URL: string; KEY_NAMESPACE: string }): CacheInfrastructure {
+/** Redis when REDIS_URL is set; otherwise the embedded default's in-process cache. */
+export function createCacheStore(config: CacheSettings): CacheStore {
+  return config.REDIS_URL ? RedisCacheStore.connect(config.REDIS_URL) : new MemoryCacheStore();
+}
+
+/** Redis pub/sub when REDIS_URL is set; otherwise PostgreSQL LISTEN/NOTIFY. */
+export function createInvalidationBus(config: CacheSettings): InvalidationBus {
   const channel = invalidationChannel({ namespace: config.KEY_NAMESPACE });
-  if (config.REDIS_URL) {
-    return { cache: RedisCacheStore.connect(config.REDIS_URL), bus: new RedisInvalidationBus(config.REDIS_URL, channel), kind: 'redis' };
-  }
-  return { cache: new MemoryCacheStore(), bus: new PgInvalidationBus(config.DATABASE_URL, channel), kind: 'embedded' };
+  return config.REDIS_URL ? new RedisInvalidationBus(config.REDIS_URL, channel) : new PgInvalidationBus(config.DATABASE_URL, channel);
+}
+
+export function createCacheInfrastructure(config: CacheSettings): CacheInfrastructure {
+  return { cache: createCacheStore(config), bus: createInvalidationBus(config), kind: config.REDIS_URL ? 'redis' : 'embedded' };
 }

@@ -1,0 +1,37 @@
+import { CacheStore } from '@recsys/service-kit';
+import { KeySpace, sessionStateKey } from '@recsys/tenant-keys';
+
+export interface SessionEvent {
+  itemId: string;
+  eventType: string;
+  timestampMs: number;
+}
+
+/** At most this many recent events are kept per anonymous session. */
+const MAX_SESSION_EVENTS = 50;
+
+/**
+ * Short-lived state of anonymous sessions (seed §8: short TTL for session data): the visitor's recent events,
+ * under the pseudonymous visitor id, in Redis (or the embedded in-process cache) with a TTL — 24 h by default —
+ * and nowhere else. Nothing of it is ever written to PostgreSQL.
+ */
+export class SessionStore {
+  constructor(
+    private readonly cache: CacheStore,
+    private readonly keySpace: KeySpace,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  /** Appends events to a visitor's session state, keeping the most recent ones, and restarts the TTL. */
+  async append(tenantId: string, visitorPid: string, events: SessionEvent[]): Promise<void> {
+    const key = sessionStateKey(this.keySpace, tenantId, visitorPid);
+    const current = await this.read(tenantId, visitorPid);
+    const merged = [...current, ...events].sort((a, b) => a.timestampMs - b.timestampMs).slice(-MAX_SESSION_EVENTS);
+    await this.cache.set(key, JSON.stringify(merged), this.ttlSeconds);
+  }
+
+  async read(tenantId: string, visitorPid: string): Promise<SessionEvent[]> {
+    const raw = await this.cache.get(sessionStateKey(this.keySpace, tenantId, visitorPid));
+    return raw ? (JSON.parse(raw) as SessionEvent[]) : [];
+  }
+}

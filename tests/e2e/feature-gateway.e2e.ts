@@ -1,0 +1,237 @@
+import Redis from 'ioredis';
+import { Metadata } from '@grpc/grpc-js';
+import {
+  parseKeyring,
+  PRIVACY_CONTEXT_METADATA_KEY,
+  PrivacyContext,
+  PrivacyContextCodec,
+  PrivacyMode,
+  Purpose,
+} from '@recsys/privacy-context';
+import { Event, GetFeaturesRequest } from '@recsys/proto';
+import { Pseudonymizer, sessionStateKey } from '@recsys/tenant-keys';
+import { metricValue } from './support/metrics';
+import { Platform, startPlatform } from './support/platform';
+
+const RETAIL = 'demo-retail';
+const OTHER = 'tenant-b';
+
+describe('feature-gateway: permissioned features, thresholds and ingestion, end to end', () => {
+  let p: Platform;
+  let codec: PrivacyContextCodec;
+  let pseudonymizer: Pseudonymizer;
+  let k: number;
+  const now = () => Date.now();
+
+  /** A context as the orchestrator would sign it, for direct calls to feature-gateway. */
+  function metadataFor(
+    tenantId: string,
+    userId: string,
+    purposes: Purpose[] = [Purpose.PERSONALIZATION],
+    mode: PrivacyContext['mode'] = PrivacyMode.PERSONALIZED,
+  ) {
+    const metadata = new Metadata();
+    const context: PrivacyContext = {
+      tenantId,
+      subjectPid: pseudonymizer.userPid(tenantId, userId),
+      mode,
+      purposes,
+      consentVersion: '1',
+      policyVersion: 'test',
+      requestId: 'e2e',
+      issuedAtMs: now(),
+      expiresAtMs: now() + 60_000,
+    };
+    metadata.set(PRIVACY_CONTEXT_METADATA_KEY, codec.encode(context));
+    return metadata;
+  }
+  const featureRequest = (tenantId: string, over: Partial<GetFeaturesRequest> = {}): GetFeaturesRequest => ({
+    tenantId,
+    featureSet: 'home_personalized',
+    purpose: Purpose.PERSONALIZATION,
+    itemIds: [],
+    region: '',
+    deviceType: '',
+    localHour: -1,
+    ...over,
+  });
+  const event = (tenantId: string, userId: string, itemId: string, over: Partial<Event> = {}): Event => ({
+    tenantId,
+    userId,
+    anonymousId: '',
+    itemId,
+    eventType: 'click',
+    timestampMs: now() - 60_000,
+    sessionId: 's',
+    region: 'ID-JK',
+    ...over,
+  });
+  const consent = (tenantId: string, userId: string) =>
+    p.consent.setConsent({ tenantId, userId, grants: [{ purpose: Purpose.PERSONALIZATION, granted: true }], source: 'e2e' });
+
+  beforeAll(async () => {
+    p = await startPlatform('redis');
+    codec = new PrivacyContextCodec(parseKeyring(p.stack.env.PRIVACY_CONTEXT_KEYS!));
+    pseudonymizer = new Pseudonymizer(p.stack.env.PSEUDONYM_SECRET!);
+    k = Number(p.stack.env.AGGREGATION_MIN_USERS);
+  }, 120_000);
+
+  afterAll(async () => {
+    await p?.close();
+  }, 60_000);
+
+  it('keeps tenants apart: the same user id in two tenants never sees the other tenant\u2019s features', async () => {
+    const userId = 'shared-user-id';
+    await p.features.importCatalog({
+      tenantId: OTHER,
+      items: [1, 2, 3].map((n) => ({
+        itemId: `b-${n}`,
+        title: `B ${n}`,
+        category: 'b_only',
+        creatorId: 'b-creator',
+        tags: [],
+        sensitive: false,
+        qualityScore: 0.5,
+        createdAtMs: 0,
+      })),
+      editorial: [],
+    });
+    const retailItems = p.data.items.slice(0, 3).map((i) => i.itemId);
+    await consent(RETAIL, userId);
+    await consent(OTHER, userId);
+    await p.features.ingestEvents({
+      events: [...retailItems.map((i) => event(RETAIL, userId, i)), ...['b-1', 'b-2'].map((i) => event(OTHER, userId, i))],
+    });
+
+    const inOther = await p.features.getFeatures(featureRequest(OTHER), { metadata: metadataFor(OTHER, userId) });
+    expect(Object.keys(inOther.userFeatures.user_category_affinity_30d.weights)).toEqual(['b_only']);
+    const inRetail = await p.features.getFeatures(featureRequest(RETAIL), { metadata: metadataFor(RETAIL, userId) });
+    expect(Object.keys(inRetail.userFeatures.user_category_affinity_30d.weights)).not.toContain('b_only');
+    expect(Object.keys(inRetail.userFeatures.user_category_affinity_30d.weights).length).toBeGreaterThan(0);
+    // A valid context of one tenant does not open another tenant's profile.
+    const crossed = await p.features.getFeatures(featureRequest(OTHER), { metadata: metadataFor(RETAIL, userId) });
+    expect(crossed.userFeatures).toEqual({});
+    // Stored under different pseudonymous ids per tenant: no cross-tenant linkage in the store.
+    const pids = (
+      await p.db.query(`SELECT DISTINCT tenant_id, subject_pid FROM features.event WHERE subject_pid = ANY($1)`, [
+        [pseudonymizer.userPid(RETAIL, userId), pseudonymizer.userPid(OTHER, userId)],
+      ])
+    ).rows;
+    expect(new Set(pids.map((r) => r.subject_pid)).size).toBe(2);
+  });
+
+  it('never returns a feature for a purpose it prohibits, whatever the context grants', async () => {
+    const userId = 'ads-purpose-user';
+    await consent(RETAIL, userId);
+    await p.features.ingestEvents({ events: [event(RETAIL, userId, p.data.items[0].itemId)] });
+    const excludedBefore = await metricValue(p.stack.metricsPort('feature-gateway'), 'privacy_filter_exclusion_count', {
+      reason: 'PURPOSE_PROHIBITED',
+    });
+    const reply = await p.features.getFeatures(featureRequest(RETAIL, { purpose: Purpose.ADS_PERSONALIZATION }), {
+      metadata: metadataFor(RETAIL, userId, [Purpose.PERSONALIZATION, Purpose.ADS_PERSONALIZATION]),
+    });
+    expect(reply.userFeatures).toEqual({});
+    expect(reply.withheld).toEqual(expect.arrayContaining([{ name: 'user_category_affinity_30d', reason: 'PURPOSE_PROHIBITED' }]));
+    expect(
+      await metricValue(p.stack.metricsPort('feature-gateway'), 'privacy_filter_exclusion_count', { reason: 'PURPOSE_PROHIBITED' }),
+    ).toBeGreaterThan(excludedBefore);
+  });
+
+  it('never reveals a regional aggregate of fewer than k users, and falls back to a broader one', async () => {
+    const region = 'ZZ-AA';
+    const item = p.data.items[5].itemId;
+    const users = Array.from({ length: k }, (_, i) => `small-region-user-${i}`);
+    for (const u of users) await consent(RETAIL, u);
+    const trending = async () =>
+      (
+        await p.features.getFeatures(featureRequest(RETAIL, { featureSet: 'candidates_trending_region', region }), {
+          metadata: metadataFor(RETAIL, users[0]),
+        })
+      ).contextFeatures.region_popular_items;
+    const stored = async () =>
+      (
+        await p.db.query(
+          `SELECT scope, scope_key, users FROM features.scope_population WHERE tenant_id = $1 AND scope_key IN ('ZZ', 'ZZ-AA')`,
+          [RETAIL],
+        )
+      ).rows.length +
+      (await p.db.query(`SELECT 1 FROM features.item_popularity WHERE tenant_id = $1 AND scope_key IN ('ZZ', 'ZZ-AA')`, [RETAIL])).rows
+        .length;
+
+    // k - 1 distinct users: nothing of the region is kept, readers fall back to the global aggregate.
+    await p.features.ingestEvents({ events: users.slice(0, k - 1).map((u) => event(RETAIL, u, item, { region })) });
+    await p.features.refreshAggregates({ tenantId: RETAIL });
+    expect(await stored()).toBe(0);
+    expect((await trending()).text).toBe('global:*');
+
+    // The k-th user makes the group large enough.
+    await p.features.ingestEvents({ events: [event(RETAIL, users[k - 1], item, { region })] });
+    await p.features.refreshAggregates({ tenantId: RETAIL });
+    expect(await stored()).toBeGreaterThan(0);
+    const regional = await trending();
+    expect(regional.text).toBe(`region:${region}`);
+    expect(Object.keys(regional.weights)).toEqual([item]);
+  });
+
+  it('rejects malformed events one by one without losing the valid ones of the same batch', async () => {
+    const userId = 'batch-user';
+    await consent(RETAIL, userId);
+    const item = p.data.items[1].itemId;
+    const events = [
+      event(RETAIL, userId, item),
+      event(RETAIL, userId, ''),
+      event(RETAIL, userId, item, { eventType: 'teleport' }),
+      event(RETAIL, userId, item, { timestampMs: now() + 3_600_000 }),
+      event(RETAIL, userId, item, { eventType: 'view' }),
+      event(RETAIL, userId, 'no-such-item'),
+    ];
+    const result = await p.features.ingestEvents({ events });
+    expect(result).toMatchObject({ accepted: 2, rejected: 4, storedPersonal: 2 });
+    expect(result.rejections.map((r) => r.index)).toEqual([1, 2, 3, 5]);
+    expect(result.rejections.map((r) => r.reason)).toEqual([
+      'item_id is required',
+      expect.stringContaining('event_type must be one of'),
+      'timestamp_ms is in the future',
+      'item_id is not in the tenant catalog',
+    ]);
+    const rows = await p.db.query(`SELECT event_type FROM features.event WHERE tenant_id = $1 AND subject_pid = $2 ORDER BY event_type`, [
+      RETAIL,
+      pseudonymizer.userPid(RETAIL, userId),
+    ]);
+    expect(rows.rows).toEqual([{ event_type: 'click' }, { event_type: 'view' }]);
+  });
+
+  it('keeps anonymous session events only in Redis, under a pseudonymous id, with a 24 h TTL', async () => {
+    const anonymousId = 'visitor-cookie-123';
+    const item = p.data.items[2].itemId;
+    const result = await p.features.ingestEvents({ events: [event(RETAIL, '', item, { anonymousId, eventType: 'view' })] });
+    expect(result).toMatchObject({ accepted: 1, storedPersonal: 0 });
+    const pid = pseudonymizer.anonymousPid(RETAIL, anonymousId);
+    const redis = new Redis(p.stack.env.REDIS_URL!);
+    try {
+      const key = sessionStateKey({ namespace: p.stack.env.KEY_NAMESPACE! }, RETAIL, pid);
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(86_000_000);
+      expect(ttl).toBeLessThanOrEqual(86_400_000);
+      expect(JSON.parse((await redis.get(key))!)).toEqual([expect.objectContaining({ itemId: item, eventType: 'view' })]);
+      expect((await redis.keys(`${p.stack.env.KEY_NAMESPACE}:*${anonymousId}*`)).length).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+    const pg = await p.db.query(`SELECT count(*) AS n FROM features.event WHERE subject_pid IN ($1, $2)`, [pid, anonymousId]);
+    expect(Number(pg.rows[0].n)).toBe(0);
+  });
+
+  it('measures features fetched for a route that the route does not consume', async () => {
+    const port = p.stack.metricsPort('feature-gateway');
+    const before = await metricValue(port, 'feature_fetch_total', { feature_set: 'home_contextual' });
+    const reply = await p.features.getFeatures(
+      featureRequest(RETAIL, { featureSet: 'home_contextual', itemIds: [p.data.items[0].itemId], deviceType: 'mobile', localHour: 8 }),
+      { metadata: metadataFor(RETAIL, 'anyone', [], PrivacyMode.CONTEXTUAL_ONLY) },
+    );
+    expect(reply.served).toEqual(expect.arrayContaining(['device_type', 'context_local_hour']));
+    expect(await metricValue(port, 'feature_fetch_total', { feature_set: 'home_contextual' })).toBe(before + reply.served.length);
+    // device_type and context_local_hour are in the set but no model consumes them yet.
+    expect(await metricValue(port, 'unused_feature_fetch_rate', { feature_set: 'home_contextual' })).toBeGreaterThan(0);
+  });
+});

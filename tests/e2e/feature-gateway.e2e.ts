@@ -120,6 +120,27 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     expect(new Set(pids.map((r) => r.subject_pid)).size).toBe(2);
   });
 
+  it('serves profiles through a read-through cache that new events invalidate at once', async () => {
+    const userId = 'cached-profile-user';
+    const port = p.stack.metricsPort('feature-gateway');
+    await consent(RETAIL, userId);
+    await p.features.ingestEvents({ events: [event(RETAIL, userId, p.data.items[0].itemId)] });
+    const read = async () =>
+      Object.keys(
+        (
+          await p.features.getFeatures(featureRequest(RETAIL, { featureSet: 'candidates_user_cf' }), {
+            metadata: metadataFor(RETAIL, userId),
+          })
+        ).userFeatures.user_recent_items.weights,
+      ).sort();
+    expect(await read()).toEqual([p.data.items[0].itemId]);
+    const hitsBefore = await metricValue(port, 'profile_cache_lookups_total', { outcome: 'hit' });
+    expect(await read()).toEqual([p.data.items[0].itemId]);
+    expect(await metricValue(port, 'profile_cache_lookups_total', { outcome: 'hit' })).toBe(hitsBefore + 1);
+    await p.features.ingestEvents({ events: [event(RETAIL, userId, p.data.items[1].itemId)] });
+    expect(await read()).toEqual([p.data.items[0].itemId, p.data.items[1].itemId].sort());
+  });
+
   it('never returns a feature for a purpose it prohibits, whatever the context grants', async () => {
     const userId = 'ads-purpose-user';
     await consent(RETAIL, userId);

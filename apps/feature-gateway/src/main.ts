@@ -50,15 +50,21 @@ runMain(SERVICE, async () => {
   await refresher.tick();
   const consentClient = createGrpcClient<ConsentServiceClient>('ConsentService', config.CONSENT_SERVICE_ADDR);
   const eventRepository = new EventRepository(dataSource);
+  const profiles = new ProfileStore(dataSource, metrics, {
+    cache,
+    keySpace: { namespace: config.KEY_NAMESPACE },
+    ttlSeconds: config.PROFILE_CACHE_TTL_SECONDS,
+  });
   const ingestion = new IngestionService(
     eventRepository,
     snapshots,
     new ConsentGate(consentClient, config.CONSENT_DEADLINE_MS, metrics),
     new Pseudonymizer(config.PSEUDONYM_SECRET),
     new SessionStore(cache, { namespace: config.KEY_NAMESPACE }, config.SESSION_TTL_SECONDS),
+    profiles,
     metrics,
   );
-  const features = new FeatureService(registry, snapshots, new ProfileStore(dataSource, metrics), codec, metrics);
+  const features = new FeatureService(registry, snapshots, profiles, codec, metrics);
   const running = await serveGrpc(runtime, {
     service: 'FeatureService',
     module: FeatureModule.register({
@@ -66,7 +72,7 @@ runMain(SERVICE, async () => {
       ingestion,
       catalog: new CatalogService(catalogRepository, snapshots),
       refresher,
-      purges: new ProfilePurgeService(eventRepository, metrics),
+      purges: new ProfilePurgeService(eventRepository, profiles, metrics),
     }),
     port: config.FEATURE_GRPC_PORT,
     metricsPort: config.FEATURE_METRICS_PORT,

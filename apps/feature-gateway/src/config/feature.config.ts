@@ -39,6 +39,12 @@ export class FeatureConfig extends DataServiceConfig {
   @Max(3650)
   AGGREGATE_WINDOW_DAYS = 90;
 
+  /** Lifetime of a cached profile read; new events and purges make cached profiles unreachable at once. */
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  PROFILE_CACHE_TTL_SECONDS = 60;
+
   /** Lifetime of anonymous session state (seed §20: session state 24 h). */
   @IsInt()
   @Min(60)

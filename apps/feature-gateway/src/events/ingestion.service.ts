@@ -5,6 +5,7 @@ import { CatalogSnapshots } from '../catalog/catalog-snapshot';
 import { ConsentGate } from './consent-gate';
 import { EventRepository, StoredEvent } from './event.repository';
 import { SessionEvent, SessionStore } from './session-store';
+import { ProfileStore } from '../profile/profile.store';
 import { eventProblem, MAX_EVENTS_PER_CALL } from './event.validation';
 
 /**
@@ -21,6 +22,7 @@ export class IngestionService {
     private readonly consent: ConsentGate,
     private readonly pseudonymizer: Pseudonymizer,
     private readonly sessions: SessionStore,
+    private readonly profiles: Pick<ProfileStore, 'invalidate'>,
     metrics: ServiceMetrics,
   ) {
     this.outcomes = metrics.counter('ingested_events_total', 'Ingested events by outcome.', ['outcome']);
@@ -59,6 +61,9 @@ export class IngestionService {
         region: e.region,
       }));
     const stored = await this.events.insert(personal);
+    const byTenantPids = new Map<string, string[]>();
+    for (const e of personal) byTenantPids.set(e.tenantId, [...(byTenantPids.get(e.tenantId) ?? []), e.subjectPid]);
+    for (const [tenantId, pids] of byTenantPids) await this.profiles.invalidate(tenantId, pids);
     const sessionEvents = await this.storeAnonymousSessions(valid.filter((e) => !e.userId));
     this.outcomes.inc({ outcome: 'rejected' }, rejections.length);
     this.outcomes.inc({ outcome: 'stored_personal' }, stored);

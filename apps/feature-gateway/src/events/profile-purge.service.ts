@@ -2,6 +2,7 @@ import { PurgeSubjectProfileRequest, PurgeSubjectProfileResult } from '@recsys/p
 import { isValidTenantId } from '@recsys/tenant-keys';
 import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import { EventRepository } from './event.repository';
+import { ProfileStore } from '../profile/profile.store';
 
 const PID = /^[ua]_[A-Za-z0-9_-]{22}$/;
 
@@ -11,6 +12,7 @@ export class ProfilePurgeService {
 
   constructor(
     private readonly events: EventRepository,
+    private readonly profiles: Pick<ProfileStore, 'invalidate'>,
     metrics: ServiceMetrics,
   ) {
     this.purged = metrics.counter('profile_purges_total', 'Subject profile purges by reason (user controls).', ['reason']);
@@ -23,6 +25,8 @@ export class ProfilePurgeService {
     if (!/^[A-Z_]{1,40}$/.test(req.reason)) problems.push('reason must be a user control name');
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const eventsRemoved = await this.events.deleteSubject(req.tenantId, req.subjectPid);
+    // After the delete committed: no cached copy of the old profile can be read again.
+    await this.profiles.invalidate(req.tenantId, [req.subjectPid]);
     this.purged.inc({ reason: req.reason });
     return { eventsRemoved };
   }

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { personalizationAllowed, PrivacyContext } from '@recsys/privacy-context';
-import { ServiceMetrics } from '@recsys/service-kit';
+import { CacheStore, ServiceMetrics } from '@recsys/service-kit';
+import { featureCacheKey, KeySpace } from '@recsys/tenant-keys';
 
 export interface ProfileEvent {
   itemId: string;
@@ -9,27 +10,43 @@ export interface ProfileEvent {
   category: string;
 }
 
+export interface ProfileCacheOptions {
+  cache: CacheStore;
+  keySpace: KeySpace;
+  ttlSeconds: number;
+}
+
 /** How many of a subject's latest events a profile read considers. */
 const PROFILE_EVENTS = 200;
+/** The generation counter outlives every cached profile by far, so a reset counter never meets an old entry. */
+const GENERATION_TTL_SECONDS = 86_400;
 
 /**
- * The profile store: a subject's own behaviour. The only way to read it is `read(ctx)`, which refuses a
- * context that does not allow personalization — and counts the attempt in
- * `profile_fetch_in_non_personalized_mode`, a metric that must stay 0 (seed §39).
+ * The profile store: a subject's own behaviour, in PostgreSQL, with a read-through cache (Redis, or in-process in
+ * the embedded default). The only way to read it is `read(ctx)`, which refuses a context that does not allow
+ * personalization — and counts the attempt in `profile_fetch_in_non_personalized_mode`, a metric that must stay 0
+ * (seed §39) — before any tier is touched.
+ *
+ * Cached profiles are keyed by a per-subject generation that `invalidate()` raises after new events or a purge
+ * committed: a read that started before the change can only fill an entry of the old generation, which nobody
+ * reads again, so a cleared history is never served from the cache.
  */
 export class ProfileStore {
   private readonly reads;
   private readonly violations;
+  private readonly cacheLookups;
 
   constructor(
     private readonly dataSource: DataSource,
     metrics: ServiceMetrics,
+    private readonly cache?: ProfileCacheOptions,
   ) {
     this.reads = metrics.counter('profile_store_reads_total', 'Reads of the profile store, by privacy mode of the request.', ['mode']);
     this.violations = metrics.counter(
       'profile_fetch_in_non_personalized_mode',
       'Profile reads attempted without a personalization context (refused). Must stay 0.',
     );
+    this.cacheLookups = metrics.counter('profile_cache_lookups_total', 'Profile reads by cache outcome.', ['outcome']);
   }
 
   async read(ctx: PrivacyContext): Promise<ProfileEvent[]> {
@@ -38,12 +55,44 @@ export class ProfileStore {
       throw new Error('profile store read refused: the privacy context does not allow personalization');
     }
     this.reads.inc({ mode: ctx.mode });
+    if (!this.cache) return this.query(ctx.tenantId, ctx.subjectPid);
+    const generation = (await this.cache.cache.get(this.generationKey(ctx.tenantId, ctx.subjectPid))) ?? '0';
+    const key = this.profileKey(ctx.tenantId, ctx.subjectPid, generation);
+    const cached = await this.cache.cache.get(key);
+    if (cached) {
+      this.cacheLookups.inc({ outcome: 'hit' });
+      return JSON.parse(cached) as ProfileEvent[];
+    }
+    this.cacheLookups.inc({ outcome: 'miss' });
+    const events = await this.query(ctx.tenantId, ctx.subjectPid);
+    await this.cache.cache.set(key, JSON.stringify(events), this.cache.ttlSeconds);
+    return events;
+  }
+
+  /** Makes every cached profile of these subjects unreachable; call after their events changed (committed). */
+  async invalidate(tenantId: string, subjectPids: Iterable<string>): Promise<void> {
+    const cache = this.cache;
+    if (!cache) return;
+    await Promise.all(
+      [...new Set(subjectPids)].map((pid) => cache.cache.increment(this.generationKey(tenantId, pid), GENERATION_TTL_SECONDS)),
+    );
+  }
+
+  private generationKey(tenantId: string, subjectPid: string): string {
+    return featureCacheKey(this.cache!.keySpace, tenantId, 'user', subjectPid, 'profile_generation');
+  }
+
+  private profileKey(tenantId: string, subjectPid: string, generation: string): string {
+    return featureCacheKey(this.cache!.keySpace, tenantId, 'user', subjectPid, `profile_g${generation}`);
+  }
+
+  private async query(tenantId: string, subjectPid: string): Promise<ProfileEvent[]> {
     const rows = (await this.dataSource.query(
       `SELECT e.item_id, e.event_type, (extract(epoch FROM e.occurred_at) * 1000)::bigint AS ts, i.category
        FROM features.event e JOIN features.item i ON i.tenant_id = e.tenant_id AND i.item_id = e.item_id
        WHERE e.tenant_id = $1 AND e.subject_pid = $2
        ORDER BY e.occurred_at DESC LIMIT ${PROFILE_EVENTS}`,
-      [ctx.tenantId, ctx.subjectPid],
+      [tenantId, subjectPid],
     )) as { item_id: string; event_type: string; ts: string; category: string }[];
     return rows.map((r) => ({ itemId: r.item_id, eventType: r.event_type, timestampMs: Number(r.ts), category: r.category }));
   }

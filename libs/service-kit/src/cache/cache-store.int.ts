@@ -72,6 +72,17 @@ describe.each<[string, () => CacheStore]>([
     expect(await store.get(key)).toBeUndefined();
   });
 
+  it('increments a counter atomically from zero and keeps its TTL', async () => {
+    const key = `${scope()}:counter`;
+    const values = await Promise.all(Array.from({ length: 20 }, () => store.increment(key, 60)));
+    expect([...values].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await store.get(key)).toBe('20');
+    const short = `${scope()}:short-counter`;
+    await store.increment(short, 0.3);
+    await sleep(450);
+    expect(await store.increment(short, 0.3)).toBe(1);
+  });
+
   it('deletes one key', async () => {
     const s = scope();
     await store.set(`${s}:a`, '1', 60);

@@ -7,6 +7,8 @@ export interface CacheStore {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Atomically adds 1 to a counter (absent counts as 0), (re)starts its TTL and resolves with the new value. */
+  increment(key: string, ttlSeconds: number): Promise<number>;
   /** Deletes every key that starts with `prefix`; resolves with how many were deleted. */
   deleteByPrefix(prefix: string): Promise<number>;
   close(): Promise<void>;

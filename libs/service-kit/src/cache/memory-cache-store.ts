@@ -28,6 +28,10 @@ export class MemoryCacheStore implements CacheStore {
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.setNow(key, value, ttlSeconds);
+  }
+
+  private setNow(key: string, value: string, ttlSeconds: number): void {
     if (!(ttlSeconds > 0)) throw new RangeError('ttlSeconds must be positive');
     this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
@@ -35,6 +39,15 @@ export class MemoryCacheStore implements CacheStore {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
     }
+  }
+
+  async increment(key: string, ttlSeconds: number): Promise<number> {
+    // No await between read and write: concurrent increments in this process never interleave.
+    const entry = this.entries.get(key);
+    const current = entry && entry.expiresAt > this.now() ? Number(entry.value) : 0;
+    const next = current + 1;
+    this.setNow(key, String(next), ttlSeconds);
+    return next;
   }
 
   async delete(key: string): Promise<void> {

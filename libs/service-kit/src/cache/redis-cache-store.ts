@@ -18,6 +18,17 @@ export class RedisCacheStore implements CacheStore {
     await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000)));
   }
 
+  async increment(key: string, ttlSeconds: number): Promise<number> {
+    if (!(ttlSeconds > 0)) throw new RangeError('ttlSeconds must be positive');
+    const [[incrError, value], [expireError]] = (await this.redis
+      .multi()
+      .incr(key)
+      .pexpire(key, Math.max(1, Math.round(ttlSeconds * 1000)))
+      .exec()) as [[Error | null, number], [Error | null, unknown]];
+    if (incrError || expireError) throw incrError ?? expireError;
+    return value;
+  }
+
   async delete(key: string): Promise<void> {
     await this.redis.del(key);
   }

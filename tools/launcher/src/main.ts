@@ -52,10 +52,12 @@ async function main(): Promise<void> {
   try {
     await stack.start();
     const marker = join(dataDir, `demo-loaded-${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}.json`);
+    const today = new Date();
+    const data = generateDemoData({ nowMs: Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) });
+    // The first Recommend (and the printed example) use a demo user who consented to personalization.
+    const exampleUser = data.users.find((u) => u.tenantId === 'demo-retail' && u.consentPersonalization)!;
     if (process.env.SEED_DEMO_DATA !== 'false' && !existsSync(marker)) {
       say('loading demo data (first start only)...');
-      const today = new Date();
-      const data = generateDemoData({ nowMs: Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) });
       const reports = await loadDemoData(
         data,
         { consentAddr: stack.address('consent-service'), featureAddr: stack.address('feature-gateway') },
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
     }
     const client = createGrpcClient<RecommendationServiceClient>('RecommendationService', stack.address('candidate-orchestrator'), 10_000);
     const first = await client.recommend({
-      subject: { userId: 'r-user-00001', anonymousId: '' },
+      subject: { userId: exampleUser.userId, anonymousId: '' },
       context: {
         tenantId: 'demo-retail',
         surface: 'home',
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
     say('');
     say("try:  npm run demo        (one user's recommendations in all three privacy modes)");
     say(
-      `or:   grpcurl -plaintext -d '{"subject":{"user_id":"r-user-00001"},"context":{"tenant_id":"demo-retail","region":"ID-JK"},"limit":5}' 127.0.0.1:50051 recsys.v1.RecommendationService/Recommend`,
+      `or:   grpcurl -plaintext -d '{"subject":{"user_id":"${exampleUser.userId}"},"context":{"tenant_id":"demo-retail","region":"ID-JK"},"limit":5}' 127.0.0.1:50051 recsys.v1.RecommendationService/Recommend`,
     );
     say('Ctrl-C stops everything.');
   } catch (error) {

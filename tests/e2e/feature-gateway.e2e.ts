@@ -8,7 +8,7 @@ import {
   PrivacyMode,
   Purpose,
 } from '@recsys/privacy-context';
-import { Event, GetFeaturesRequest } from '@recsys/proto';
+import { Event, GetFeaturesRequest, UserControl } from '@recsys/proto';
 import { Pseudonymizer, sessionStateKey } from '@recsys/tenant-keys';
 import { metricValue } from './support/metrics';
 import { Platform, startPlatform } from './support/platform';
@@ -221,6 +221,45 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     ]);
     expect(rows.rows).toEqual([{ event_type: 'click' }, { event_type: 'view' }]);
   });
+
+  it('stores behaviour only while personalization is allowed, and nothing when consent-service cannot answer', async () => {
+    const userId = 'switch-user';
+    const stored = async () =>
+      Number(
+        (
+          await p.db.query(`SELECT count(*) AS n FROM features.event WHERE tenant_id = $1 AND subject_pid = $2`, [
+            RETAIL,
+            pseudonymizer.userPid(RETAIL, userId),
+          ])
+        ).rows[0].n,
+      );
+    await consent(RETAIL, userId);
+    await p.consent.applyUserControl({ tenantId: RETAIL, userId, control: UserControl.TURN_OFF_PERSONALIZATION, targetId: '' });
+    expect(await p.features.ingestEvents({ events: [event(RETAIL, userId, p.data.items[0].itemId)] })).toMatchObject({
+      accepted: 1,
+      storedPersonal: 0,
+    });
+    await p.consent.applyUserControl({ tenantId: RETAIL, userId, control: UserControl.TURN_ON_PERSONALIZATION, targetId: '' });
+    expect(await p.features.ingestEvents({ events: [event(RETAIL, userId, p.data.items[0].itemId)] })).toMatchObject({
+      accepted: 1,
+      storedPersonal: 1,
+    });
+    expect(await stored()).toBe(1);
+
+    const port = p.stack.metricsPort('feature-gateway');
+    const fallbacksBefore = await metricValue(port, 'consent_unknown_fallback_count', { caller: 'ingestion' });
+    await p.stack.stopApp('consent-service');
+    try {
+      expect(await p.features.ingestEvents({ events: [event(RETAIL, userId, p.data.items[1].itemId)] })).toMatchObject({
+        accepted: 1,
+        storedPersonal: 0,
+      });
+    } finally {
+      await p.stack.startApp('consent-service');
+    }
+    expect(await stored()).toBe(1);
+    expect(await metricValue(port, 'consent_unknown_fallback_count', { caller: 'ingestion' })).toBeGreaterThan(fallbacksBefore);
+  }, 30_000);
 
   it('keeps anonymous session events only in Redis, under a pseudonymous id, with a 24 h TTL', async () => {
     const anonymousId = 'visitor-cookie-123';

@@ -1,7 +1,13 @@
 import { isServedMode, PrivacyMode, Purpose, GRANTABLE_PURPOSES } from '@recsys/privacy-context';
 import { isValidTenantId } from '@recsys/tenant-keys';
 import { InvalidArgumentError } from '@recsys/service-kit';
-import { GetPrivacyContextRequest, SetConsentRequest, UserControl, UserControlRequest } from '@recsys/proto';
+import {
+  CheckPersonalizationConsentRequest,
+  GetPrivacyContextRequest,
+  SetConsentRequest,
+  UserControl,
+  UserControlRequest,
+} from '@recsys/proto';
 
 const MAX_ID = 256;
 
@@ -90,4 +96,16 @@ export function userControlCommand(req: UserControlRequest): UserControlCommand 
   else if (NEEDS_TARGET.includes(req.control)) checkId('target_id', req.targetId, true, problems);
   fail(problems);
   return { tenantId: req.tenantId, userId: req.userId, control: req.control, targetId: req.targetId };
+}
+
+const MAX_BATCH = 1000;
+
+export function consentCheckQuery(req: CheckPersonalizationConsentRequest): { tenantId: string; userIds: string[] } {
+  const problems: string[] = [];
+  checkTenant(req.tenantId, problems);
+  if (req.userIds.length > MAX_BATCH) problems.push(`at most ${MAX_BATCH} user_ids`);
+  const bad = req.userIds.findIndex((id) => !id || id.length > MAX_ID);
+  if (bad >= 0) problems.push(`user_ids[${bad}] must be 1-${MAX_ID} characters`);
+  fail(problems);
+  return { tenantId: req.tenantId, userIds: req.userIds };
 }

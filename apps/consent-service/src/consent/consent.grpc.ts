@@ -1,6 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { AppError } from '@recsys/service-kit';
 import {
+  CheckPersonalizationConsentRequest,
+  CheckPersonalizationConsentResult,
   ConsentServiceController,
   ConsentServiceControllerMethods,
   ConsentState,
@@ -15,7 +17,7 @@ import {
   UserControlRequest,
   UserControlResult,
 } from '@recsys/proto';
-import { privacyContextQuery, setConsentCommand, userControlCommand } from './consent.commands';
+import { consentCheckQuery, privacyContextQuery, setConsentCommand, userControlCommand } from './consent.commands';
 import { ConsentService } from './consent.service';
 
 /** gRPC transport of ConsentService: validate into a command, call the domain service. */
@@ -46,5 +48,10 @@ export class ConsentGrpcController implements ConsentServiceController {
 
   exportSubjectData(_request: ExportSubjectDataRequest): Promise<SubjectDataExport> {
     return Promise.reject(new AppError('UNIMPLEMENTED', 'ExportSubjectData is not available yet'));
+  }
+
+  async checkPersonalizationConsent(request: CheckPersonalizationConsentRequest): Promise<CheckPersonalizationConsentResult> {
+    const q = consentCheckQuery(request);
+    return { allowed: await this.consent.checkPersonalizationConsent(q.tenantId, q.userIds) };
   }
 }

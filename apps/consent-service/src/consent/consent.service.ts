@@ -83,6 +83,13 @@ export class ConsentService {
     };
   }
 
+  /** Batch form of the personalization decision, for ingestion: one query for a whole batch of subjects. */
+  async checkPersonalizationConsent(tenantId: string, userIds: string[]): Promise<boolean[]> {
+    const pids = userIds.map((id) => this.deps.pseudonymizer.userPid(tenantId, id));
+    const allowed = await this.deps.repository.personalizable(tenantId, [...new Set(pids)]);
+    return pids.map((pid) => allowed.has(pid));
+  }
+
   async applyUserControl(cmd: UserControlCommand): Promise<UserControlResult> {
     const pid = this.deps.pseudonymizer.userPid(cmd.tenantId, cmd.userId);
     const change = this.controlChange(cmd);

@@ -184,6 +184,20 @@ export interface SubjectDataExport {
   documentJson: string;
 }
 
+/** CheckPersonalizationConsent input. */
+export interface CheckPersonalizationConsentRequest {
+  /** Required tenant. */
+  tenantId: string;
+  /** The tenant's user ids, at most 1000. */
+  userIds: string[];
+}
+
+/** CheckPersonalizationConsent output. */
+export interface CheckPersonalizationConsentResult {
+  /** One entry per requested user id, in order: true only with an explicit, current personalization grant. */
+  allowed: boolean[];
+}
+
 /** The single source of "what may we do with this person's data" (consent-service, port 50052). */
 
 export interface ConsentServiceClient {
@@ -210,6 +224,16 @@ export interface ConsentServiceClient {
   /** Exports everything held about a subject. */
 
   exportSubjectData(request: ExportSubjectDataRequest, metadata?: Metadata): Observable<SubjectDataExport>;
+
+  /**
+   * Whether each of many subjects allows personalization, resolved as GetPrivacyContext would for a request
+   * that asks for no stricter mode. Internal: feature-gateway asks once per ingested batch.
+   */
+
+  checkPersonalizationConsent(
+    request: CheckPersonalizationConsentRequest,
+    metadata?: Metadata,
+  ): Observable<CheckPersonalizationConsentResult>;
 }
 
 /** The single source of "what may we do with this person's data" (consent-service, port 50052). */
@@ -256,6 +280,19 @@ export interface ConsentServiceController {
     request: ExportSubjectDataRequest,
     metadata?: Metadata,
   ): Promise<SubjectDataExport> | Observable<SubjectDataExport> | SubjectDataExport;
+
+  /**
+   * Whether each of many subjects allows personalization, resolved as GetPrivacyContext would for a request
+   * that asks for no stricter mode. Internal: feature-gateway asks once per ingested batch.
+   */
+
+  checkPersonalizationConsent(
+    request: CheckPersonalizationConsentRequest,
+    metadata?: Metadata,
+  ):
+    | Promise<CheckPersonalizationConsentResult>
+    | Observable<CheckPersonalizationConsentResult>
+    | CheckPersonalizationConsentResult;
 }
 
 export function ConsentServiceControllerMethods() {
@@ -267,6 +304,7 @@ export function ConsentServiceControllerMethods() {
       "requestDeletion",
       "getDeletionStatus",
       "exportSubjectData",
+      "checkPersonalizationConsent",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

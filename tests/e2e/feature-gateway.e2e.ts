@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import {
   parseKeyring,
   PRIVACY_CONTEXT_METADATA_KEY,
@@ -222,7 +222,7 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     expect(rows.rows).toEqual([{ event_type: 'click' }, { event_type: 'view' }]);
   });
 
-  it('stores behaviour only while personalization is allowed, and nothing when consent-service cannot answer', async () => {
+  it('stores behaviour only while personalization is allowed, and refuses a batch when consent-service cannot answer', async () => {
     const userId = 'switch-user';
     const stored = async () =>
       Number(
@@ -250,9 +250,9 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     const fallbacksBefore = await metricValue(port, 'consent_unknown_fallback_count', { caller: 'ingestion' });
     await p.stack.stopApp('consent-service');
     try {
-      expect(await p.features.ingestEvents({ events: [event(RETAIL, userId, p.data.items[1].itemId)] })).toMatchObject({
-        accepted: 1,
-        storedPersonal: 0,
+      // Nothing is assumed and nothing is written: the batch is refused so the producer retries it.
+      await expect(p.features.ingestEvents({ events: [event(RETAIL, userId, p.data.items[1].itemId)] })).rejects.toMatchObject({
+        code: status.UNAVAILABLE,
       });
     } finally {
       await p.stack.startApp('consent-service');

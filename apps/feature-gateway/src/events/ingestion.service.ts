@@ -11,7 +11,8 @@ import { eventProblem, MAX_EVENTS_PER_CALL } from './event.validation';
 /**
  * Consent-aware ingestion: invalid events are rejected one by one (the rest accepted); a signed-in subject's
  * events are stored as personal behaviour only with personalization consent, under a pseudonymous id.
- * Events without that consent, and anonymous events, are accepted but not stored as personal data.
+ * Events without that consent are accepted but not stored; anonymous events go to short-lived session state only.
+ * When consent cannot be checked the batch is refused (UNAVAILABLE) before anything is written.
  */
 export class IngestionService {
   private readonly outcomes;
@@ -61,8 +62,8 @@ export class IngestionService {
         region: e.region,
       }));
     const stored = await this.events.insert(personal);
-    const byTenantPids = new Map<string, string[]>();
-    for (const e of personal) byTenantPids.set(e.tenantId, [...(byTenantPids.get(e.tenantId) ?? []), e.subjectPid]);
+    const byTenantPids = new Map<string, Set<string>>();
+    for (const e of personal) byTenantPids.set(e.tenantId, (byTenantPids.get(e.tenantId) ?? new Set()).add(e.subjectPid));
     for (const [tenantId, pids] of byTenantPids) await this.profiles.invalidate(tenantId, pids);
     const sessionEvents = await this.storeAnonymousSessions(valid.filter((e) => !e.userId));
     this.outcomes.inc({ outcome: 'rejected' }, rejections.length);

@@ -73,9 +73,9 @@ export class ProfileStore {
   async invalidate(tenantId: string, subjectPids: Iterable<string>): Promise<void> {
     const cache = this.cache;
     if (!cache) return;
-    await Promise.all(
-      [...new Set(subjectPids)].map((pid) => cache.cache.increment(this.generationKey(tenantId, pid), GENERATION_TTL_SECONDS)),
-    );
+    // One round trip per batch: ingestion invalidates hundreds of subjects at once.
+    const keys = [...new Set(subjectPids)].map((pid) => this.generationKey(tenantId, pid));
+    await cache.cache.incrementMany(keys, GENERATION_TTL_SECONDS);
   }
 
   private generationKey(tenantId: string, subjectPid: string): string {

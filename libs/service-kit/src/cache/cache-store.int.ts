@@ -83,6 +83,15 @@ describe.each<[string, () => CacheStore]>([
     expect(await store.increment(short, 0.3)).toBe(1);
   });
 
+  it('increments many counters in one call', async () => {
+    const s = scope();
+    await store.increment(`${s}:a`, 60);
+    await store.incrementMany([`${s}:a`, `${s}:b`, `${s}:c`], 60);
+    await store.incrementMany([`${s}:c`], 60);
+    expect([await store.get(`${s}:a`), await store.get(`${s}:b`), await store.get(`${s}:c`)]).toEqual(['2', '1', '2']);
+    await store.incrementMany([], 60);
+  });
+
   it('deletes one key', async () => {
     const s = scope();
     await store.set(`${s}:a`, '1', 60);

@@ -9,6 +9,11 @@ export interface CacheStore {
   delete(key: string): Promise<void>;
   /** Atomically adds 1 to a counter (absent counts as 0), (re)starts its TTL and resolves with the new value. */
   increment(key: string, ttlSeconds: number): Promise<number>;
+  /**
+   * `increment` for many keys in one round trip. On Redis Cluster the keys must share a hash slot: keys from one
+   * tenant do, through the `{t:<tenant>}` tag of tenant-keys.
+   */
+  incrementMany(keys: string[], ttlSeconds: number): Promise<void>;
   /** Deletes every key that starts with `prefix`; resolves with how many were deleted. */
   deleteByPrefix(prefix: string): Promise<number>;
   close(): Promise<void>;

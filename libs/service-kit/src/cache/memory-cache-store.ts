@@ -50,6 +50,10 @@ export class MemoryCacheStore implements CacheStore {
     return next;
   }
 
+  async incrementMany(keys: string[], ttlSeconds: number): Promise<void> {
+    for (const key of keys) await this.increment(key, ttlSeconds);
+  }
+
   async delete(key: string): Promise<void> {
     this.entries.delete(key);
   }

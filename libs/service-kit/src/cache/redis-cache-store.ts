@@ -1,9 +1,20 @@
 import Redis from 'ioredis';
 import { CacheStore } from './cache-store';
 
+/** INCR and PEXPIRE every key in one script call: one round trip for a whole batch. */
+const INCREMENT_MANY = `for _, key in ipairs(KEYS) do redis.call('INCR', key); redis.call('PEXPIRE', key, ARGV[1]) end return #KEYS`;
+
+type WithIncrementMany = Redis & { recsysIncrementMany(count: number, ...args: (string | number)[]): Promise<number> };
+
 /** Redis-backed cache shared by every replica. */
 export class RedisCacheStore implements CacheStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly redis: WithIncrementMany;
+
+  constructor(redis: Redis) {
+    // defineCommand sends the script once (EVALSHA afterwards).
+    redis.defineCommand('recsysIncrementMany', { lua: INCREMENT_MANY });
+    this.redis = redis as WithIncrementMany;
+  }
 
   static connect(url: string): RedisCacheStore {
     return new RedisCacheStore(new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: false }));
@@ -27,6 +38,12 @@ export class RedisCacheStore implements CacheStore {
       .exec()) as [[Error | null, number], [Error | null, unknown]];
     if (incrError || expireError) throw incrError ?? expireError;
     return value;
+  }
+
+  async incrementMany(keys: string[], ttlSeconds: number): Promise<void> {
+    if (!(ttlSeconds > 0)) throw new RangeError('ttlSeconds must be positive');
+    if (keys.length === 0) return;
+    await this.redis.recsysIncrementMany(keys.length, ...keys, Math.max(1, Math.round(ttlSeconds * 1000)));
   }
 
   async delete(key: string): Promise<void> {

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { generateDemoData, loadDemoData } from '@recsys/demo-data';
+import { AppName, repoRoot, SERVICES, Stack } from '@recsys/launcher';
+import { ConsentServiceClient, RecommendationServiceClient } from '@recsys/proto';
+import { ClosableClient, createGrpcClient, RedisCacheStore, UnaryClient } from '@recsys/service-kit';
+import { createTestDatabase, uniqueNamespace } from '@recsys/testing';
+import { createServer } from 'node:net';
+
+export interface BenchPlatform {
+  recommend: UnaryClient<RecommendationServiceClient> & ClosableClient;
+  consent: UnaryClient<ConsentServiceClient> & ClosableClient;
+  /** Demo users who consented to personalization. */
+  users: string[];
+  close(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** All five services on a fresh database and the local Redis, with a slice of the demo data. */
+export async function startBenchPlatform(redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'): Promise<BenchPlatform> {
+  const database = await createTestDatabase('recsys_bench');
+  const namespace = uniqueNamespace('bench');
+  const ports: Partial<Record<AppName, { grpc: number; metrics: number }>> = {};
+  for (const s of SERVICES) ports[s.app] = { grpc: await freePort(), metrics: await freePort() };
+  const root = repoRoot();
+  const stack = new Stack({
+    root,
+    logDir: join(root, 'tmp', 'bench-logs'),
+    ports,
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: database.url,
+      REDIS_URL: redisUrl,
+      KEY_NAMESPACE: namespace,
+      PRIVACY_CONTEXT_KEYS: `bench:${randomBytes(32).toString('base64url')}`,
+      PSEUDONYM_SECRET: randomBytes(32).toString('base64url'),
+      AGGREGATION_MIN_USERS: '3',
+      DECISION_LOG_SAMPLE_RATE: '0',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const cleanup = async () => {
+    await stack.stop();
+    await database.drop();
+    const redis = RedisCacheStore.connect(redisUrl);
+    await redis.deleteByPrefix(`${namespace}:`);
+    await redis.close();
+  };
+  try {
+    await stack.start();
+    const data = generateDemoData({
+      tenants: ['demo-retail'],
+      itemsPerTenant: 500,
+      usersPerTenant: 300,
+      meanEventsPerUser: 20,
+      nowMs: Date.now(),
+    });
+    await loadDemoData(data, { consentAddr: stack.address('consent-service'), featureAddr: stack.address('feature-gateway') });
+    const recommend = createGrpcClient<RecommendationServiceClient>(
+      'RecommendationService',
+      stack.address('candidate-orchestrator'),
+      10_000,
+    );
+    const consent = createGrpcClient<ConsentServiceClient>('ConsentService', stack.address('consent-service'), 10_000);
+    return {
+      recommend,
+      consent,
+      users: data.users.filter((u) => u.consentPersonalization).map((u) => u.userId),
+      close: async () => {
+        recommend.close();
+        consent.close();
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

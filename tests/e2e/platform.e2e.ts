@@ -78,6 +78,13 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
     expect(response.items.length).toBe(10);
     expect(response.items.some((i) => i.source === 'user_cf')).toBe(true);
     expect(await metricValue(port('feature-gateway'), 'profile_store_reads_total', { mode: 'PERSONALIZED' })).toBeGreaterThan(before);
+    // Every RPC is timed per method and status code.
+    expect(
+      await metricValue(port('candidate-orchestrator'), 'grpc_server_handling_seconds_count', { method: 'Recommend', code: 'OK' }),
+    ).toBeGreaterThan(0);
+    expect(
+      await metricValue(port('feature-gateway'), 'grpc_server_handling_seconds_count', { method: 'GetFeatures', code: 'OK' }),
+    ).toBeGreaterThan(0);
   });
 
   it('never reads the profile store nor runs a personal source for a non-personalized request (seed §38)', async () => {

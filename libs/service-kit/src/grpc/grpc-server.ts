@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, protoRoot, ServiceName } from '@recsys/proto';
 import { ServiceMetrics } from '../observability/metrics';
-import { RpcInterceptor } from './rpc.interceptor';
+import { rpcMetricsInterceptor, RpcErrorFilter } from './rpc.interceptor';
 
 export interface GrpcServiceOptions {
   /** The recsys.v1 service this process serves. */
@@ -49,13 +49,14 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
       protoPath: [join(protoRoot(), PROTO_FILES[options.service]), healthProtoPath],
       loader: { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] },
       gracefulShutdown: true,
+      channelOptions: { interceptors: [rpcMetricsInterceptor(options.metrics)] },
       onLoadPackageDefinition: (pkg: PackageDefinition, server: Server) => {
         new ReflectionService(pkg).addToServer(server);
         health.addToServer(server);
       },
     },
   });
-  app.useGlobalInterceptors(new RpcInterceptor(options.metrics, options.logger));
+  app.useGlobalFilters(new RpcErrorFilter(options.logger));
   await app.listen();
   const metricsPort = await options.metrics.listen(options.metricsPort, options.metricsHost);
   health.setStatus('', 'SERVING');

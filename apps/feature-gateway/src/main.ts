@@ -58,7 +58,7 @@ runMain(SERVICE, async () => {
   const ingestion = new IngestionService(
     eventRepository,
     snapshots,
-    new ConsentGate(consentClient, config.CONSENT_DEADLINE_MS, metrics),
+    new ConsentGate(consentClient, config.INGEST_CONSENT_DEADLINE_MS, metrics),
     new Pseudonymizer(config.PSEUDONYM_SECRET),
     new SessionStore(cache, { namespace: config.KEY_NAMESPACE }, config.SESSION_TTL_SECONDS),
     profiles,

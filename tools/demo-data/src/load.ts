@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { ConsentServiceClient, FeatureServiceClient, Purpose } from '@recsys/proto';
 import { createGrpcClient } from '@recsys/service-kit';
 import { DemoData } from './types';
@@ -18,6 +19,7 @@ export interface LoadReport {
 }
 
 const ITEM_BATCH = 2500;
+const RETRIES = 5;
 const EVENT_BATCH = 1000;
 const CONSENT_CONCURRENCY = 32;
 
@@ -75,9 +77,8 @@ export async function loadDemoData(
       let accepted = 0;
       let storedPersonal = 0;
       for (let i = 0; i < events.length; i += EVENT_BATCH) {
-        const result = await features.ingestEvents({
-          events: events.slice(i, i + EVENT_BATCH).map((e) => ({ ...e, anonymousId: '' })),
-        });
+        const batch = events.slice(i, i + EVENT_BATCH).map((e) => ({ ...e, anonymousId: '' }));
+        const result = await withRetry(() => features.ingestEvents({ events: batch }));
         accepted += result.accepted;
         storedPersonal += result.storedPersonal;
         if (result.rejected > 0) throw new Error(`${tenantId}: ${result.rejected} demo events rejected: ${result.rejections[0]?.reason}`);
@@ -102,5 +103,17 @@ export async function loadDemoData(
   } finally {
     consent.close();
     features.close();
+  }
+}
+
+/** Retries a call refused with UNAVAILABLE (nothing was stored; the service asks the producer to retry). */
+async function withRetry<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if ((error as { code?: number }).code !== status.UNAVAILABLE || attempt >= RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
   }
 }

@@ -15,11 +15,14 @@ export class FeatureConfig extends DataServiceConfig {
   @IsString()
   CONSENT_SERVICE_ADDR = '127.0.0.1:50052';
 
-  /** Deadline of the consent check at ingestion; a slower or failed answer counts as "no consent". */
+  /**
+   * Deadline of the consent check of one ingested batch (up to 1000 subjects in one call). Past it the batch is
+   * refused with UNAVAILABLE and nothing is stored; the producer retries.
+   */
   @IsInt()
   @Min(10)
-  @Max(10_000)
-  CONSENT_DEADLINE_MS = 300;
+  @Max(30_000)
+  INGEST_CONSENT_DEADLINE_MS = 2000;
 
   /** k of seed §22: an aggregate over people is kept only for groups of at least k distinct users. */
   @IsInt()

@@ -109,7 +109,9 @@ export class Stack {
     this.logs.push(log);
     const child = spawn(process.execPath, ['--enable-source-maps', join(this.options.root, 'dist', 'apps', app, 'src', 'main.js')], {
       env: { ...env, ...this.options.appEnv?.[app] },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel closes when this process dies, even by SIGKILL: the service then shuts itself down
+      // instead of living on as an orphan holding its ports.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });

@@ -5,6 +5,9 @@ import { ConfigError } from '../config/load-config';
  * the error and exits 1. Nothing here prints configuration values.
  */
 export function runMain(name: string, main: () => Promise<unknown>): void {
+  // Started by the launcher with an IPC channel: when the launcher dies the channel closes, and the service
+  // shuts down the way SIGTERM does.
+  if (process.send) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   main().catch((error: unknown) => {
     if (error instanceof ConfigError) {
       process.stderr.write(`${name}: ${error.message}\n`);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -6,8 +5,7 @@ import { DemoData, generateDemoData, loadDemoData } from '@recsys/demo-data';
 import { AppName, repoRoot, SERVICES, Stack } from '@recsys/launcher';
 import { AuditServiceClient, ConsentServiceClient, FeatureServiceClient, RecommendationServiceClient } from '@recsys/proto';
 import { ClosableClient, createGrpcClient, RedisCacheStore, UnaryClient } from '@recsys/service-kit';
-import { createTestDatabase, uniqueNamespace } from '@recsys/testing';
-import { freePort } from './free-port';
+import { createTestDatabase, freePort, testStackEnv, uniqueNamespace } from '@recsys/testing';
 
 export type CacheMode = 'redis' | 'embedded';
 
@@ -41,22 +39,21 @@ export async function startPlatform(mode: CacheMode): Promise<Platform> {
     root,
     logDir: join(root, 'tmp', 'e2e-logs', `${mode}-${Date.now()}`),
     ports,
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: database.url,
-      REDIS_URL: redisUrl,
-      KEY_NAMESPACE: namespace,
-      // Fresh random secrets per run: nothing secret is committed.
-      PRIVACY_CONTEXT_KEYS: `e2e:${randomBytes(32).toString('base64url')}`,
-      PSEUDONYM_SECRET: randomBytes(32).toString('base64url'),
-      AGGREGATION_MIN_USERS: '3',
-      AGGREGATE_REFRESH_SECONDS: '1',
-      DECISION_LOG_SAMPLE_RATE: '1',
-      CONSENT_DEADLINE_MS: '2000',
-      DOWNSTREAM_DEADLINE_MS: '5000',
-      DATABASE_POOL_SIZE: '4',
-      LOG_LEVEL: 'warn',
-    },
+    // Fresh random secrets per run: nothing secret is committed.
+    env: testStackEnv({
+      databaseUrl: database.url,
+      redisUrl,
+      namespace,
+      keyId: 'e2e',
+      overrides: {
+        AGGREGATION_MIN_USERS: '3',
+        AGGREGATE_REFRESH_SECONDS: '1',
+        DECISION_LOG_SAMPLE_RATE: '1',
+        CONSENT_DEADLINE_MS: '2000',
+        DOWNSTREAM_DEADLINE_MS: '5000',
+        DATABASE_POOL_SIZE: '4',
+      },
+    }),
   });
   try {
     await stack.start();

@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { generateDemoData, loadDemoData } from '@recsys/demo-data';
 import { AppName, repoRoot, SERVICES, Stack } from '@recsys/launcher';
 import { ConsentServiceClient, RecommendationServiceClient } from '@recsys/proto';
 import { ClosableClient, createGrpcClient, RedisCacheStore, UnaryClient } from '@recsys/service-kit';
-import { createTestDatabase, uniqueNamespace } from '@recsys/testing';
-import { createServer } from 'node:net';
+import { createTestDatabase, freePort, testStackEnv, uniqueNamespace } from '@recsys/testing';
 
 export interface BenchPlatform {
   recommend: UnaryClient<RecommendationServiceClient> & ClosableClient;
@@ -13,17 +11,6 @@ export interface BenchPlatform {
   /** Demo users who consented to personalization. */
   users: string[];
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** All five services on a fresh database and the local Redis, with a slice of the demo data. */
@@ -37,17 +24,13 @@ export async function startBenchPlatform(redisUrl = process.env.TEST_REDIS_URL ?
     root,
     logDir: join(root, 'tmp', 'bench-logs'),
     ports,
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: database.url,
-      REDIS_URL: redisUrl,
-      KEY_NAMESPACE: namespace,
-      PRIVACY_CONTEXT_KEYS: `bench:${randomBytes(32).toString('base64url')}`,
-      PSEUDONYM_SECRET: randomBytes(32).toString('base64url'),
-      AGGREGATION_MIN_USERS: '3',
-      DECISION_LOG_SAMPLE_RATE: '0',
-      LOG_LEVEL: 'warn',
-    },
+    env: testStackEnv({
+      databaseUrl: database.url,
+      redisUrl,
+      namespace,
+      keyId: 'bench',
+      overrides: { AGGREGATION_MIN_USERS: '3', DECISION_LOG_SAMPLE_RATE: '0' },
+    }),
   });
   const cleanup = async () => {
     await stack.stop();

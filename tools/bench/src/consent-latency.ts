@@ -1,7 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadSync } from '@grpc/proto-loader';
@@ -22,8 +20,9 @@ import {
 } from '@recsys/proto';
 import { RedisCacheStore } from '@recsys/service-kit';
 import { privacyContextCacheKey } from '@recsys/tenant-keys';
-import { createTestDatabase, DEFAULT_ADMIN_URL, sleep, TestDatabase, uniqueNamespace } from '@recsys/testing';
+import { createTestDatabase, DEFAULT_ADMIN_URL, freePort, sleep, TestDatabase, testStackEnv, uniqueNamespace } from '@recsys/testing';
 import { RawChannel, untimedCalls, Workload, WorkloadSummary } from './latency';
+import { AddCleanup, runBench } from './run-bench';
 
 /**
  * `npm run bench:consent`: p50/p99 of ConsentService.GetPrivacyContext on a warm Redis cache against the
@@ -133,17 +132,6 @@ async function parseOptions(): Promise<Options> {
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function shuffled<T>(items: readonly T[]): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i -= 1) {
@@ -180,7 +168,7 @@ function revision(root: string): string {
 
 const delta = (after: CacheCounts, before: CacheCounts): CacheCounts => ({ hit: after.hit - before.hit, miss: after.miss - before.miss });
 
-async function run(options: Options, cleanup: (step: () => Promise<unknown>) => void): Promise<void> {
+async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   const root = repoRoot();
   if (!existsSync(join(root, 'dist', 'apps', 'consent-service', 'src', 'main.js'))) {
     throw new Error('dist/ is missing: run `npm run build` first (npm run bench:consent does)');
@@ -207,18 +195,17 @@ async function run(options: Options, cleanup: (step: () => Promise<unknown>) => 
     root,
     logDir,
     ports,
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: database.url,
-      REDIS_URL: options.redisUrl,
-      KEY_NAMESPACE: namespace,
-      // Fresh random secrets per run: nothing secret is committed or reused.
-      PRIVACY_CONTEXT_KEYS: `bench:${randomBytes(32).toString('base64url')}`,
-      PSEUDONYM_SECRET: randomBytes(32).toString('base64url'),
-      // Longer than any run, so a warm entry never expires during the measurement.
-      CONSENT_CACHE_TTL_SECONDS: '3600',
-      LOG_LEVEL: 'warn',
-    },
+    // Fresh random secrets per run: nothing secret is committed or reused.
+    env: testStackEnv({
+      databaseUrl: database.url,
+      redisUrl: options.redisUrl,
+      namespace,
+      keyId: 'bench',
+      overrides: {
+        // Longer than any run, so a warm entry never expires during the measurement.
+        CONSENT_CACHE_TTL_SECONDS: '3600',
+      },
+    }),
     // Node 20 refuses --cpu-prof in NODE_OPTIONS: a preloaded module runs the profiler on SIGUSR2 instead.
     appEnv: options.cpuProf
       ? {
@@ -471,34 +458,4 @@ async function run(options: Options, cleanup: (step: () => Promise<unknown>) => 
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function main(): Promise<number> {
-  const options = await parseOptions();
-  const steps: (() => Promise<unknown>)[] = [];
-  let cleaned: Promise<void> | undefined;
-  const cleanUp = () =>
-    (cleaned ??= (async () => {
-      for (const step of steps.reverse()) {
-        await step().catch((error: unknown) => say(`cleanup: ${error instanceof Error ? error.message : String(error)}`));
-      }
-    })());
-  process.once('SIGINT', () => {
-    say('interrupted; cleaning up');
-    void cleanUp().then(() => process.exit(130));
-  });
-  try {
-    await run(options, (step) => steps.push(step));
-    return 0;
-  } catch (error) {
-    say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
-  } finally {
-    await cleanUp();
-  }
-}
-
-main()
-  .then((code) => process.exit(code))
-  .catch((error: unknown) => {
-    say(`failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
+runBench(parseOptions, run, say);

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -12,8 +11,9 @@ import { AppName, repoRoot, Stack } from '@recsys/launcher';
 import { ConsentServiceClient, Event, FeatureServiceClient, IngestEventsResult, PrivacyMode, Purpose } from '@recsys/proto';
 import { createGrpcClient, RedisCacheStore } from '@recsys/service-kit';
 import { Pseudonymizer } from '@recsys/tenant-keys';
-import { createTestDatabase, DEFAULT_ADMIN_URL, sleep, TestDatabase, uniqueNamespace } from '@recsys/testing';
+import { createTestDatabase, DEFAULT_ADMIN_URL, freePort, sleep, TestDatabase, testStackEnv, uniqueNamespace } from '@recsys/testing';
 import { processCpuMicros, summarize, timedCalls, untimedCalls } from './latency';
+import { AddCleanup, runBench } from './run-bench';
 
 /**
  * `npm run bench:ingest`: events/s of FeatureService.IngestEvents (validation, the consent check, pseudonymization,
@@ -111,17 +111,6 @@ async function parseOptions(): Promise<Options> {
     cpuProf: argv['cpu-prof'],
     keepCsv: argv['keep-csv'],
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Busy and total jiffies of the whole host, from /proc/stat (Linux); undefined elsewhere. */
@@ -301,7 +290,7 @@ const meanBusy = (rounds: Resources[]) => {
   return busy.length === 0 ? '?' : Math.round(busy.reduce((a, b) => a + b, 0) / busy.length);
 };
 
-async function run(options: Options, cleanup: (step: () => Promise<unknown>) => void): Promise<void> {
+async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   const root = repoRoot();
   if (!existsSync(join(root, 'dist', 'apps', 'feature-gateway', 'src', 'main.js'))) {
     throw new Error('dist/ is missing: run `npm run build` first (npm run bench:ingest does)');
@@ -333,20 +322,21 @@ async function run(options: Options, cleanup: (step: () => Promise<unknown>) => 
     root,
     logDir,
     ports,
-    env: {
-      PATH: process.env.PATH,
-      DATABASE_URL: database.url,
-      REDIS_URL: options.redisUrl,
-      KEY_NAMESPACE: namespace,
-      // Fresh random secrets per run: nothing secret is committed or reused.
-      PRIVACY_CONTEXT_KEYS: `bench:${randomBytes(32).toString('base64url')}`,
-      PSEUDONYM_SECRET: pseudonymSecret,
-      // Longer than any run: every consent lookup of the measurement is a warm cache hit, as in steady state.
-      CONSENT_CACHE_TTL_SECONDS: '3600',
-      // The periodic aggregate recomputation is background work, not ingestion: kept out of both measurements.
-      AGGREGATE_REFRESH_SECONDS: '86400',
-      LOG_LEVEL: 'warn',
-    },
+    // Fresh random secrets per run: nothing secret is committed or reused.
+    env: testStackEnv({
+      databaseUrl: database.url,
+      redisUrl: options.redisUrl,
+      namespace,
+      keyId: 'bench',
+      overrides: {
+        // Known here too: the expected pseudonyms are computed with it.
+        PSEUDONYM_SECRET: pseudonymSecret,
+        // Longer than any run: every consent lookup of the measurement is a warm cache hit, as in steady state.
+        CONSENT_CACHE_TTL_SECONDS: '3600',
+        // The periodic aggregate recomputation is background work, not ingestion: kept out of both measurements.
+        AGGREGATE_REFRESH_SECONDS: '86400',
+      },
+    }),
     appEnv: profiled ? { 'feature-gateway': profiled, 'consent-service': profiled } : {},
   });
   cleanup(() => stack.stop());
@@ -664,34 +654,4 @@ async function run(options: Options, cleanup: (step: () => Promise<unknown>) => 
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-async function main(): Promise<number> {
-  const options = await parseOptions();
-  const steps: (() => Promise<unknown>)[] = [];
-  let cleaned: Promise<void> | undefined;
-  const cleanUp = () =>
-    (cleaned ??= (async () => {
-      for (const step of steps.reverse()) {
-        await step().catch((error: unknown) => say(`cleanup: ${error instanceof Error ? error.message : String(error)}`));
-      }
-    })());
-  process.once('SIGINT', () => {
-    say('interrupted; cleaning up');
-    void cleanUp().then(() => process.exit(130));
-  });
-  try {
-    await run(options, (step) => steps.push(step));
-    return 0;
-  } catch (error) {
-    say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
-  } finally {
-    await cleanUp();
-  }
-}
-
-main()
-  .then((code) => process.exit(code))
-  .catch((error: unknown) => {
-    say(`failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
+runBench(parseOptions, run, say);

@@ -96,15 +96,16 @@ export class RecommendationService {
       routed.run.map(async (source) => {
         this.sourceCalls.inc({ source: source.name, mode: ctx.mode });
         try {
-          return { name: source.name, candidates: await source.generate(sourceRequest) };
+          return { name: source.name, ok: true, candidates: await source.generate(sourceRequest) };
         } catch (error) {
           this.sourceFailures.inc({ source: source.name });
           this.deps.logger.warn({ source: source.name, err: (error as Error).message }, 'candidate source failed');
-          return { name: source.name, candidates: [] as Candidate[] };
+          return { name: source.name, ok: false, candidates: [] as Candidate[] };
         }
       }),
     );
-    const sourcesUsed = results.map((r) => r.name);
+    // A source that failed contributed nothing and is not reported as used.
+    const sourcesUsed = results.filter((r) => r.ok).map((r) => r.name);
     const candidates = this.merge(
       results.flatMap((r) => r.candidates),
       resolved,

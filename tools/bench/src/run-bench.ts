@@ -1,0 +1,44 @@
+/** Registers a cleanup step; steps run in reverse order of registration. */
+export type AddCleanup = (step: () => Promise<unknown>) => void;
+
+/**
+ * Runs a benchmark script's `run` with its parsed options, then every registered cleanup step (also on
+ * SIGINT, exiting 130), and exits the process: 0 on success, 1 on failure.
+ */
+export function runBench<O>(
+  parseOptions: () => Promise<O>,
+  run: (options: O, addCleanup: AddCleanup) => Promise<void>,
+  say: (line: string) => void,
+): void {
+  const main = async (): Promise<number> => {
+    const options = await parseOptions();
+    const steps: (() => Promise<unknown>)[] = [];
+    let cleaned: Promise<void> | undefined;
+    const cleanUp = () =>
+      (cleaned ??= (async () => {
+        for (const step of steps.reverse()) {
+          await step().catch((error: unknown) => say(`cleanup: ${error instanceof Error ? error.message : String(error)}`));
+        }
+      })());
+    process.once('SIGINT', () => {
+      say('interrupted; cleaning up');
+      void cleanUp().then(() => process.exit(130));
+    });
+    try {
+      await run(options, (step) => steps.push(step));
+      return 0;
+    } catch (error) {
+      say(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return 1;
+    } finally {
+      await cleanUp();
+    }
+  };
+
+  main()
+    .then((code) => process.exit(code))
+    .catch((error: unknown) => {
+      say(`failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
+}

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { isPersonalClass, loadRegistry } from '@recsys/feature-registry';
-import { healthStatus, SERVICES } from '@recsys/launcher';
+import { healthStatus, recommendRequest, SERVICES } from '@recsys/launcher';
 import { PrivacyMode, Purpose, RecommendRequest, RecommendResponse, RequestContext, UserControl } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
 import { waitFor } from '@recsys/testing';
@@ -14,24 +14,11 @@ const personalSources = [...registry.sources.values()].filter((s) => s.requires_
 const personalFeatures = [...registry.features.values()].filter((f) => isPersonalClass(f.privacy_class)).map((f) => f.name);
 
 function request(userId: string, context: Partial<RequestContext> = {}, limit = 10): RecommendRequest {
-  return {
-    subject: { userId, anonymousId: '' },
-    context: {
-      tenantId: TENANT,
-      surface: 'home',
-      requestedPrivacyMode: PrivacyMode.PRIVACY_MODE_UNSPECIFIED,
-      region: 'ID-JK',
-      locale: 'id-ID',
-      deviceType: 'mobile',
-      localHour: 20,
-      seedItemId: '',
-      query: '',
-      sessionId: '',
-      globalPrivacyControl: false,
-      ...context,
-    },
+  return recommendRequest(
+    userId,
+    { tenantId: TENANT, region: 'ID-JK', locale: 'id-ID', deviceType: 'mobile', localHour: 20, ...context },
     limit,
-  };
+  );
 }
 
 function expectNothingPersonal(response: RecommendResponse): void {

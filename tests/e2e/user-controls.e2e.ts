@@ -1,4 +1,5 @@
 import { Metadata, status } from '@grpc/grpc-js';
+import { recommendRequest } from '@recsys/launcher';
 import { PRIVACY_CONTEXT_METADATA_KEY } from '@recsys/privacy-context';
 import { PrivacyMode, Purpose, RecommendRequest, UserControl } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
@@ -9,23 +10,7 @@ import { Platform, startPlatform } from './support/platform';
 const TENANT = 'demo-retail';
 
 function request(userId: string, requestedPrivacyMode = PrivacyMode.PRIVACY_MODE_UNSPECIFIED, limit = 20): RecommendRequest {
-  return {
-    subject: { userId, anonymousId: '' },
-    context: {
-      tenantId: TENANT,
-      surface: 'home',
-      requestedPrivacyMode,
-      region: 'ID-JK',
-      locale: '',
-      deviceType: 'mobile',
-      localHour: 9,
-      seedItemId: '',
-      query: '',
-      sessionId: '',
-      globalPrivacyControl: false,
-    },
-    limit,
-  };
+  return recommendRequest(userId, { tenantId: TENANT, requestedPrivacyMode, region: 'ID-JK', deviceType: 'mobile', localHour: 9 }, limit);
 }
 
 describe('user controls and consent, end to end', () => {

@@ -11,3 +11,10 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A free gRPC and metrics port for each app, for a Stack that must not collide with anything running. */
+export async function freeStackPorts<A extends string>(apps: readonly A[]): Promise<Partial<Record<A, { grpc: number; metrics: number }>>> {
+  const ports: Partial<Record<A, { grpc: number; metrics: number }>> = {};
+  for (const app of apps) ports[app] = { grpc: await freePort(), metrics: await freePort() };
+  return ports;
+}

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DemoData, generateDemoData, loadDemoData } from '@recsys/demo-data';
-import { AppName, repoRoot, SERVICES, Stack } from '@recsys/launcher';
+import { repoRoot, SERVICES, Stack } from '@recsys/launcher';
 import { AuditServiceClient, ConsentServiceClient, FeatureServiceClient, RecommendationServiceClient } from '@recsys/proto';
 import { ClosableClient, createGrpcClient, RedisCacheStore, UnaryClient } from '@recsys/service-kit';
-import { createTestDatabase, freePort, testStackEnv, uniqueNamespace } from '@recsys/testing';
+import { createTestDatabase, freeStackPorts, testStackEnv, uniqueNamespace } from '@recsys/testing';
 
 export type CacheMode = 'redis' | 'embedded';
 
@@ -33,8 +33,7 @@ export async function startPlatform(mode: CacheMode): Promise<Platform> {
   const database = await createTestDatabase('recsys_e2e');
   const namespace = uniqueNamespace();
   const redisUrl = mode === 'redis' ? (process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379') : '';
-  const ports: Partial<Record<AppName, { grpc: number; metrics: number }>> = {};
-  for (const s of SERVICES) ports[s.app] = { grpc: await freePort(), metrics: await freePort() };
+  const ports = await freeStackPorts(SERVICES.map((s) => s.app));
   const stack = new Stack({
     root,
     logDir: join(root, 'tmp', 'e2e-logs', `${mode}-${Date.now()}`),

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { generateDemoData, loadDemoData } from '@recsys/demo-data';
-import { AppName, repoRoot, SERVICES, Stack } from '@recsys/launcher';
+import { repoRoot, SERVICES, Stack } from '@recsys/launcher';
 import { ConsentServiceClient, RecommendationServiceClient } from '@recsys/proto';
 import { ClosableClient, createGrpcClient, RedisCacheStore, UnaryClient } from '@recsys/service-kit';
-import { createTestDatabase, freePort, testStackEnv, uniqueNamespace } from '@recsys/testing';
+import { createTestDatabase, freeStackPorts, testStackEnv, uniqueNamespace } from '@recsys/testing';
 
 export interface BenchPlatform {
   recommend: UnaryClient<RecommendationServiceClient> & ClosableClient;
@@ -17,8 +17,7 @@ export interface BenchPlatform {
 export async function startBenchPlatform(redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'): Promise<BenchPlatform> {
   const database = await createTestDatabase('recsys_bench');
   const namespace = uniqueNamespace('bench');
-  const ports: Partial<Record<AppName, { grpc: number; metrics: number }>> = {};
-  for (const s of SERVICES) ports[s.app] = { grpc: await freePort(), metrics: await freePort() };
+  const ports = await freeStackPorts(SERVICES.map((s) => s.app));
   const root = repoRoot();
   const stack = new Stack({
     root,

@@ -6,7 +6,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { AppName, repoRoot, Stack } from '@recsys/launcher';
+import { repoRoot, Stack } from '@recsys/launcher';
 import {
   ConsentState,
   GetPrivacyContextRequest,
@@ -20,7 +20,7 @@ import {
 } from '@recsys/proto';
 import { RedisCacheStore } from '@recsys/service-kit';
 import { privacyContextCacheKey } from '@recsys/tenant-keys';
-import { createTestDatabase, DEFAULT_ADMIN_URL, freePort, sleep, TestDatabase, testStackEnv, uniqueNamespace } from '@recsys/testing';
+import { createTestDatabase, DEFAULT_ADMIN_URL, freeStackPorts, sleep, TestDatabase, testStackEnv, uniqueNamespace } from '@recsys/testing';
 import { RawChannel, untimedCalls, Workload, WorkloadSummary } from './latency';
 import { AddCleanup, runBench } from './run-bench';
 
@@ -187,8 +187,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     await redis.close();
   });
 
-  const ports: Partial<Record<AppName, { grpc: number; metrics: number }>> = {};
-  for (const app of ['audit-service', 'consent-service'] as const) ports[app] = { grpc: await freePort(), metrics: await freePort() };
+  const ports = await freeStackPorts(['audit-service', 'consent-service']);
   const logDir = join(root, 'tmp', 'bench-logs', `consent-${startedAt.getTime()}`);
   const profileDir = join(logDir, 'profiles');
   const stack = new Stack({

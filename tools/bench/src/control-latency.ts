@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { PrivacyMode, UserControl } from '@recsys/proto';
+import { recommendRequest } from '@recsys/launcher';
 import { summarize } from './latency';
 import { startBenchPlatform } from './bench-platform';
 
@@ -22,23 +23,7 @@ async function main(): Promise<void> {
     const { recommend, consent, users } = platform;
     const results: Record<string, unknown> = {};
     const ask = (userId: string) =>
-      recommend.recommend({
-        subject: { userId, anonymousId: '' },
-        context: {
-          tenantId: 'demo-retail',
-          surface: 'home',
-          requestedPrivacyMode: PrivacyMode.PRIVACY_MODE_UNSPECIFIED,
-          region: 'ID-JK',
-          locale: '',
-          deviceType: 'mobile',
-          localHour: 9,
-          seedItemId: '',
-          query: '',
-          sessionId: '',
-          globalPrivacyControl: false,
-        },
-        limit: 10,
-      });
+      recommend.recommend(recommendRequest(userId, { tenantId: 'demo-retail', region: 'ID-JK', deviceType: 'mobile', localHour: 9 }));
     for (const control of [UserControl.HIDE_ITEM, UserControl.TURN_OFF_PERSONALIZATION]) {
       const samples: bigint[] = [];
       const attempts: number[] = [];

@@ -7,11 +7,11 @@ import { Client } from 'pg';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { generateDemoData } from '@recsys/demo-data';
-import { AppName, repoRoot, Stack } from '@recsys/launcher';
+import { repoRoot, Stack } from '@recsys/launcher';
 import { ConsentServiceClient, Event, FeatureServiceClient, IngestEventsResult, PrivacyMode, Purpose } from '@recsys/proto';
 import { createGrpcClient, RedisCacheStore } from '@recsys/service-kit';
 import { Pseudonymizer } from '@recsys/tenant-keys';
-import { createTestDatabase, DEFAULT_ADMIN_URL, freePort, sleep, TestDatabase, testStackEnv, uniqueNamespace } from '@recsys/testing';
+import { createTestDatabase, DEFAULT_ADMIN_URL, freeStackPorts, sleep, TestDatabase, testStackEnv, uniqueNamespace } from '@recsys/testing';
 import { processCpuMicros, summarize, timedCalls, untimedCalls } from './latency';
 import { AddCleanup, runBench } from './run-bench';
 
@@ -310,8 +310,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   });
 
   const apps = ['audit-service', 'consent-service', 'feature-gateway'] as const;
-  const ports: Partial<Record<AppName, { grpc: number; metrics: number }>> = {};
-  for (const app of apps) ports[app] = { grpc: await freePort(), metrics: await freePort() };
+  const ports = await freeStackPorts(apps);
   const logDir = join(root, 'tmp', 'bench-logs', `ingest-${startedAt.getTime()}`);
   const profileDir = join(logDir, 'profiles');
   const pseudonymSecret = randomBytes(32).toString('base64url');

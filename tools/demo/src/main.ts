@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEMO_DEFAULTS, generateDemoData } from '@recsys/demo-data';
 import { PrivacyMode, RecommendationServiceClient, RecommendResponse } from '@recsys/proto';
+import { recommendRequest } from '@recsys/launcher';
 import { createGrpcClient } from '@recsys/service-kit';
 
 /**
@@ -24,23 +25,13 @@ async function main(): Promise<void> {
   const items = new Map(data.items.map((i) => [i.itemId, i]));
   const client = createGrpcClient<RecommendationServiceClient>('RecommendationService', argv.address, 10_000);
   const ask = (requestedPrivacyMode: PrivacyMode, seedItemId = '') =>
-    client.recommend({
-      subject: { userId: user.userId, anonymousId: '' },
-      context: {
-        tenantId: argv.tenant,
-        surface: 'home',
-        requestedPrivacyMode,
-        region: user.homeRegion,
-        locale: '',
-        deviceType: 'mobile',
-        localHour: 20,
-        seedItemId,
-        query: '',
-        sessionId: '',
-        globalPrivacyControl: false,
-      },
-      limit: argv.limit,
-    });
+    client.recommend(
+      recommendRequest(
+        user.userId,
+        { tenantId: argv.tenant, requestedPrivacyMode, region: user.homeRegion, deviceType: 'mobile', localHour: 20, seedItemId },
+        argv.limit,
+      ),
+    );
   const personalized = await ask(PrivacyMode.PRIVACY_MODE_UNSPECIFIED);
   const nonPersonal = await ask(PrivacyMode.NON_PERSONALIZED);
   // The "current item" of the contextual request: the top regional item, as if the user had just opened it.

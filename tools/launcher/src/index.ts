@@ -1,3 +1,4 @@
 export * from './stack';
 export * from './health';
 export * from './repo-root';
+export * from './requests';

@@ -6,6 +6,7 @@ import { createGrpcClient } from '@recsys/service-kit';
 import { generateDemoData, loadDemoData } from '@recsys/demo-data';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded-db';
 import { repoRoot } from './repo-root';
+import { recommendRequest } from './requests';
 import { devSecrets } from './secrets';
 import { SERVICES, Stack } from './stack';
 
@@ -66,23 +67,13 @@ async function main(): Promise<void> {
       writeFileSync(marker, JSON.stringify({ loadedAt: new Date().toISOString(), reports }, null, 2));
     }
     const client = createGrpcClient<RecommendationServiceClient>('RecommendationService', stack.address('candidate-orchestrator'), 10_000);
-    const first = await client.recommend({
-      subject: { userId: exampleUser.userId, anonymousId: '' },
-      context: {
-        tenantId: 'demo-retail',
-        surface: 'home',
-        requestedPrivacyMode: 'PRIVACY_MODE_UNSPECIFIED' as never,
-        region: 'ID-JK',
-        locale: 'id-ID',
-        deviceType: 'mobile',
-        localHour: 20,
-        seedItemId: '',
-        query: '',
-        sessionId: '',
-        globalPrivacyControl: false,
-      },
-      limit: 5,
-    });
+    const first = await client.recommend(
+      recommendRequest(
+        exampleUser.userId,
+        { tenantId: 'demo-retail', region: 'ID-JK', locale: 'id-ID', deviceType: 'mobile', localHour: 20 },
+        5,
+      ),
+    );
     client.close();
     say('');
     say(

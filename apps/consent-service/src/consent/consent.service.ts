@@ -2,7 +2,7 @@ import { Purpose } from '@recsys/privacy-context';
 import { KeySpace, privacyContextCacheKey, Pseudonymizer } from '@recsys/tenant-keys';
 import { AuditSink, CacheStore, InvalidationBus, AppError, ServiceMetrics } from '@recsys/service-kit';
 import { ConsentState, PrivacyContextReply, UserControl, UserControlResult } from '@recsys/proto';
-import { ConsentChange, ConsentRepository, StoredConsent } from './consent.repository';
+import { ConsentChange, ConsentRepository, NO_CONSENT, StoredConsent } from './consent.repository';
 import { PrivacyContextQuery, SetConsentCommand, UserControlCommand } from './consent.commands';
 import { resolvePrivacy } from './privacy-resolution';
 import { ControlPropagator } from '../controls/control-propagator';
@@ -53,17 +53,9 @@ export class ConsentService {
       : q.anonymousId
         ? this.deps.pseudonymizer.anonymousPid(q.tenantId, q.anonymousId)
         : '';
-    const stored = signedIn ? await this.loadCached(q.tenantId, pid) : undefined;
+    const stored = signedIn ? await this.loadCached(q.tenantId, pid) : NO_CONSENT;
     const resolution = resolvePrivacy({
-      stored: stored ?? {
-        exists: false,
-        consentVersion: '0',
-        personalizationOff: false,
-        grants: {},
-        hiddenItemIds: [],
-        blockedCreatorIds: [],
-        lessLikeItemIds: [],
-      },
+      stored,
       signedIn,
       requestedMode: q.requestedMode,
       globalPrivacyControl: q.globalPrivacyControl,
@@ -72,14 +64,14 @@ export class ConsentService {
     return {
       mode: resolution.mode,
       grantedPurposes: resolution.purposes,
-      consentVersion: stored?.consentVersion ?? '0',
+      consentVersion: stored.consentVersion,
       policyVersion: this.deps.policyVersion,
       resolvedAtMs: Date.now(),
       subjectPid: pid,
       reason: resolution.reason,
-      hiddenItemIds: stored?.hiddenItemIds ?? [],
-      blockedCreatorIds: stored?.blockedCreatorIds ?? [],
-      lessLikeItemIds: stored?.lessLikeItemIds ?? [],
+      hiddenItemIds: stored.hiddenItemIds,
+      blockedCreatorIds: stored.blockedCreatorIds,
+      lessLikeItemIds: stored.lessLikeItemIds,
     };
   }
 

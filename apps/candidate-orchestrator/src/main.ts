@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadRegistry } from '@recsys/feature-registry';
+import { defaultConfigDir, loadRegistry, loadSessionPolicy, loadSurfaces } from '@recsys/feature-registry';
 import { parseKeyring, PrivacyContextCodec } from '@recsys/privacy-context';
 import { AuditServiceClient, ConsentServiceClient, FeatureServiceClient, RankerServiceClient } from '@recsys/proto';
 import {
@@ -13,16 +13,14 @@ import {
 } from '@recsys/service-kit';
 import { CandidateRouter } from './candidates/candidate-router';
 import { CandidateSource } from './candidates/candidate-source';
-import { EditorialSource } from './candidates/sources/editorial.source';
+import { FEATURE_LIST_SOURCES, FeatureListSource } from './candidates/sources/feature-list.source';
 import { ItemToItemSource } from './candidates/sources/item-to-item.source';
-import { TrendingRegionSource } from './candidates/sources/trending-region.source';
-import { UserCfSource } from './candidates/sources/user-cf.source';
 import { OrchestratorConfig } from './config/orchestrator.config';
 import { OrchestratorModule } from './orchestrator.module';
 import { PrivacyResolver } from './privacy/privacy-resolver';
 import { ReasonMapper } from './recommend/reason-mapper';
 import { RecommendationService } from './recommend/recommendation.service';
-import { defaultConfigDir, loadReasons, loadSurfaces } from './surfaces/surface-config';
+import { loadReasons } from './recommend/reason-config';
 
 const SERVICE = 'candidate-orchestrator';
 
@@ -40,12 +38,10 @@ runMain(SERVICE, async () => {
   const audit = new AuditSink(auditClient, `svc:${SERVICE}`, metrics, logger);
   const { cache, bus } = createCacheInfrastructure(config);
   const sources = new Map<string, CandidateSource>(
-    [
-      new UserCfSource(featureClient),
-      new ItemToItemSource(featureClient),
-      new TrendingRegionSource(featureClient),
-      new EditorialSource(featureClient),
-    ].map((s) => [s.name, s]),
+    [new ItemToItemSource(featureClient), ...FEATURE_LIST_SOURCES.map((spec) => new FeatureListSource(featureClient, spec))].map((s) => [
+      s.name,
+      s,
+    ]),
   );
   const recommendations = new RecommendationService({
     registry,
@@ -59,13 +55,13 @@ runMain(SERVICE, async () => {
       },
       metrics,
     ),
-    router: new CandidateRouter(registry, sources, config.DISABLED_SOURCES),
+    router: new CandidateRouter(registry, sources, config.DISABLED_SOURCES, loadSessionPolicy(configDir)),
     features: featureClient,
     ranker: rankerClient,
     codec,
     cache,
     audit,
-    reasons: new ReasonMapper(loadReasons(configDir)),
+    reasons: new ReasonMapper(loadReasons(configDir), registry),
     metrics,
     logger,
     keySpace: { namespace: config.KEY_NAMESPACE },

@@ -5,6 +5,7 @@ import { IngestionService } from './events/ingestion.service';
 import { ProfilePurgeService } from './events/profile-purge.service';
 import { FeatureGrpcController } from './features/feature.grpc';
 import { FeatureService } from './features/feature.service';
+import { RankingModelService } from './training/ranking-model.service';
 
 export interface FeatureModuleDeps {
   features: FeatureService;
@@ -12,6 +13,7 @@ export interface FeatureModuleDeps {
   catalog: CatalogService;
   refresher: AggregateRefresher;
   purges: ProfilePurgeService;
+  rankingModels: RankingModelService;
 }
 
 @Module({})
@@ -26,6 +28,7 @@ export class FeatureModule {
         { provide: CatalogService, useValue: deps.catalog },
         { provide: AggregateRefresher, useValue: deps.refresher },
         { provide: ProfilePurgeService, useValue: deps.purges },
+        { provide: RankingModelService, useValue: deps.rankingModels },
       ],
     };
   }

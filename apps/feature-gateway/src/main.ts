@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadRegistry } from '@recsys/feature-registry';
+import { defaultConfigDir, loadRegistry, loadSessionPolicy } from '@recsys/feature-registry';
 import { parseKeyring, PrivacyContextCodec } from '@recsys/privacy-context';
 import { ConsentServiceClient } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
@@ -28,6 +28,8 @@ import { FeatureService } from './features/feature.service';
 import { FeatureModule } from './feature.module';
 import { FEATURE_MIGRATIONS } from './migrations';
 import { ProfileStore } from './profile/profile.store';
+import { ModelRepository } from './training/model.repository';
+import { RankingModelService } from './training/ranking-model.service';
 
 const SERVICE = 'feature-gateway';
 
@@ -39,7 +41,8 @@ runMain(SERVICE, async () => {
   const dataSource = await openServiceDataSource(runtime, 'features', FEATURE_ENTITIES, FEATURE_MIGRATIONS);
   const cache = createCacheStore(config);
   const catalogRepository = new CatalogRepository(dataSource);
-  const snapshots = new CatalogSnapshots(catalogRepository);
+  const models = new ModelRepository(dataSource);
+  const snapshots = new CatalogSnapshots(catalogRepository, models);
   const refresher = new AggregateRefresher(
     new AggregateRepository(dataSource),
     snapshots,
@@ -55,16 +58,18 @@ runMain(SERVICE, async () => {
     keySpace: { namespace: config.KEY_NAMESPACE },
     ttlSeconds: config.PROFILE_CACHE_TTL_SECONDS,
   });
+  const sessions = new SessionStore(cache, { namespace: config.KEY_NAMESPACE }, config.SESSION_TTL_SECONDS);
   const ingestion = new IngestionService(
     eventRepository,
     snapshots,
     new ConsentGate(consentClient, config.INGEST_CONSENT_DEADLINE_MS, metrics),
     new Pseudonymizer(config.PSEUDONYM_SECRET),
-    new SessionStore(cache, { namespace: config.KEY_NAMESPACE }, config.SESSION_TTL_SECONDS),
+    sessions,
     profiles,
     metrics,
   );
-  const features = new FeatureService(registry, snapshots, profiles, codec, metrics);
+  const sessionPolicy = loadSessionPolicy(config.CONFIG_DIR || defaultConfigDir());
+  const features = new FeatureService(registry, snapshots, profiles, sessions, sessionPolicy, codec, metrics);
   const running = await serveGrpc(runtime, {
     service: 'FeatureService',
     module: FeatureModule.register({
@@ -73,6 +78,7 @@ runMain(SERVICE, async () => {
       catalog: new CatalogService(catalogRepository, snapshots),
       refresher,
       purges: new ProfilePurgeService(eventRepository, profiles, metrics),
+      rankingModels: new RankingModelService(models, registry),
     }),
     port: config.FEATURE_GRPC_PORT,
     metricsPort: config.FEATURE_METRICS_PORT,

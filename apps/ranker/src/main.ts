@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { loadRegistry } from '@recsys/feature-registry';
 import { parseKeyring, PrivacyContextCodec } from '@recsys/privacy-context';
-import { closeOnSignals, runMain, serveGrpc, serviceRuntime } from '@recsys/service-kit';
+import { FeatureServiceClient } from '@recsys/proto';
+import { closeOnSignals, createGrpcClient, runMain, serveGrpc, serviceRuntime } from '@recsys/service-kit';
 import { RankerConfig } from './config/ranker.config';
+import { RankingModels } from './ranking/ranking-models';
 import { RankingService } from './ranking/ranking.service';
 import { RankerModule } from './ranker.module';
 
@@ -10,12 +12,31 @@ runMain('ranker', async () => {
   const runtime = serviceRuntime('ranker', RankerConfig);
   const { config, logger, metrics } = runtime;
   const codec = new PrivacyContextCodec(parseKeyring(config.PRIVACY_CONTEXT_KEYS));
-  const ranking = new RankingService(loadRegistry(config.REGISTRY_DIR || undefined), codec, metrics);
+  const registry = loadRegistry(config.REGISTRY_DIR || undefined);
+  const featureClient = config.FEATURE_GATEWAY_ADDR
+    ? createGrpcClient<FeatureServiceClient>('FeatureService', config.FEATURE_GATEWAY_ADDR)
+    : undefined;
+  const models = new RankingModels(
+    registry,
+    featureClient,
+    { refreshMs: config.MODEL_REFRESH_SECONDS * 1000, timeoutMs: config.MODEL_LOOKUP_DEADLINE_MS },
+    metrics,
+    logger,
+  );
+  const ranking = new RankingService(registry, models, codec, metrics);
   const running = await serveGrpc(runtime, {
     service: 'RankerService',
     module: RankerModule.register(ranking),
     port: config.RANKER_GRPC_PORT,
     metricsPort: config.RANKER_METRICS_PORT,
   });
-  closeOnSignals(running, logger);
+  closeOnSignals(
+    {
+      close: async () => {
+        await running.close();
+        featureClient?.close();
+      },
+    },
+    logger,
+  );
 });

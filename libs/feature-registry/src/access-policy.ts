@@ -60,6 +60,21 @@ export function canUse(feature: FeatureDefinition, ctx: AccessContext, purpose: 
 }
 
 /**
+ * `canUse` for a feature and, recursively, every feature it is derived from: a derived feature is computed only
+ * when each of its inputs could be read for this request too (the first refusal's reason is reported).
+ */
+export function canUseWithInputs(registry: Registry, feature: FeatureDefinition, ctx: AccessContext, purpose: Purpose): AccessDecision {
+  const own = canUse(feature, ctx, purpose);
+  if (!own.allowed) return own;
+  for (const name of feature.derived_from ?? []) {
+    const input = registry.features.get(name);
+    const decision = input ? canUseWithInputs(registry, input, ctx, purpose) : deny('UNKNOWN_FEATURE');
+    if (!decision.allowed) return decision;
+  }
+  return ALLOWED;
+}
+
+/**
  * May the orchestrator call this candidate source for this request? A source that reads personal data runs
  * only in personalized mode with PERSONALIZATION granted, whatever the registry entry says.
  */
@@ -98,7 +113,7 @@ export function resolveFeatureSet(registry: Registry, setName: string, ctx: Acce
     const decision: AccessDecision = !feature
       ? deny('UNKNOWN_FEATURE')
       : setAllowsMode
-        ? canUse(feature, ctx, purpose)
+        ? canUseWithInputs(registry, feature, ctx, purpose)
         : deny('MODE_NOT_ALLOWED');
     if (decision.allowed && feature) result.allowed.push(feature);
     else if (!decision.allowed) result.withheld.push({ name, reason: decision.reason });

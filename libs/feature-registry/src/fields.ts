@@ -82,6 +82,7 @@ export const FEATURE_SCHEMA: EntrySchema = {
   owner: { check: text },
   description: { check: text },
   approval: { check: mapping, optional: true, fields: APPROVAL_SCHEMA },
+  derived_from: { check: listOf(identifier, { nonEmpty: true }), optional: true },
 };
 
 export const FEATURE_SET_SCHEMA: EntrySchema = {
@@ -96,6 +97,7 @@ export const FEATURE_SET_SCHEMA: EntrySchema = {
 export const SOURCE_SCHEMA: EntrySchema = {
   name: { check: identifier },
   requires_personal_data: { check: bool },
+  uses_session_state: { check: bool, optional: true },
   allowed_privacy_modes: { check: modes },
   requires_consent: { check: consent },
   feature_set: { check: identifier },

@@ -5,3 +5,4 @@ export * from './validator';
 export * from './access-policy';
 export { scanLines } from './yaml-lines';
 export type { EntryLines, FileLines } from './yaml-lines';
+export * from './surfaces';

@@ -11,7 +11,15 @@ describe(loadRegistry.name, () => {
   it('loads the repository registry without issues', () => {
     expect(readRegistryIssues(defaultRegistryDir())).toEqual([]);
     const registry = loadRegistry();
-    expect([...registry.sources.keys()].sort()).toEqual(['editorial', 'item_to_item', 'trending_region', 'user_cf']);
+    expect([...registry.sources.keys()].sort()).toEqual([
+      'content_similar',
+      'editorial',
+      'item_to_item',
+      'session_intent',
+      'trending_region',
+      'user_cf',
+      'user_two_tower',
+    ]);
     expect([...registry.routes.values()].map((r) => r.mode).sort()).toEqual(['contextual_only', 'non_personalized', 'personalized']);
     expect(registry.features.get('user_recent_items')?.privacy_class).toBe('behavioral_personal');
   });

@@ -22,7 +22,8 @@ export type RegistryMode = (typeof REGISTRY_MODES)[number];
 export const REGISTRY_PURPOSES = ['personalization', 'behavioral_training', 'ads_personalization', 'quality_monitoring'] as const;
 export type RegistryPurpose = (typeof REGISTRY_PURPOSES)[number];
 
-export const ENTITIES = ['user', 'item', 'region', 'context'] as const;
+/** `session`: state of the current anonymous visit (short-lived, Redis only); `context`: the request itself. */
+export const ENTITIES = ['user', 'item', 'region', 'context', 'session'] as const;
 export type EntityName = (typeof ENTITIES)[number];
 
 export const VALUE_TYPES = ['number', 'text', 'vector', 'weights'] as const;
@@ -54,6 +55,12 @@ export interface FeatureDefinition {
   owner: string;
   description: string;
   approval?: FeatureApproval;
+  /**
+   * Features this one is computed from. A derived feature can be no more permissive than any input: its modes
+   * and purposes must be allowed by each input, it prohibits what they prohibit and requires their consent.
+   * The gateway computes it only when every input passes the access policy too.
+   */
+  derived_from?: string[];
 }
 
 export interface FeatureSetDefinition {
@@ -73,6 +80,8 @@ export interface CandidateSourceDefinition {
   requires_consent: RegistryPurpose | 'none';
   /** The feature set the source reads its data through. */
   feature_set: string;
+  /** True when the source reads anonymous session state: it then also needs the tenant's session policy. */
+  uses_session_state?: boolean;
   owner: string;
   description: string;
 }
@@ -110,6 +119,12 @@ export interface RegistryIssue {
 }
 
 /** Why a feature or source was withheld (a code, never data). */
-export type WithheldReason = 'UNKNOWN_FEATURE' | 'MODE_NOT_ALLOWED' | 'PURPOSE_NOT_ALLOWED' | 'PURPOSE_PROHIBITED' | 'CONSENT_MISSING';
+export type WithheldReason =
+  | 'UNKNOWN_FEATURE'
+  | 'MODE_NOT_ALLOWED'
+  | 'PURPOSE_NOT_ALLOWED'
+  | 'PURPOSE_PROHIBITED'
+  | 'CONSENT_MISSING'
+  | 'SESSION_POLICY_DENIED';
 
 export type AccessDecision = { allowed: true } | { allowed: false; reason: WithheldReason };

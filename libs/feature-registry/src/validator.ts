@@ -43,6 +43,12 @@ export function isPersonalClass(privacyClass: PrivacyClass): boolean {
 
 const NON_PERSONAL_MODES: readonly RegistryMode[] = ['contextual_only', 'non_personalized'];
 
+/**
+ * Session state of an anonymous visit may serve contextual requests (seed §5: "depends on consent/session
+ * policy") when it lives at most this long; it is never stored with an identity, so it needs no consent record.
+ */
+export const SESSION_MAX_RETENTION_DAYS = 1;
+
 /** One parsed registry file: its display name, what js-yaml returned, and where its lines are. */
 export interface RegistryDocument {
   file: string;
@@ -97,6 +103,7 @@ export function validateRegistry(docs: RegistryDocuments, dir: string): Registry
 
   const report = (doc: RegistryDocument, line: number, message: string) => issues.push({ file: doc.file, line, message });
   for (const f of features.valid.values()) checkFeature(f, (line, m) => report(docs.features, line, m));
+  for (const f of features.valid.values()) checkDerived(f, features, (line, m) => report(docs.features, line, m));
   for (const s of sets.valid.values()) checkFeatureSet(s, features, docs, report);
   for (const s of sources.valid.values()) checkSource(s, sets, (line, m) => report(docs.sources, line, m));
   for (const r of routes.valid.values()) checkRoute(r, sets, (line, m) => report(docs.routes, line, m));
@@ -127,10 +134,15 @@ function checkFeature({ def: f, at }: Located<FeatureDefinition>, report: Report
     report(at('requires_consent'), `${label}: requires_consent '${f.requires_consent}' is not one of its allowed_purposes`);
   }
   if (isPersonalClass(f.privacy_class)) {
-    for (const m of f.allowed_privacy_modes.filter((m) => NON_PERSONAL_MODES.includes(m))) {
+    const session = f.entity === 'session';
+    if (session && f.retention_days > SESSION_MAX_RETENTION_DAYS) {
+      report(at('retention_days'), `${label}: session state must not be kept longer than ${SESSION_MAX_RETENTION_DAYS} day`);
+    }
+    const forbidden = session ? ['non_personalized'] : NON_PERSONAL_MODES;
+    for (const m of f.allowed_privacy_modes.filter((m) => forbidden.includes(m))) {
       report(at('allowed_privacy_modes'), `${label}: ${f.privacy_class} data must not be allowed in ${m} mode`);
     }
-    if (f.requires_consent === 'none') {
+    if (f.requires_consent === 'none' && !session) {
       report(at('requires_consent'), `${label}: ${f.privacy_class} data must require consent (requires_consent: none)`);
     }
   }
@@ -138,6 +150,40 @@ function checkFeature({ def: f, at }: Located<FeatureDefinition>, report: Report
   if (f.retention_days > max) {
     report(at('retention_days'), `${label}: retention_days ${f.retention_days} exceeds ${max}, the maximum for ${f.privacy_class}`);
   }
+}
+
+/** A derived feature is no more permissive than any of its inputs (and derives from no cycle). */
+function checkDerived({ def: f, at }: Located<FeatureDefinition>, features: Table<FeatureDefinition>, report: Report): void {
+  const label = `feature '${f.name}'`;
+  for (const name of f.derived_from ?? []) {
+    if (name === f.name || !features.known.has(name)) {
+      report(at('derived_from'), `${label}: derived_from names ${name === f.name ? 'itself' : `unknown feature '${name}'`}`);
+      continue;
+    }
+    const input = features.valid.get(name)?.def;
+    if (!input) continue;
+    if (reaches(name, f.name, features)) report(at('derived_from'), `${label}: derives from '${name}', which derives from it`);
+    for (const m of f.allowed_privacy_modes.filter((m) => !input.allowed_privacy_modes.includes(m))) {
+      report(at('allowed_privacy_modes'), `${label}: allows ${m} mode, which its input '${name}' does not`);
+    }
+    for (const p of f.allowed_purposes.filter((p) => !input.allowed_purposes.includes(p))) {
+      report(at('allowed_purposes'), `${label}: allows purpose '${p}', which its input '${name}' does not`);
+    }
+    for (const p of input.prohibited_purposes.filter((p) => !f.prohibited_purposes.includes(p))) {
+      report(at('prohibited_purposes'), `${label}: must prohibit '${p}', as its input '${name}' does`);
+    }
+    if (input.requires_consent !== 'none' && f.requires_consent !== input.requires_consent) {
+      report(at('requires_consent'), `${label}: must require consent '${input.requires_consent}', as its input '${name}' does`);
+    }
+  }
+}
+
+/** True when `to` is reachable from `from` through derived_from (a cycle when `to` derives from `from`). */
+function reaches(from: string, to: string, features: Table<FeatureDefinition>, seen = new Set<string>()): boolean {
+  if (from === to) return true;
+  if (seen.has(from)) return false;
+  seen.add(from);
+  return (features.valid.get(from)?.def.derived_from ?? []).some((next) => reaches(next, to, features, seen));
 }
 
 function checkFeatureSet(
@@ -178,6 +224,9 @@ function checkSource({ def: s, at }: Located<CandidateSourceDefinition>, sets: T
   if (!sets.known.has(s.feature_set)) report(at('feature_set'), `${label}: unknown feature set '${s.feature_set}'`);
   for (const m of set ? s.allowed_privacy_modes.filter((m) => !set.def.allowed_privacy_modes.includes(m)) : []) {
     report(at('allowed_privacy_modes'), `${label}: mode ${m} is not allowed by its feature set '${s.feature_set}'`);
+  }
+  if (s.uses_session_state && s.allowed_privacy_modes.includes('non_personalized')) {
+    report(at('allowed_privacy_modes'), `${label}: reads session state, so it must not be allowed in non_personalized mode`);
   }
   if (s.requires_personal_data) {
     for (const m of s.allowed_privacy_modes.filter((m) => NON_PERSONAL_MODES.includes(m))) {

@@ -1,6 +1,18 @@
 import { createHmac } from 'node:crypto';
 import { assertTenantId, TenantKeyError } from './tenant-id';
 
+const SUBJECT_PID = /^[ua]_[A-Za-z0-9_-]{22}$/;
+
+/** True for the shape of a pseudonymous subject id (`u_…` of a user, `a_…` of an anonymous visitor). */
+export function isSubjectPid(value: string): boolean {
+  return SUBJECT_PID.test(value);
+}
+
+/** True for the pseudonymous id of an anonymous visitor (whose state lives only in the session store). */
+export function isAnonymousPid(value: string): boolean {
+  return value.startsWith('a_') && isSubjectPid(value);
+}
+
 /**
  * Pseudonymous subject ids: a keyed HMAC per tenant of the raw user id. Stable (joins across stores work),
  * different per tenant (no cross-tenant linkage), and not reversible without the secret. The raw id never

@@ -1,6 +1,5 @@
-import { loadRegistry } from '@recsys/feature-registry';
+import { defaultConfigDir, loadRegistry, loadSurfaces, SessionPolicy, SurfaceConfig } from '@recsys/feature-registry';
 import { PrivacyContext, PrivacyMode, Purpose, ServedMode } from '@recsys/privacy-context';
-import { defaultConfigDir, loadSurfaces, SurfaceConfig } from '../surfaces/surface-config';
 import { Candidate, CandidateSource } from './candidate-source';
 import { CandidateRouter } from './candidate-router';
 
@@ -13,7 +12,10 @@ function fakeSource(name: string): CandidateSource & { generate: jest.Mock<Promi
   return { name, generate: jest.fn(async () => []) };
 }
 
-function sources(names = ['user_cf', 'item_to_item', 'trending_region', 'editorial']): Map<string, CandidateSource> {
+const ALL = [...registry.sources.keys()];
+const ALLOW_SESSIONS = new SessionPolicy(true, new Map());
+
+function sources(names = ALL): Map<string, CandidateSource> {
   return new Map(names.map((n) => [n, fakeSource(n)]));
 }
 
@@ -35,25 +37,30 @@ const names = (list: CandidateSource[]) => list.map((s) => s.name);
 
 describe(CandidateRouter.name, () => {
   it('runs user_cf for a PERSONALIZED context with the PERSONALIZATION purpose', () => {
-    const routed = new CandidateRouter(registry, sources(), '').route(home, ctx(PrivacyMode.PERSONALIZED));
-    expect(names(routed.run)).toEqual(['user_cf', 'item_to_item', 'trending_region', 'editorial']);
+    const routed = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS).route(home, ctx(PrivacyMode.PERSONALIZED));
+    expect(names(routed.run)).toEqual(home.sources.personalized);
+    expect(names(routed.run)).toEqual(expect.arrayContaining(['user_cf', 'user_two_tower', 'session_intent']));
     expect(routed.skipped).toEqual([]);
   });
 
   it('skips user_cf in PERSONALIZED mode without the PERSONALIZATION purpose, with the reason', () => {
-    const routed = new CandidateRouter(registry, sources(), '').route(home, ctx(PrivacyMode.PERSONALIZED, [Purpose.QUALITY_MONITORING]));
+    const routed = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS).route(home, ctx(PrivacyMode.PERSONALIZED, [Purpose.QUALITY_MONITORING]));
     expect(names(routed.run)).not.toContain('user_cf');
-    expect(routed.skipped).toEqual([{ name: 'user_cf', reason: 'CONSENT_MISSING' }]);
+    expect(routed.skipped).toEqual([
+      { name: 'user_cf', reason: 'CONSENT_MISSING' },
+      { name: 'user_two_tower', reason: 'CONSENT_MISSING' },
+    ]);
   });
 
-  it.each([PrivacyMode.CONTEXTUAL_ONLY, PrivacyMode.NON_PERSONALIZED] as const)('never runs user_cf in %s', (mode) => {
-    const routed = new CandidateRouter(registry, sources(), '').route(home, ctx(mode));
+  it.each([PrivacyMode.CONTEXTUAL_ONLY, PrivacyMode.NON_PERSONALIZED] as const)('never runs a personal source in %s', (mode) => {
+    const routed = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS).route(home, ctx(mode));
     expect(names(routed.run)).not.toContain('user_cf');
+    expect(names(routed.run)).not.toContain('user_two_tower');
     expect(names(routed.run).length).toBeGreaterThan(0);
   });
 
   it('routes exactly the surface’s non-personal sources in NON_PERSONALIZED', () => {
-    const routed = new CandidateRouter(registry, sources(), '').route(home, ctx(PrivacyMode.NON_PERSONALIZED, []));
+    const routed = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS).route(home, ctx(PrivacyMode.NON_PERSONALIZED, []));
     expect(names(routed.run)).toEqual(home.sources.non_personalized);
   });
 
@@ -66,7 +73,7 @@ describe(CandidateRouter.name, () => {
         non_personalized: ['user_cf', 'item_to_item', 'editorial'],
       },
     };
-    const router = new CandidateRouter(registry, sources(), '');
+    const router = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS);
     const contextual = router.route(misconfigured, ctx(PrivacyMode.CONTEXTUAL_ONLY));
     expect(names(contextual.run)).toEqual(['trending_region']);
     expect(contextual.skipped).toEqual([{ name: 'user_cf', reason: 'MODE_NOT_ALLOWED' }]);
@@ -79,8 +86,8 @@ describe(CandidateRouter.name, () => {
   });
 
   it('disables a source everywhere with the kill switch "user_cf"', () => {
-    const routed = new CandidateRouter(registry, sources(), ' editorial , user_cf ').route(home, ctx(PrivacyMode.PERSONALIZED));
-    expect(names(routed.run)).toEqual(['item_to_item', 'trending_region']);
+    const routed = new CandidateRouter(registry, sources(), ' editorial , user_cf ', ALLOW_SESSIONS).route(home, ctx(PrivacyMode.PERSONALIZED));
+    expect(names(routed.run)).toEqual(home.sources.personalized.filter((n) => n !== 'user_cf' && n !== 'editorial'));
     expect(routed.skipped).toEqual([
       { name: 'user_cf', reason: 'KILL_SWITCH' },
       { name: 'editorial', reason: 'KILL_SWITCH' },
@@ -88,7 +95,7 @@ describe(CandidateRouter.name, () => {
   });
 
   it('disables a source for one tenant only with the kill switch "<tenant>/user_cf"', () => {
-    const router = new CandidateRouter(registry, sources(), 'acme/user_cf');
+    const router = new CandidateRouter(registry, sources(), 'acme/user_cf', ALLOW_SESSIONS);
     const acme = router.route(home, ctx(PrivacyMode.PERSONALIZED, [Purpose.PERSONALIZATION], 'acme'));
     expect(names(acme.run)).not.toContain('user_cf');
     expect(acme.skipped).toEqual([{ name: 'user_cf', reason: 'KILL_SWITCH' }]);
@@ -96,15 +103,31 @@ describe(CandidateRouter.name, () => {
     expect(names(globex.run)).toContain('user_cf');
   });
 
+  it('skips session_intent for a tenant whose session policy denies it, and only there', () => {
+    const policy = new SessionPolicy(true, new Map([['acme', false]]));
+    const router = new CandidateRouter(registry, sources(), '', policy);
+    const acme = router.route(home, ctx(PrivacyMode.CONTEXTUAL_ONLY, [], 'acme'));
+    expect(names(acme.run)).not.toContain('session_intent');
+    expect(acme.skipped).toEqual([{ name: 'session_intent', reason: 'SESSION_POLICY_DENIED' }]);
+    expect(names(router.route(home, ctx(PrivacyMode.CONTEXTUAL_ONLY, [], 'globex')).run)).toContain('session_intent');
+  });
+
+  it('never runs session_intent in NON_PERSONALIZED, even when a surface lists it there', () => {
+    const misconfigured: SurfaceConfig = { ...home, sources: { ...home.sources, non_personalized: ['session_intent', 'editorial'] } };
+    const routed = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS).route(misconfigured, ctx(PrivacyMode.NON_PERSONALIZED));
+    expect(names(routed.run)).toEqual(['editorial']);
+    expect(routed.skipped).toEqual([{ name: 'session_intent', reason: 'MODE_NOT_ALLOWED' }]);
+  });
+
   it('skips a listed source that has no implementation', () => {
-    const routed = new CandidateRouter(registry, sources(['trending_region']), '').route(home, ctx(PrivacyMode.NON_PERSONALIZED));
+    const routed = new CandidateRouter(registry, sources(['trending_region']), '', ALLOW_SESSIONS).route(home, ctx(PrivacyMode.NON_PERSONALIZED));
     expect(names(routed.run)).toEqual(['trending_region']);
     expect(routed.skipped).toEqual([{ name: 'editorial', reason: 'NOT_IMPLEMENTED' }]);
   });
 
   it('only decides: it calls no source', () => {
     const all = sources();
-    new CandidateRouter(registry, all, '').route(home, ctx(PrivacyMode.PERSONALIZED));
+    new CandidateRouter(registry, all, '', ALLOW_SESSIONS).route(home, ctx(PrivacyMode.PERSONALIZED));
     for (const source of all.values()) expect((source as ReturnType<typeof fakeSource>).generate).not.toHaveBeenCalled();
   });
 });

@@ -1,6 +1,5 @@
-import { Registry, sourceAllowed } from '@recsys/feature-registry';
+import { Registry, SessionPolicy, sourceAllowed, SurfaceConfig } from '@recsys/feature-registry';
 import { modeRegistryName, PrivacyContext } from '@recsys/privacy-context';
-import { SurfaceConfig } from '../surfaces/surface-config';
 import { CandidateSource } from './candidate-source';
 
 export interface RoutedSources {
@@ -11,7 +10,8 @@ export interface RoutedSources {
 
 /**
  * The privacy-aware candidate router (seed §48): a source runs only when the surface lists it for the served
- * mode, the registry allows it for this privacy context, and no kill switch disables it. A disallowed source
+ * mode, the registry allows it for this privacy context, no kill switch disables it, and — for a source reading
+ * anonymous session state — the tenant's session policy allows it. A disallowed source
  * is never called — not called and discarded.
  */
 export class CandidateRouter {
@@ -21,6 +21,7 @@ export class CandidateRouter {
     private readonly registry: Registry,
     private readonly sources: Map<string, CandidateSource>,
     disabledSources: string,
+    private readonly sessionPolicy: SessionPolicy,
   ) {
     this.disabled = new Set(
       disabledSources
@@ -28,6 +29,11 @@ export class CandidateRouter {
         .map((s) => s.trim())
         .filter(Boolean),
     );
+  }
+
+  /** The kill switch as configured (for cache keys: an answer computed before a switch is not served after it). */
+  get disabledSources(): string {
+    return [...this.disabled].sort().join(',');
   }
 
   route(surface: SurfaceConfig, ctx: PrivacyContext): RoutedSources {
@@ -42,6 +48,10 @@ export class CandidateRouter {
       }
       if (this.disabled.has(name) || this.disabled.has(`${ctx.tenantId}/${name}`)) {
         skipped.push({ name, reason: 'KILL_SWITCH' });
+        continue;
+      }
+      if (definition.uses_session_state && !this.sessionPolicy.allows(ctx.tenantId)) {
+        skipped.push({ name, reason: 'SESSION_POLICY_DENIED' });
         continue;
       }
       const decision = sourceAllowed(definition, ctx);

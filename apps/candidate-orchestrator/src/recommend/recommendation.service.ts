@@ -1,4 +1,4 @@
-import { Registry } from '@recsys/feature-registry';
+import { Registry, SurfaceConfig } from '@recsys/feature-registry';
 import { modeRegistryName, PrivacyContextCodec, PrivacyMode } from '@recsys/privacy-context';
 import { FeatureValue, Purpose, RankCandidate, RankerServiceClient, RecommendedItem, RecommendResponse } from '@recsys/proto';
 import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPrefix } from '@recsys/tenant-keys';
@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import { Candidate, FeatureClient, SourceRequest } from '../candidates/candidate-source';
 import { CandidateRouter } from '../candidates/candidate-router';
 import { PrivacyResolver, ResolvedPrivacy } from '../privacy/privacy-resolver';
-import { SurfaceConfig } from '../surfaces/surface-config';
 import { RecommendCommand } from './recommend.command';
 import { ReasonMapper } from './reason-mapper';
 
@@ -31,8 +30,14 @@ export interface RecommendationDeps {
 /** Score multiplier for items of a category marked "less like this". */
 const LESS_LIKE_FACTOR = 0.3;
 
-/** At most this many candidates go to feature fetching and ranking. */
-const MAX_RANKED = 300;
+/** A merged candidate: one per item, with every source's score. */
+interface MergedCandidate {
+  itemId: string;
+  /** The best source and its score. */
+  source: string;
+  score: number;
+  sourceScores: Record<string, number>;
+}
 
 /** The serving path of seed §4, steps 2-8 (step 1, validation, happens in the gRPC layer). */
 export class RecommendationService {
@@ -110,7 +115,7 @@ export class RecommendationService {
       results.flatMap((r) => r.candidates),
       resolved,
       cmd.seedItemId,
-    ).slice(0, MAX_RANKED);
+    ).slice(0, surface.maxCandidates);
 
     const route =
       [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === cmd.surface) ??
@@ -125,6 +130,9 @@ export class RecommendationService {
         region: cmd.region,
         deviceType: cmd.deviceType,
         localHour: cmd.localHour,
+        seedItemId: cmd.seedItemId,
+        query: cmd.query,
+        candidateLimit: 0,
       },
       { metadata, timeoutMs },
     );
@@ -132,7 +140,13 @@ export class RecommendationService {
     const rankable: RankCandidate[] = candidates
       .filter((c) => itemFeatures.has(c.itemId))
       .filter((c) => !resolved.blockedCreatorIds.has(itemFeatures.get(c.itemId)?.item_creator?.text ?? ''))
-      .map((c) => ({ itemId: c.itemId, source: c.source, retrievalScore: c.score, features: itemFeatures.get(c.itemId)! }));
+      .map((c) => ({
+        itemId: c.itemId,
+        source: c.source,
+        retrievalScore: c.score,
+        sourceScores: c.sourceScores,
+        features: itemFeatures.get(c.itemId)!,
+      }));
     const ranked = await this.deps.ranker.rank(
       {
         tenantId: cmd.tenantId,
@@ -192,19 +206,28 @@ export class RecommendationService {
         limit: cmd.limit,
         requested: cmd.requestedMode,
         gpc: cmd.globalPrivacyControl,
+        // A kill switch changes what may be served: answers from before it must not outlive it.
+        killSwitch: this.deps.router.disabledSources,
       }),
     });
   }
 
-  /** One entry per item (best source score wins), without hidden items or the seed item itself. */
-  private merge(all: Candidate[], resolved: ResolvedPrivacy, seedItemId: string): Candidate[] {
-    const best = new Map<string, Candidate>();
+  /**
+   * One entry per item with every source's score (the ranker weighs them all; the best names the item's source),
+   * without hidden items or the seed item itself; best-scored first.
+   */
+  private merge(all: Candidate[], resolved: ResolvedPrivacy, seedItemId: string): MergedCandidate[] {
+    const merged = new Map<string, MergedCandidate>();
     for (const c of all) {
       if (resolved.hiddenItemIds.has(c.itemId) || c.itemId === seedItemId) continue;
-      const current = best.get(c.itemId);
-      if (!current || c.score > current.score) best.set(c.itemId, c);
+      const current = merged.get(c.itemId);
+      if (!current) merged.set(c.itemId, { itemId: c.itemId, source: c.source, score: c.score, sourceScores: { [c.source]: c.score } });
+      else {
+        current.sourceScores[c.source] = Math.max(current.sourceScores[c.source] ?? 0, c.score);
+        if (c.score > current.score) [current.source, current.score] = [c.source, c.score];
+      }
     }
-    return [...best.values()].sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
+    return [...merged.values()].sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
   }
 
   /** LESS_LIKE_THIS: items of a category the subject marked are scored down (not hidden), in every mode. */

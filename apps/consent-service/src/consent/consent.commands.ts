@@ -1,8 +1,9 @@
 import { isServedMode, PrivacyMode, Purpose, GRANTABLE_PURPOSES } from '@recsys/privacy-context';
-import { isValidTenantId } from '@recsys/tenant-keys';
+import { isSubjectPid, isValidTenantId } from '@recsys/tenant-keys';
 import { InvalidArgumentError } from '@recsys/service-kit';
 import {
   CheckPersonalizationConsentRequest,
+  CheckTrainingConsentRequest,
   GetPrivacyContextRequest,
   SetConsentRequest,
   UserControl,
@@ -108,4 +109,16 @@ export function consentCheckQuery(req: CheckPersonalizationConsentRequest): { te
   if (bad >= 0) problems.push(`user_ids[${bad}] must be 1-${MAX_ID} characters`);
   fail(problems);
   return { tenantId: req.tenantId, userIds: req.userIds };
+}
+
+const MAX_TRAINING_BATCH = 5000;
+
+export function trainingConsentQuery(req: CheckTrainingConsentRequest): { tenantId: string; subjectPids: string[] } {
+  const problems: string[] = [];
+  checkTenant(req.tenantId, problems);
+  if (req.subjectPids.length > MAX_TRAINING_BATCH) problems.push(`at most ${MAX_TRAINING_BATCH} subject_pids`);
+  const bad = req.subjectPids.findIndex((pid) => !isSubjectPid(pid));
+  if (bad >= 0) problems.push(`subject_pids[${bad}] is not a pseudonymous subject id`);
+  fail(problems);
+  return { tenantId: req.tenantId, subjectPids: req.subjectPids };
 }

@@ -3,6 +3,8 @@ import { AppError } from '@recsys/service-kit';
 import {
   CheckPersonalizationConsentRequest,
   CheckPersonalizationConsentResult,
+  CheckTrainingConsentRequest,
+  CheckTrainingConsentResult,
   ConsentServiceController,
   ConsentServiceControllerMethods,
   ConsentState,
@@ -17,7 +19,7 @@ import {
   UserControlRequest,
   UserControlResult,
 } from '@recsys/proto';
-import { consentCheckQuery, privacyContextQuery, setConsentCommand, userControlCommand } from './consent.commands';
+import { consentCheckQuery, privacyContextQuery, setConsentCommand, trainingConsentQuery, userControlCommand } from './consent.commands';
 import { ConsentService } from './consent.service';
 
 /** gRPC transport of ConsentService: validate into a command, call the domain service. */
@@ -53,5 +55,11 @@ export class ConsentGrpcController implements ConsentServiceController {
   async checkPersonalizationConsent(request: CheckPersonalizationConsentRequest): Promise<CheckPersonalizationConsentResult> {
     const q = consentCheckQuery(request);
     return { allowed: await this.consent.checkPersonalizationConsent(q.tenantId, q.userIds) };
+  }
+
+  async checkTrainingConsent(request: CheckTrainingConsentRequest): Promise<CheckTrainingConsentResult> {
+    const q = trainingConsentQuery(request);
+    const result = await this.consent.checkTrainingConsent(q.tenantId, q.subjectPids);
+    return { trainablePids: result.trainable, deletedPids: result.deleted, deletionSnapshot: result.snapshot };
   }
 }

@@ -65,6 +65,19 @@ export class ConsentRepository {
     return new Set(rows.map((r) => r.subject_pid));
   }
 
+  /** The subjects among `subjectPids` with a current BEHAVIORAL_TRAINING grant, in one query. */
+  async trainable(tenantId: string, subjectPids: string[]): Promise<Set<string>> {
+    if (subjectPids.length === 0) return new Set();
+    const rows = (await this.dataSource.query(
+      `SELECT s.subject_pid FROM consent.subject_consent s
+       JOIN consent.consent_grant g ON g.tenant_id = s.tenant_id AND g.subject_pid = s.subject_pid
+         AND g.purpose = 'BEHAVIORAL_TRAINING' AND g.granted
+       WHERE s.tenant_id = $1 AND s.subject_pid = ANY($2) AND s.consent_version > 0`,
+      [tenantId, subjectPids],
+    )) as { subject_pid: string }[];
+    return new Set(rows.map((r) => r.subject_pid));
+  }
+
   /**
    * Applies a change in one transaction under a row lock. The consent version rises by one only when something
    * actually changed, so a repeated control is idempotent. Every effective change is appended to the history.

@@ -21,6 +21,9 @@ export interface ConsentServiceDeps {
 }
 
 /** Consent, privacy-context resolution and user controls. The only writer of the consent schema. */
+/** The deletion snapshot while no deletion request can be recorded yet. */
+export const NO_DELETIONS_RECORDED = 'no-deletions-recorded';
+
 export class ConsentService {
   private readonly cacheHits;
   private readonly resolutions;
@@ -80,6 +83,16 @@ export class ConsentService {
     const pids = userIds.map((id) => this.deps.pseudonymizer.userPid(tenantId, id));
     const allowed = await this.deps.repository.personalizable(tenantId, [...new Set(pids)]);
     return pids.map((pid) => allowed.has(pid));
+  }
+
+  /**
+   * Training eligibility of many subjects (seed §17): only an explicit BEHAVIORAL_TRAINING grant counts. Deletion
+   * requests are not recorded yet (RequestDeletion answers UNIMPLEMENTED), so none is reported and the snapshot
+   * says so; the dataset builder already excludes whatever this returns as deleted.
+   */
+  async checkTrainingConsent(tenantId: string, subjectPids: string[]): Promise<{ trainable: string[]; deleted: string[]; snapshot: string }> {
+    const trainable = await this.deps.repository.trainable(tenantId, [...new Set(subjectPids)]);
+    return { trainable: subjectPids.filter((pid) => trainable.has(pid)), deleted: [], snapshot: NO_DELETIONS_RECORDED };
   }
 
   async applyUserControl(cmd: UserControlCommand): Promise<UserControlResult> {

@@ -1,3 +1,6 @@
+import { ContentIndex, neighborsFromRows, RetrievalArtifacts } from '@recsys/models';
+import { ModelRepository } from '../training/model.repository';
+import { StoredArtifacts } from '../training/model-codec';
 import { CatalogRepository, ItemRow } from './catalog.repository';
 
 type ScopeMap = Map<string, Map<string, number>>;
@@ -12,6 +15,10 @@ export class TenantSnapshot {
     private readonly populations: Map<string, number>,
     readonly neighbors: Map<string, Map<string, number>>,
     readonly editorial: Map<string, string[]>,
+    /** Retrieval models and aggregates in the shape the candidate functions of @recsys/models read. */
+    readonly retrieval: RetrievalArtifacts,
+    /** The trained model version in use, empty before the tenant's first training. */
+    readonly modelVersion: string,
   ) {}
 
   /**
@@ -47,11 +54,16 @@ export class TenantSnapshot {
   }
 }
 
-/** Loads and holds snapshots of every tenant; reloaded after imports and aggregate refreshes. */
+/** Loads and holds snapshots of every tenant; reloaded after imports, aggregate refreshes and new model versions. */
 export class CatalogSnapshots {
   private readonly snapshots = new Map<string, TenantSnapshot>();
+  /** Decoded artifacts of the model version each tenant uses: a reload reads them again only for a new version. */
+  private readonly models = new Map<string, { version: string; artifacts: StoredArtifacts }>();
 
-  constructor(private readonly repository: CatalogRepository) {}
+  constructor(
+    private readonly repository: CatalogRepository,
+    private readonly modelRepository: ModelRepository,
+  ) {}
 
   get(tenantId: string): TenantSnapshot | undefined {
     return this.snapshots.get(tenantId);
@@ -62,12 +74,13 @@ export class CatalogSnapshots {
   }
 
   async reload(tenantId: string): Promise<TenantSnapshot> {
-    const [items, popularityRows, populations, neighborRows, editorial] = await Promise.all([
+    const [items, popularityRows, populations, neighborRows, editorial, model] = await Promise.all([
       this.repository.items(tenantId),
       this.repository.popularity(tenantId),
       this.repository.populations(tenantId),
       this.repository.neighbors(tenantId),
       this.repository.editorial(tenantId),
+      this.model(tenantId),
     ]);
     const popularity: ScopeMap = new Map();
     for (const r of popularityRows) {
@@ -82,8 +95,36 @@ export class CatalogSnapshots {
       if (!list) neighbors.set(r.itemId, (list = new Map()));
       list.set(r.neighborId, r.weight);
     }
-    const snapshot = new TenantSnapshot(new Map(items.map((i) => [i.itemId, i])), popularity, populations, neighbors, editorial);
+    const ids = [...neighbors.keys()];
+    const rows = new Map(ids.map((id, i) => [id, i]));
+    for (const list of neighbors.values()) for (const id of list.keys()) if (!rows.has(id)) rows.set(id, ids.push(id) - 1);
+    const cooccurrence = neighborsFromRows(
+      ids,
+      ids.map((id) => [...(neighbors.get(id) ?? [])].map(([n, w]): [number, number] => [rows.get(n)!, w])),
+    );
+    const retrieval = new RetrievalArtifacts(model?.artifacts.cf, model?.artifacts.embeddings, cooccurrence, new ContentIndex(items));
+    const snapshot = new TenantSnapshot(
+      new Map(items.map((i) => [i.itemId, i])),
+      popularity,
+      populations,
+      neighbors,
+      editorial,
+      retrieval,
+      model?.version ?? '',
+    );
     this.snapshots.set(tenantId, snapshot);
     return snapshot;
+  }
+
+  private async model(tenantId: string): Promise<{ version: string; artifacts: StoredArtifacts } | undefined> {
+    const version = await this.modelRepository.activeVersion(tenantId);
+    if (!version) return undefined;
+    const cached = this.models.get(tenantId);
+    if (cached?.version === version) return cached;
+    const active = await this.modelRepository.active(tenantId);
+    if (!active) return undefined;
+    const loaded = { version: active.version, artifacts: active.artifacts };
+    this.models.set(tenantId, loaded);
+    return loaded;
   }
 }

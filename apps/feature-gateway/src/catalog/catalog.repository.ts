@@ -3,6 +3,8 @@ import { CatalogItem, EditorialEntry } from '@recsys/proto';
 
 export interface ItemRow {
   itemId: string;
+  title: string;
+  tags: string[];
   category: string;
   creatorId: string;
   sensitive: boolean;
@@ -75,11 +77,13 @@ export class CatalogRepository {
 
   async items(tenantId: string): Promise<ItemRow[]> {
     const rows = (await this.dataSource.query(
-      `SELECT item_id, category, creator_id, sensitive, quality_score FROM features.item WHERE tenant_id = $1`,
+      `SELECT item_id, title, tags, category, creator_id, sensitive, quality_score FROM features.item WHERE tenant_id = $1 ORDER BY item_id`,
       [tenantId],
-    )) as { item_id: string; category: string; creator_id: string; sensitive: boolean; quality_score: number }[];
+    )) as { item_id: string; title: string; tags: string[]; category: string; creator_id: string; sensitive: boolean; quality_score: number }[];
     return rows.map((r) => ({
       itemId: r.item_id,
+      title: r.title,
+      tags: r.tags,
       category: r.category,
       creatorId: r.creator_id,
       sensitive: r.sensitive,

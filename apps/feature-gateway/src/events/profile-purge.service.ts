@@ -1,10 +1,8 @@
 import { PurgeSubjectProfileRequest, PurgeSubjectProfileResult } from '@recsys/proto';
-import { isValidTenantId } from '@recsys/tenant-keys';
+import { isSubjectPid, isValidTenantId } from '@recsys/tenant-keys';
 import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import { EventRepository } from './event.repository';
 import { ProfileStore } from '../profile/profile.store';
-
-const PID = /^[ua]_[A-Za-z0-9_-]{22}$/;
 
 /** Carries out CLEAR_HISTORY and RESET_PROFILE for the profile store (consent-service calls it; idempotent). */
 export class ProfilePurgeService {
@@ -21,7 +19,7 @@ export class ProfilePurgeService {
   async purge(req: PurgeSubjectProfileRequest): Promise<PurgeSubjectProfileResult> {
     const problems: string[] = [];
     if (!isValidTenantId(req.tenantId)) problems.push('tenant_id is missing or invalid');
-    if (!PID.test(req.subjectPid)) problems.push('subject_pid must be a pseudonymous subject id');
+    if (!isSubjectPid(req.subjectPid)) problems.push('subject_pid must be a pseudonymous subject id');
     if (!/^[A-Z_]{1,40}$/.test(req.reason)) problems.push('reason must be a user control name');
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const eventsRemoved = await this.events.deleteSubject(req.tenantId, req.subjectPid);

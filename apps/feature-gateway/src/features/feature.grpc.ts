@@ -7,12 +7,14 @@ import {
   FeatureServiceControllerMethods,
   GetFeaturesRequest,
   GetFeaturesResponse,
+  GetRankingModelRequest,
   ImportCatalogRequest,
   ImportCatalogResult,
   IngestEventsRequest,
   IngestEventsResult,
   PurgeSubjectProfileRequest,
   PurgeSubjectProfileResult,
+  RankingModel,
   RefreshAggregatesRequest,
   RefreshAggregatesResult,
 } from '@recsys/proto';
@@ -20,6 +22,7 @@ import { AggregateRefresher } from '../aggregates/aggregate-refresher';
 import { CatalogService } from '../catalog/catalog.service';
 import { IngestionService } from '../events/ingestion.service';
 import { ProfilePurgeService } from '../events/profile-purge.service';
+import { RankingModelService } from '../training/ranking-model.service';
 import { FeatureService } from './feature.service';
 
 @Controller()
@@ -31,6 +34,7 @@ export class FeatureGrpcController implements FeatureServiceController {
     @Inject(CatalogService) private readonly catalog: CatalogService,
     @Inject(AggregateRefresher) private readonly refresher: AggregateRefresher,
     @Inject(ProfilePurgeService) private readonly purges: ProfilePurgeService,
+    @Inject(RankingModelService) private readonly rankingModels: RankingModelService,
   ) {}
 
   ingestEvents(request: IngestEventsRequest): Promise<IngestEventsResult> {
@@ -52,5 +56,9 @@ export class FeatureGrpcController implements FeatureServiceController {
 
   purgeSubjectProfile(request: PurgeSubjectProfileRequest): Promise<PurgeSubjectProfileResult> {
     return this.purges.purge(request);
+  }
+
+  getRankingModel(request: GetRankingModelRequest): Promise<RankingModel> {
+    return this.rankingModels.get(request);
   }
 }

@@ -1,14 +1,24 @@
-import { FeatureDefinition, Registry, resolveFeatureSet } from '@recsys/feature-registry';
-import { GRANTABLE_PURPOSES, PrivacyContextCodec } from '@recsys/privacy-context';
-import { FeatureValue, GetFeaturesRequest, GetFeaturesResponse, ItemFeatures } from '@recsys/proto';
-import { isValidTenantId } from '@recsys/tenant-keys';
+import { FeatureDefinition, Registry, resolveFeatureSet, SessionPolicy } from '@recsys/feature-registry';
+import { contentSimilarScores, RetrievalArtifacts, sessionIntentScores, topScores } from '@recsys/models';
+import { GRANTABLE_PURPOSES, PrivacyContext, PrivacyContextCodec } from '@recsys/privacy-context';
+import { FeatureValue, GetFeaturesRequest, GetFeaturesResponse, ItemFeatures, WithheldFeature } from '@recsys/proto';
+import { isAnonymousPid, isValidTenantId } from '@recsys/tenant-keys';
 import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import { CatalogSnapshots, TenantSnapshot } from '../catalog/catalog-snapshot';
+import { SessionStore } from '../events/session-store';
 import { ProfileStore } from '../profile/profile.store';
-import { emptyFeatureValue as empty, USER_FEATURES } from './user-features';
+import { emptyFeatureValue as empty, USER_FEATURES, UserFeatureInputs } from './user-features';
 
 const MAX_ITEMS = 1000;
 const REGION_LIST_SIZE = 200;
+const DEFAULT_CANDIDATES = 100;
+const MAX_CANDIDATES = 1000;
+const MAX_TEXT = 256;
+/** Before a tenant's first training (or for an unknown tenant): no models, no aggregates. */
+const NO_ARTIFACTS = new RetrievalArtifacts(undefined, undefined, undefined, undefined);
+
+/** Candidate features: computing one is a call of the candidate source it feeds (counted per mode). */
+const RETRIEVAL_FEATURES = new Set(['user_cf_items', 'user_two_tower_items', 'session_intent_items', 'content_similar_items']);
 
 type ItemFeatureFn = (s: TenantSnapshot, itemId: string, region: string) => FeatureValue | undefined;
 
@@ -32,6 +42,7 @@ export class FeatureService {
   private readonly fetchTotal;
   private readonly unusedTotal;
   private readonly unusedRate;
+  private readonly retrievals;
   /** Feature set → the features its ranking route consumes (only sets that serve a route). */
   private readonly consumedBySet = new Map<string, Set<string>>();
   private readonly fetchCounts = new Map<string, { fetched: number; unused: number }>();
@@ -40,6 +51,8 @@ export class FeatureService {
     private readonly registry: Registry,
     private readonly snapshots: CatalogSnapshots,
     private readonly profile: ProfileStore,
+    private readonly sessions: SessionStore,
+    private readonly sessionPolicy: SessionPolicy,
     private readonly codec: PrivacyContextCodec,
     metrics: ServiceMetrics,
   ) {
@@ -61,6 +74,11 @@ export class FeatureService {
       'Share of features served for a ranking route that the route does not consume (since start).',
       ['feature_set'],
     );
+    this.retrievals = metrics.counter(
+      'candidate_retrievals_total',
+      'Candidate features computed (what each candidate source actually obtained), by feature and privacy mode.',
+      ['feature', 'mode'],
+    );
     this.withheldCount = metrics.counter(
       'privacy_filter_exclusion_count',
       'Features withheld by the registry access policy before any store was read, by reason.',
@@ -71,17 +89,24 @@ export class FeatureService {
   async getFeatures(req: GetFeaturesRequest, token: string | undefined): Promise<GetFeaturesResponse> {
     this.validate(req);
     const ctx = this.codec.resolveOrDefault(token, req.tenantId);
-    const { allowed, withheld } = resolveFeatureSet(this.registry, req.featureSet, ctx, req.purpose);
+    const resolved = resolveFeatureSet(this.registry, req.featureSet, ctx, req.purpose);
+    const withheld: WithheldFeature[] = [...resolved.withheld];
+    // Anonymous session state needs the tenant's session policy on top of the registry's modes.
+    const allowed = resolved.allowed.filter((f) => {
+      if (f.entity !== 'session' || this.sessionPolicy.allows(req.tenantId)) return true;
+      withheld.push({ name: f.name, reason: 'SESSION_POLICY_DENIED' });
+      return false;
+    });
     for (const w of withheld) this.withheldCount.inc({ reason: w.reason });
-    const byEntity = (entity: FeatureDefinition['entity']) => allowed.filter((f) => f.entity === entity).map((f) => f.name);
+    const byEntity = (...entities: FeatureDefinition['entity'][]) => allowed.filter((f) => entities.includes(f.entity)).map((f) => f.name);
     const snapshot = this.snapshots.get(req.tenantId);
-    const now = Date.now();
+    const limit = req.candidateLimit || DEFAULT_CANDIDATES;
 
     const userFeatures: Record<string, FeatureValue> = {};
     const userNames = byEntity('user').filter((name) => USER_FEATURES[name]);
     if (userNames.length > 0 && ctx.subjectPid) {
-      const events = await this.profile.read(ctx);
-      for (const name of userNames) userFeatures[name] = USER_FEATURES[name](events, now);
+      const inputs = new UserFeatureInputs(await this.profile.read(ctx), Date.now(), snapshot?.retrieval ?? NO_ARTIFACTS, limit);
+      for (const name of userNames) userFeatures[name] = USER_FEATURES[name](inputs);
     }
 
     const items: ItemFeatures[] = [];
@@ -96,12 +121,13 @@ export class FeatureService {
     }
 
     const contextFeatures: Record<string, FeatureValue> = {};
-    for (const name of [...byEntity('context'), ...byEntity('region')]) {
-      const value = this.contextFeature(name, req, snapshot);
+    for (const name of byEntity('context', 'region', 'session')) {
+      const value = await this.contextFeature(name, req, ctx, snapshot, limit);
       if (value) contextFeatures[name] = value;
     }
 
     const served = [...Object.keys(userFeatures), ...itemNames, ...Object.keys(contextFeatures)];
+    for (const name of served) if (RETRIEVAL_FEATURES.has(name)) this.retrievals.inc({ feature: name, mode: ctx.mode });
     this.fetched.observe({ feature_set: req.featureSet }, served.length);
     this.countUnused(req.featureSet, served);
     return { userFeatures, items, contextFeatures, withheld, served };
@@ -121,7 +147,13 @@ export class FeatureService {
     this.unusedRate.set({ feature_set: featureSet }, counts.unused / counts.fetched);
   }
 
-  private contextFeature(name: string, req: GetFeaturesRequest, snapshot: TenantSnapshot | undefined): FeatureValue | undefined {
+  private async contextFeature(
+    name: string,
+    req: GetFeaturesRequest,
+    ctx: PrivacyContext,
+    snapshot: TenantSnapshot | undefined,
+    limit: number,
+  ): Promise<FeatureValue | undefined> {
     switch (name) {
       case 'context_local_hour':
         return { ...empty(), number: req.localHour >= 0 && req.localHour <= 23 ? req.localHour : -1 };
@@ -132,6 +164,17 @@ export class FeatureService {
         const scope = snapshot.scopeFor(req.region);
         const top = snapshot.topIn(scope, REGION_LIST_SIZE);
         return { ...empty(), text: scope, weights: Object.fromEntries(top) };
+      }
+      case 'content_similar_items': {
+        const scores = contentSimilarScores(snapshot?.retrieval ?? NO_ARTIFACTS, req.seedItemId || undefined, req.query || undefined);
+        return { ...empty(), weights: Object.fromEntries(topScores(scores, limit)) };
+      }
+      case 'session_intent_items': {
+        // Only an anonymous visitor has session state; a signed-in subject's behaviour is in the profile store.
+        if (!isAnonymousPid(ctx.subjectPid)) return { ...empty() };
+        const events = await this.sessions.read(req.tenantId, ctx.subjectPid);
+        const newestFirst = events.filter((e) => e.eventType !== 'hide').map((e) => e.itemId).reverse();
+        return { ...empty(), weights: Object.fromEntries(topScores(sessionIntentScores(snapshot?.retrieval ?? NO_ARTIFACTS, newestFirst), limit)) };
       }
       case 'editorial_items': {
         const list = snapshot?.editorial.get('home') ?? [];
@@ -148,6 +191,9 @@ export class FeatureService {
     if (!this.registry.featureSets.has(req.featureSet)) problems.push('feature_set is not a registered feature set');
     if (!(GRANTABLE_PURPOSES as readonly string[]).includes(req.purpose)) problems.push('purpose must be a known Purpose');
     if (req.itemIds.length > MAX_ITEMS) problems.push(`at most ${MAX_ITEMS} item_ids`);
+    if (req.candidateLimit < 0 || req.candidateLimit > MAX_CANDIDATES) problems.push(`candidate_limit must be 0..${MAX_CANDIDATES}`);
+    if (req.query.length > MAX_TEXT) problems.push(`query must be at most ${MAX_TEXT} characters`);
+    if (req.seedItemId.length > MAX_TEXT) problems.push(`seed_item_id must be at most ${MAX_TEXT} characters`);
     if (problems.length > 0) throw new InvalidArgumentError(problems);
   }
 }

@@ -1,5 +1,6 @@
 import { ProfileEvent } from '../profile/profile.store';
-import { USER_FEATURES } from './user-features';
+import { RetrievalArtifacts } from '@recsys/models';
+import { USER_FEATURES, UserFeatureInputs } from './user-features';
 
 const DAY = 86_400_000;
 const NOW = 1_800_000_000_000;
@@ -11,10 +12,13 @@ const event = (itemId: string, eventType: string, daysAgo: number, category = 'b
   category,
 });
 
+const NO_MODELS = new RetrievalArtifacts(undefined, undefined, undefined, undefined);
+const inputs = (events: ProfileEvent[]) => new UserFeatureInputs(events, NOW, NO_MODELS, 100);
+
 const sum = (weights: Record<string, number>) => Object.values(weights).reduce((a, b) => a + b, 0);
 
 describe('USER_FEATURES.user_recent_items', () => {
-  const recent = (events: ProfileEvent[]) => USER_FEATURES.user_recent_items(events, NOW).weights;
+  const recent = (events: ProfileEvent[]) => USER_FEATURES.user_recent_items(inputs(events)).weights;
 
   it('halves the weight of an interaction every 14 days', () => {
     const w = recent([event('new', 'view', 0), event('old', 'view', 14), event('older', 'view', 28)]);
@@ -46,7 +50,7 @@ describe('USER_FEATURES.user_recent_items', () => {
 });
 
 describe('USER_FEATURES.user_category_affinity_30d', () => {
-  const affinity = (events: ProfileEvent[]) => USER_FEATURES.user_category_affinity_30d(events, NOW).weights;
+  const affinity = (events: ProfileEvent[]) => USER_FEATURES.user_category_affinity_30d(inputs(events)).weights;
 
   it('gives each category its share of the interaction weight, summing to 1', () => {
     const w = affinity([event('a', 'click', 1, 'books'), event('b', 'view', 2, 'music'), event('c', 'view', 3, 'music')]);
@@ -76,7 +80,7 @@ describe('USER_FEATURES.user_category_affinity_30d', () => {
 });
 
 describe('USER_FEATURES.recent_click_count', () => {
-  const clicks = (events: ProfileEvent[]) => USER_FEATURES.recent_click_count(events, NOW).number;
+  const clicks = (events: ProfileEvent[]) => USER_FEATURES.recent_click_count(inputs(events)).number;
 
   it('counts clicks of the last 7 days only', () => {
     expect(clicks([event('a', 'click', 0), event('b', 'click', 7), event('c', 'click', 7.01), event('d', 'click', 30)])).toBe(2);

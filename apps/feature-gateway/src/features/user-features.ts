@@ -1,3 +1,4 @@
+import { RetrievalArtifacts, topScores, twoTowerScores, userCfScores, userEmbedding } from '@recsys/models';
 import { FeatureValue } from '@recsys/proto';
 import { ProfileEvent } from '../profile/profile.store';
 
@@ -7,22 +8,50 @@ const RECENCY_HALF_LIFE_DAYS = 14;
 
 const empty = (): FeatureValue => ({ number: 0, text: '', vector: [], weights: {} });
 
-/** The user features computed from a profile read. Each is computed only when it was allowed and asked for. */
-export const USER_FEATURES: Record<string, (events: ProfileEvent[], now: number) => FeatureValue> = {
+/**
+ * What user features are computed from, for one request: the profile read, the tenant's retrieval artifacts,
+ * and the derived inputs (history weights, the folded-in embedding), each computed at most once.
+ */
+export class UserFeatureInputs {
+  private historyMemo?: Map<string, number>;
+  private embeddingMemo?: Float64Array | null;
+
+  constructor(
+    readonly events: readonly ProfileEvent[],
+    readonly now: number,
+    readonly retrieval: RetrievalArtifacts,
+    /** Candidates wanted from a candidate feature. */
+    readonly limit: number,
+  ) {}
+
   /** item → recency-weighted interaction strength; hidden items get a negative weight. */
-  user_recent_items: (events, now) => {
-    const weights: Record<string, number> = {};
-    for (const e of events) {
-      const decay = Math.pow(0.5, Math.max(0, now - e.timestampMs) / DAY / RECENCY_HALF_LIFE_DAYS);
-      weights[e.itemId] = (weights[e.itemId] ?? 0) + (TYPE_WEIGHT[e.eventType] ?? 0) * decay;
+  get history(): Map<string, number> {
+    if (!this.historyMemo) {
+      const weights = new Map<string, number>();
+      for (const e of this.events) {
+        const decay = Math.pow(0.5, Math.max(0, this.now - e.timestampMs) / DAY / RECENCY_HALF_LIFE_DAYS);
+        weights.set(e.itemId, (weights.get(e.itemId) ?? 0) + (TYPE_WEIGHT[e.eventType] ?? 0) * decay);
+      }
+      this.historyMemo = weights;
     }
-    return { ...empty(), weights };
-  },
+    return this.historyMemo;
+  }
+
+  /** The subject's vector in the tenant's item-tower space; undefined before the tenant's first training. */
+  get embedding(): Float64Array | undefined {
+    if (this.embeddingMemo === undefined) this.embeddingMemo = userEmbedding(this.retrieval, this.history) ?? null;
+    return this.embeddingMemo ?? undefined;
+  }
+}
+
+/** The user features. Each is computed only when it (and every feature it derives from) was allowed and asked for. */
+export const USER_FEATURES: Record<string, (u: UserFeatureInputs) => FeatureValue> = {
+  user_recent_items: (u) => ({ ...empty(), weights: Object.fromEntries(u.history) }),
   /** category → share of interaction weight in the last 30 days (sums to 1). */
-  user_category_affinity_30d: (events, now) => {
+  user_category_affinity_30d: (u) => {
     const raw: Record<string, number> = {};
-    for (const e of events) {
-      if (now - e.timestampMs > 30 * DAY) continue;
+    for (const e of u.events) {
+      if (u.now - e.timestampMs > 30 * DAY) continue;
       raw[e.category] = (raw[e.category] ?? 0) + Math.max(0, TYPE_WEIGHT[e.eventType] ?? 0);
     }
     const total = Object.values(raw).reduce((a, b) => a + b, 0);
@@ -30,9 +59,16 @@ export const USER_FEATURES: Record<string, (events: ProfileEvent[], now: number)
     return { ...empty(), weights };
   },
   /** clicks in the last 7 days. */
-  recent_click_count: (events, now) => ({
+  recent_click_count: (u) => ({
     ...empty(),
-    number: events.filter((e) => e.eventType === 'click' && now - e.timestampMs <= 7 * DAY).length,
+    number: u.events.filter((e) => e.eventType === 'click' && u.now - e.timestampMs <= 7 * DAY).length,
+  }),
+  user_embedding: (u) => ({ ...empty(), vector: [...(u.embedding ?? [])] }),
+  /** The history through the trained item-item model; items of the history itself are not news. */
+  user_cf_items: (u) => ({ ...empty(), weights: Object.fromEntries(topScores(userCfScores(u.retrieval, u.history), u.limit)) }),
+  user_two_tower_items: (u) => ({
+    ...empty(),
+    weights: Object.fromEntries(topScores(twoTowerScores(u.retrieval, u.embedding, new Set(u.history.keys())), u.limit)),
   }),
 };
 

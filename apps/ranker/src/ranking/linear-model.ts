@@ -1,48 +1,49 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RankingRouteDefinition } from '@recsys/feature-registry';
+import { RankingRouteDefinition, Registry } from '@recsys/feature-registry';
+import { AFFINITY_TERM, NUMERIC_ITEM_TERMS, SOURCE_TERM_PREFIX } from '@recsys/models';
 
-/** Terms a linear model may weight; every feature term must be in the route's feature set. */
-const FEATURE_TERMS = ['user_category_affinity_30d', 'item_quality_score', 'item_popularity', 'region_popularity'] as const;
-export type FeatureTerm = (typeof FEATURE_TERMS)[number];
-
+/** A route's linear model: weights over named terms (`source:<name>` and registry feature names). */
 export interface LinearModel {
   name: string;
   version: string;
   route: string;
-  weights: Partial<Record<'retrieval' | FeatureTerm, number>>;
-  /** Multiplier of the retrieval score per candidate source. */
-  sourcePrior: Record<string, number>;
+  weights: Record<string, number>;
+  /** Where the model came from: the route's default file, or the tenant's trained model. */
+  origin: 'default' | 'trained';
 }
 
+const FEATURE_TERMS: readonly string[] = [...NUMERIC_ITEM_TERMS, AFFINITY_TERM];
+
 /**
- * Loads a route's model file and checks it against the registry: a model may weight only the features its
- * route declares as consumed (which the registry check keeps inside the route's feature set).
+ * What a model of this route may weight (seed §16): the sources the registry allows in the route's mode, and
+ * the features the route consumes. A model weighting anything else — a personal source in a contextual route,
+ * say — is refused, whoever trained it.
  */
-export function loadLinearModel(root: string, route: RankingRouteDefinition): LinearModel {
+export function weightProblems(registry: Registry, route: RankingRouteDefinition, weights: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [term, weight] of Object.entries(weights)) {
+    if (typeof weight !== 'number' || !Number.isFinite(weight)) problems.push(`weight of ${term} is not a number`);
+    if (term.startsWith(SOURCE_TERM_PREFIX)) {
+      const source = registry.sources.get(term.slice(SOURCE_TERM_PREFIX.length));
+      if (!source) problems.push(`${term} is not a registry source`);
+      else if (!source.allowed_privacy_modes.includes(route.mode) || (source.requires_personal_data && route.mode !== 'personalized')) {
+        problems.push(`${term} is not allowed in the ${route.mode} mode of route ${route.name}`);
+      }
+    } else if (!FEATURE_TERMS.includes(term)) problems.push(`unknown term ${term}`);
+    else if (!route.consumed_features.includes(term)) problems.push(`${term} is not among the consumed features of route ${route.name}`);
+  }
+  return problems;
+}
+
+/** Loads a route's default model file (the cold-start model before a tenant's first training) and checks it. */
+export function loadDefaultModel(registry: Registry, root: string, route: RankingRouteDefinition): LinearModel {
   const path = join(root, route.model);
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as {
-    name?: string;
-    version?: string;
-    route?: string;
-    weights?: Record<string, number>;
-    source_prior?: Record<string, number>;
-  };
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string; route?: string; weights?: Record<string, unknown> };
   const problems: string[] = [];
   if (raw.route !== route.name) problems.push(`route is "${raw.route}", expected "${route.name}"`);
   if (!raw.version) problems.push('version is required');
-  for (const [term, weight] of Object.entries(raw.weights ?? {})) {
-    if (typeof weight !== 'number' || !Number.isFinite(weight)) problems.push(`weight of ${term} is not a number`);
-    if (term === 'retrieval') continue;
-    if (!(FEATURE_TERMS as readonly string[]).includes(term)) problems.push(`unknown term ${term}`);
-    else if (!route.consumed_features.includes(term)) problems.push(`${term} is not among the consumed features of route ${route.name}`);
-  }
+  problems.push(...weightProblems(registry, route, raw.weights ?? {}));
   if (problems.length > 0) throw new Error(`model ${path}: ${problems.join('; ')}`);
-  return {
-    name: raw.name ?? route.name,
-    version: raw.version ?? '',
-    route: route.name,
-    weights: raw.weights ?? {},
-    sourcePrior: raw.source_prior ?? {},
-  };
+  return { name: raw.name ?? route.name, version: raw.version!, route: route.name, weights: raw.weights as Record<string, number>, origin: 'default' };
 }

@@ -9,7 +9,7 @@ import { RankingService } from './ranking.service';
 export class RankerGrpcController implements RankerServiceController {
   constructor(@Inject(RankingService) private readonly ranking: RankingService) {}
 
-  rank(request: RankRequest, metadata?: Metadata): RankResponse {
+  rank(request: RankRequest, metadata?: Metadata): Promise<RankResponse> {
     return this.ranking.rank(request, privacyToken(metadata));
   }
 }

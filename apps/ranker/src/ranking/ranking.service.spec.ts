@@ -2,6 +2,8 @@ import { loadRegistry } from '@recsys/feature-registry';
 import { PrivacyContext, PrivacyContextCodec, PrivacyMode, Purpose } from '@recsys/privacy-context';
 import { FeatureValue, RankCandidate, RankRequest } from '@recsys/proto';
 import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
+import pino from 'pino';
+import { ModelClient, RankingModels } from './ranking-models';
 import { RankingService } from './ranking.service';
 
 const SECRET = 'r'.repeat(32);
@@ -32,6 +34,7 @@ function candidate(itemId: string, category: string, quality = 0.5): RankCandida
     itemId,
     source: 'trending_region',
     retrievalScore: 0.5,
+    sourceScores: { trending_region: 0.5 },
     features: {
       item_category: value({ text: category }),
       item_quality_score: value({ number: quality }),
@@ -64,7 +67,9 @@ function forgedPersonalToken(): string {
 }
 
 describe(RankingService.name, () => {
-  const service = new RankingService(registry, codec, new ServiceMetrics('test'));
+  const quiet = pino({ level: 'silent' });
+  const defaultsOnly = () => new RankingModels(registry, undefined, { refreshMs: 60_000, timeoutMs: 100 }, new ServiceMetrics('test'), quiet);
+  const service = new RankingService(registry, defaultsOnly(), codec, new ServiceMetrics('test'));
   const order = (res: { items: { itemId: string }[] }) => res.items.map((i) => i.itemId);
 
   it.each<[string, () => string | undefined]>([
@@ -73,67 +78,67 @@ describe(RankingService.name, () => {
     ['another tenant’s', () => privacyToken(PrivacyMode.PERSONALIZED, { tenantId: 'globex' })],
     ['an expired', () => privacyToken(PrivacyMode.PERSONALIZED, { expiresAtMs: Date.now() - 1 })],
     ['a NON_PERSONALIZED', () => privacyToken(PrivacyMode.NON_PERSONALIZED)],
-  ])('ranks on the non-personal route for %s context, whatever mode is requested', (_, token) => {
-    const response = service.rank(rankRequest({ music: 1 }), token());
+  ])('ranks on the non-personal route for %s context, whatever mode is requested', async (_, token) => {
+    const response = await service.rank(rankRequest({ music: 1 }), token());
     expect(response.route).toBe('home_non_personal');
     expect(response.mode).toBe(PrivacyMode.NON_PERSONALIZED);
     expect(response.droppedFeatures).toEqual(['recent_click_count', 'user_category_affinity_30d']);
   });
 
-  it('ignores the subject’s affinity on the non-personal route', () => {
-    expect(order(service.rank(rankRequest({ music: 1 }), undefined))).toEqual(order(service.rank(rankRequest({ books: 1 }), undefined)));
-    expect(service.rank(rankRequest({ music: 1 }), undefined).items.map((i) => i.internalReason)).not.toContain('affinity');
+  it('ignores the subject’s affinity on the non-personal route', async () => {
+    expect(order(await service.rank(rankRequest({ music: 1 }), undefined))).toEqual(order(await service.rank(rankRequest({ books: 1 }), undefined)));
+    expect((await service.rank(rankRequest({ music: 1 }), undefined)).items.map((i) => i.internalReason)).not.toContain('user_category_affinity_30d');
   });
 
-  it('uses the personalized route and keeps the personal features for a PERSONALIZED context', () => {
-    const response = service.rank(rankRequest({ music: 1 }), privacyToken(PrivacyMode.PERSONALIZED));
+  it('uses the personalized route and keeps the personal features for a PERSONALIZED context', async () => {
+    const response = await service.rank(rankRequest({ music: 1 }), privacyToken(PrivacyMode.PERSONALIZED));
     expect(response.route).toBe('home_personalized');
     expect(response.mode).toBe(PrivacyMode.PERSONALIZED);
     expect(response.droppedFeatures).toEqual([]);
     expect(response.modelVersion).toBeTruthy();
   });
 
-  it('lets the subject’s category affinity change the order on the personalized route', () => {
+  it('lets the subject’s category affinity change the order on the personalized route', async () => {
     const token = privacyToken(PrivacyMode.PERSONALIZED);
-    expect(order(service.rank(rankRequest({ music: 1 }), token))).toEqual(['item-b', 'item-a']);
-    expect(order(service.rank(rankRequest({ books: 1 }), token))).toEqual(['item-a', 'item-b']);
-    expect(service.rank(rankRequest({ music: 1 }), token).items[0].internalReason).toBe('affinity');
+    expect(order(await service.rank(rankRequest({ music: 1 }), token))).toEqual(['item-b', 'item-a']);
+    expect(order(await service.rank(rankRequest({ books: 1 }), token))).toEqual(['item-a', 'item-b']);
+    expect((await service.rank(rankRequest({ music: 1 }), token)).items[0].internalReason).toBe('user_category_affinity_30d');
   });
 
-  it('does not personalize a PERSONALIZED context without the PERSONALIZATION purpose', () => {
-    const response = service.rank(
+  it('does not personalize a PERSONALIZED context without the PERSONALIZATION purpose', async () => {
+    const response = await service.rank(
       rankRequest({ music: 1 }),
       privacyToken(PrivacyMode.PERSONALIZED, { purposes: [Purpose.QUALITY_MONITORING] }),
     );
     expect(response.droppedFeatures).toContain('user_category_affinity_30d');
-    expect(response.items.map((i) => i.internalReason)).not.toContain('affinity');
+    expect(response.items.map((i) => i.internalReason)).not.toContain('user_category_affinity_30d');
   });
 
-  it('uses the stricter route when the caller asks for a stricter mode than its context allows', () => {
-    const response = service.rank(rankRequest({ music: 1 }, { mode: PrivacyMode.CONTEXTUAL_ONLY }), privacyToken(PrivacyMode.PERSONALIZED));
+  it('uses the stricter route when the caller asks for a stricter mode than its context allows', async () => {
+    const response = await service.rank(rankRequest({ music: 1 }, { mode: PrivacyMode.CONTEXTUAL_ONLY }), privacyToken(PrivacyMode.PERSONALIZED));
     expect(response.route).toBe('home_contextual');
     expect(response.mode).toBe(PrivacyMode.CONTEXTUAL_ONLY);
     expect(response.droppedFeatures).toContain('user_category_affinity_30d');
   });
 
-  it('keeps the stricter route’s public features when the caller asks for a stricter mode', () => {
-    const response = service.rank(rankRequest({}, { mode: PrivacyMode.CONTEXTUAL_ONLY }), privacyToken(PrivacyMode.PERSONALIZED));
+  it('keeps the stricter route’s public features when the caller asks for a stricter mode', async () => {
+    const response = await service.rank(rankRequest({}, { mode: PrivacyMode.CONTEXTUAL_ONLY }), privacyToken(PrivacyMode.PERSONALIZED));
     expect(response.droppedFeatures).not.toContain('item_quality_score');
   });
 
-  it('is deterministic: the same request ranks the same, in any candidate order, ties broken by item id', () => {
+  it('is deterministic: the same request ranks the same, in any candidate order, ties broken by item id', async () => {
     const token = privacyToken(PrivacyMode.PERSONALIZED);
     const candidates = ['c', 'a', 'e', 'b', 'd'].map((id, i) => candidate(`item-${id}`, i % 2 ? 'books' : 'music', i === 2 ? 0.9 : 0.5));
-    const first = service.rank(rankRequest({ books: 0.5, music: 0.5 }, { candidates }), token);
-    const again = service.rank(rankRequest({ books: 0.5, music: 0.5 }, { candidates: [...candidates].reverse() }), token);
+    const first = await service.rank(rankRequest({ books: 0.5, music: 0.5 }, { candidates }), token);
+    const again = await service.rank(rankRequest({ books: 0.5, music: 0.5 }, { candidates: [...candidates].reverse() }), token);
     expect(again).toEqual(first);
     expect(order(first)).toEqual(['item-e', 'item-a', 'item-b', 'item-c', 'item-d']);
   });
 
-  it('drops features a caller sends that the route does not allow, and says which', () => {
+  it('drops features a caller sends that the route does not allow, and says which', async () => {
     const withContext = candidate('item-a', 'books');
     withContext.features.context_local_hour = value({ number: 9 });
-    const response = service.rank(rankRequest({}, { candidates: [withContext] }), undefined);
+    const response = await service.rank(rankRequest({}, { candidates: [withContext] }), undefined);
     expect(response.droppedFeatures).toContain('context_local_hour');
   });
 
@@ -141,7 +146,58 @@ describe(RankingService.name, () => {
     ['an invalid tenant', { tenantId: 'Acme!' }],
     ['an unspecified mode', { mode: PrivacyMode.PRIVACY_MODE_UNSPECIFIED }],
     ['a candidate without an item id', { candidates: [candidate('', 'books')] }],
-  ])('refuses %s', (_, change) => {
-    expect(() => service.rank(rankRequest({}, change), privacyToken(PrivacyMode.PERSONALIZED))).toThrow(InvalidArgumentError);
+  ])('refuses %s', async (_, change) => {
+    await expect(service.rank(rankRequest({}, change), privacyToken(PrivacyMode.PERSONALIZED))).rejects.toThrow(InvalidArgumentError);
+  });
+});
+
+describe(RankingModels.name, () => {
+  const quiet = pino({ level: 'silent' });
+  const route = (name: string) => registry.routes.get(name)!;
+  /** A stub model store (the collaborator), answering one model per route name. */
+  function store(models: Record<string, Record<string, number>>, fail = false): ModelClient & { calls: number } {
+    const client = {
+      calls: 0,
+      getRankingModel: async ({ route }: { route: string }) => {
+        client.calls += 1;
+        if (fail) throw new Error('unavailable');
+        const weights = models[route];
+        return weights ? { found: true, version: 'v7', weights, cardJson: '{}' } : { found: false, version: '', weights: {}, cardJson: '' };
+      },
+    };
+    return client;
+  }
+  const models = (client: ModelClient) => new RankingModels(registry, client, { refreshMs: 60_000, timeoutMs: 100 }, new ServiceMetrics('test'), quiet);
+
+  it('serves a tenant’s trained model, and asks the store once per refresh interval', async () => {
+    const client = store({ home_personalized: { 'source:user_cf': 1, 'source:user_two_tower': 0.25 } });
+    const m = models(client);
+    const model = await m.get('acme', route('home_personalized'));
+    expect(model).toMatchObject({ origin: 'trained', version: 'v7', weights: { 'source:user_cf': 1, 'source:user_two_tower': 0.25 } });
+    await m.get('acme', route('home_personalized'));
+    expect(client.calls).toBe(1);
+  });
+
+  it('uses the route’s default model when the tenant has none or the store fails', async () => {
+    expect((await models(store({})).get('acme', route('home_contextual'))).origin).toBe('default');
+    expect((await models(store({}, true)).get('acme', route('home_contextual'))).origin).toBe('default');
+  });
+
+  it('refuses a trained model that weights a personal source on the contextual route', async () => {
+    const model = await models(store({ home_contextual: { 'source:item_to_item': 1, 'source:user_cf': 2 } })).get('acme', route('home_contextual'));
+    expect(model.origin).toBe('default');
+    expect(model.weights['source:user_cf']).toBeUndefined();
+  });
+
+  it('ranks with the trained weights: a trained model can put another source first', async () => {
+    const client = store({ home_personalized: { 'source:editorial': 1 } });
+    const service = new RankingService(registry, models(client), codec, new ServiceMetrics('test'));
+    const candidates: RankCandidate[] = [
+      { ...candidate('item-cf', 'books'), source: 'user_cf', sourceScores: { user_cf: 1 } },
+      { ...candidate('item-ed', 'books'), source: 'editorial', sourceScores: { editorial: 0.5 } },
+    ];
+    const response = await service.rank(rankRequest({}, { candidates }), privacyToken(PrivacyMode.PERSONALIZED));
+    expect(response.modelVersion).toBe('trained:v7');
+    expect(response.items.map((i) => i.itemId)).toEqual(['item-ed', 'item-cf']);
   });
 });

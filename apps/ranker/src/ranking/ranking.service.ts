@@ -1,59 +1,48 @@
-import { dirname } from 'node:path';
-import { Registry, resolveFeatureSet } from '@recsys/feature-registry';
+import { RankingRouteDefinition, Registry, resolveFeatureSet } from '@recsys/feature-registry';
+import { RankableCandidate, rankLinear } from '@recsys/models';
 import { isServedMode, modeRegistryName, PrivacyContextCodec, PrivacyMode, Purpose, ServedMode, stricterOf } from '@recsys/privacy-context';
-import { FeatureValue, RankRequest, RankResponse, RankedItem } from '@recsys/proto';
+import { FeatureValue, RankRequest, RankResponse } from '@recsys/proto';
 import { isValidTenantId } from '@recsys/tenant-keys';
 import { AppError, InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
-import { LinearModel, loadLinearModel } from './linear-model';
+import { RankingModels } from './ranking-models';
 
 const MAX_CANDIDATES = 2000;
-
-interface Route {
-  name: string;
-  featureSet: string;
-  model: LinearModel;
-}
 
 /**
  * One ranking route per privacy mode (seed §16). The route is chosen from the stricter of the requested mode
  * and the signed privacy context; features the route's set does not allow for that context are dropped before
- * scoring, so a caller cannot make a non-personal route use personal data by sending it.
+ * scoring, so a caller cannot make a non-personal route use personal data by sending it. The route's model is
+ * the tenant's trained one when there is a valid one (see RankingModels), else the route's default.
  */
 export class RankingService {
-  private readonly routes = new Map<string, Route>();
+  private readonly routes = new Map<string, RankingRouteDefinition>();
   private readonly dropped;
   private readonly ranked;
 
   constructor(
     private readonly registry: Registry,
+    private readonly models: RankingModels,
     private readonly codec: PrivacyContextCodec,
     metrics: ServiceMetrics,
   ) {
-    for (const route of registry.routes.values()) {
-      this.routes.set(`${route.surface}:${route.mode}`, {
-        name: route.name,
-        featureSet: route.feature_set,
-        model: loadLinearModel(dirname(registry.dir), route),
-      });
-    }
+    for (const route of registry.routes.values()) this.routes.set(`${route.surface}:${route.mode}`, route);
     this.dropped = metrics.counter(
       'ranker_dropped_features_total',
       'Features sent to the ranker that its route did not allow, dropped before scoring.',
       ['route'],
     );
-    this.ranked = metrics.counter('ranker_requests_total', 'Rank calls by route.', ['route']);
+    this.ranked = metrics.counter('ranker_requests_total', 'Rank calls by route and model origin.', ['route', 'origin']);
   }
 
-  rank(req: RankRequest, token: string | undefined): RankResponse {
+  async rank(req: RankRequest, token: string | undefined): Promise<RankResponse> {
     this.validate(req);
     const ctx = this.codec.resolveOrDefault(token, req.tenantId);
     const mode = stricterOf(req.mode, ctx.mode);
     const route = this.routeFor(req.surface || 'home', mode);
     // Checked against the mode actually served, which may be stricter than the context's.
     const allowed = new Set(
-      resolveFeatureSet(this.registry, route.featureSet, { ...ctx, mode }, Purpose.PERSONALIZATION).allowed.map((f) => f.name),
+      resolveFeatureSet(this.registry, route.feature_set, { ...ctx, mode }, Purpose.PERSONALIZATION).allowed.map((f) => f.name),
     );
-
     const droppedNames = new Set<string>();
     const keep = (features: Record<string, FeatureValue>) =>
       Object.fromEntries(
@@ -63,30 +52,31 @@ export class RankingService {
           return false;
         }),
       );
-    const user = keep(req.userFeatures);
-    const affinity = user.user_category_affinity_30d?.weights ?? {};
-    const w = route.model.weights;
-
-    const items: RankedItem[] = req.candidates.map((c) => {
+    const affinity = keep(req.userFeatures).user_category_affinity_30d?.weights ?? {};
+    const model = await this.models.get(req.tenantId, route);
+    const candidates: RankableCandidate[] = req.candidates.map((c) => {
       const f = keep(c.features);
-      const terms: [string, number][] = [
-        [`source:${c.source}`, (w.retrieval ?? 0) * c.retrievalScore * (route.model.sourcePrior[c.source] ?? 0.5)],
-        ['affinity', (w.user_category_affinity_30d ?? 0) * (affinity[f.item_category?.text ?? ''] ?? 0)],
-        ['quality', (w.item_quality_score ?? 0) * (f.item_quality_score?.number ?? 0)],
-        ['popularity', (w.item_popularity ?? 0) * (f.item_popularity?.number ?? 0)],
-        ['region_popularity', (w.region_popularity ?? 0) * (f.region_popularity?.number ?? 0)],
-      ];
-      const score = terms.reduce((sum, [, v]) => sum + v, 0);
-      const strongest = terms.reduce((best, t) => (t[1] > best[1] ? t : best));
-      return { itemId: c.itemId, score, source: c.source, internalReason: strongest[0] };
+      const sourceScores = Object.keys(c.sourceScores).length > 0 ? c.sourceScores : { [c.source]: c.retrievalScore };
+      return {
+        itemId: c.itemId,
+        sourceScores,
+        category: f.item_category?.text ?? '',
+        numbers: Object.fromEntries(Object.entries(f).map(([name, v]) => [name, v.number])),
+      };
     });
-    items.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
+    const sources = new Map(req.candidates.map((c) => [c.itemId, c.source]));
+    const items = rankLinear(model.weights, candidates, affinity).map((s) => ({
+      itemId: s.itemId,
+      score: s.score,
+      source: sources.get(s.itemId) ?? '',
+      internalReason: s.strongest,
+    }));
     if (droppedNames.size > 0) this.dropped.inc({ route: route.name }, droppedNames.size);
-    this.ranked.inc({ route: route.name });
-    return { route: route.name, modelVersion: route.model.version, items, droppedFeatures: [...droppedNames].sort(), mode };
+    this.ranked.inc({ route: route.name, origin: model.origin });
+    return { route: route.name, modelVersion: `${model.origin}:${model.version}`, items, droppedFeatures: [...droppedNames].sort(), mode };
   }
 
-  private routeFor(surface: string, mode: ServedMode): Route {
+  private routeFor(surface: string, mode: ServedMode): RankingRouteDefinition {
     const route = this.routes.get(`${surface}:${modeRegistryName(mode)}`) ?? this.routes.get(`home:${modeRegistryName(mode)}`);
     if (!route) throw new AppError('FAILED_PRECONDITION', `no ranking route for mode ${mode}`);
     return route;

@@ -198,6 +198,24 @@ export interface CheckPersonalizationConsentResult {
   allowed: boolean[];
 }
 
+/** CheckTrainingConsent input. */
+export interface CheckTrainingConsentRequest {
+  /** Required tenant. */
+  tenantId: string;
+  /** Pseudonymous subject ids (never raw user ids), at most 5000. */
+  subjectPids: string[];
+}
+
+/** CheckTrainingConsent output. A subject not named in trainable_pids must not be trained on (fail closed). */
+export interface CheckTrainingConsentResult {
+  /** The requested subjects with an explicit, current BEHAVIORAL_TRAINING grant and no deletion request. */
+  trainablePids: string[];
+  /** The requested subjects with a deletion request. */
+  deletedPids: string[];
+  /** Identifies the deletion list the answer was checked against. */
+  deletionSnapshot: string;
+}
+
 /** The single source of "what may we do with this person's data" (consent-service, port 50052). */
 
 export interface ConsentServiceClient {
@@ -234,6 +252,16 @@ export interface ConsentServiceClient {
     request: CheckPersonalizationConsentRequest,
     metadata?: Metadata,
   ): Observable<CheckPersonalizationConsentResult>;
+
+  /**
+   * Which of many pseudonymous subjects may be used for behavioral training, and the deletion snapshot the
+   * answer reflects. Internal: the training dataset builder asks before any row joins a dataset.
+   */
+
+  checkTrainingConsent(
+    request: CheckTrainingConsentRequest,
+    metadata?: Metadata,
+  ): Observable<CheckTrainingConsentResult>;
 }
 
 /** The single source of "what may we do with this person's data" (consent-service, port 50052). */
@@ -293,6 +321,16 @@ export interface ConsentServiceController {
     | Promise<CheckPersonalizationConsentResult>
     | Observable<CheckPersonalizationConsentResult>
     | CheckPersonalizationConsentResult;
+
+  /**
+   * Which of many pseudonymous subjects may be used for behavioral training, and the deletion snapshot the
+   * answer reflects. Internal: the training dataset builder asks before any row joins a dataset.
+   */
+
+  checkTrainingConsent(
+    request: CheckTrainingConsentRequest,
+    metadata?: Metadata,
+  ): Promise<CheckTrainingConsentResult> | Observable<CheckTrainingConsentResult> | CheckTrainingConsentResult;
 }
 
 export function ConsentServiceControllerMethods() {
@@ -305,6 +343,7 @@ export function ConsentServiceControllerMethods() {
       "getDeletionStatus",
       "exportSubjectData",
       "checkPersonalizationConsent",
+      "checkTrainingConsent",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

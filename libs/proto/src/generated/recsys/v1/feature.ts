@@ -72,6 +72,12 @@ export interface GetFeaturesRequest {
   deviceType: string;
   /** Local hour for context features; -1 when unknown. */
   localHour: number;
+  /** The item being viewed now (content_similar, item_to_item). */
+  seedItemId: string;
+  /** The current search query (content_similar). */
+  query: string;
+  /** Candidates wanted from a candidate feature (user_cf_items, ...); 0 means 100, at most 1000. */
+  candidateLimit: number;
 }
 
 /** The features of one item. */
@@ -199,6 +205,31 @@ export interface PurgeSubjectProfileResult {
   eventsRemoved: number;
 }
 
+/** GetRankingModel input. */
+export interface GetRankingModelRequest {
+  /** Required tenant. */
+  tenantId: string;
+  /** Registry name of the ranking route, for example "home_personalized". */
+  route: string;
+}
+
+/** A trained linear ranking model of one route. */
+export interface RankingModel {
+  /** False when the tenant has no trained model (the ranker then uses the route's default model file). */
+  found: boolean;
+  /** Model version (the training run), for example "2026-12-01T10:00:00.000Z". */
+  version: string;
+  /** Term (`source:<name>` or a registry feature name) to weight. */
+  weights: { [key: string]: number };
+  /** The model card as JSON, with its privacy section (training data scope, filters, deletion snapshot). */
+  cardJson: string;
+}
+
+export interface RankingModel_WeightsEntry {
+  key: string;
+  value: number;
+}
+
 /** Permissioned feature access and event ingestion (feature-gateway, port 50053). */
 
 export interface FeatureServiceClient {
@@ -224,6 +255,13 @@ export interface FeatureServiceClient {
    */
 
   purgeSubjectProfile(request: PurgeSubjectProfileRequest, metadata?: Metadata): Observable<PurgeSubjectProfileResult>;
+
+  /**
+   * The tenant's active trained model of a ranking route (weights, version, model card). Internal: the ranker
+   * loads its route models with it; found is false while the tenant has no trained model.
+   */
+
+  getRankingModel(request: GetRankingModelRequest, metadata?: Metadata): Observable<RankingModel>;
 }
 
 /** Permissioned feature access and event ingestion (feature-gateway, port 50053). */
@@ -266,6 +304,16 @@ export interface FeatureServiceController {
     request: PurgeSubjectProfileRequest,
     metadata?: Metadata,
   ): Promise<PurgeSubjectProfileResult> | Observable<PurgeSubjectProfileResult> | PurgeSubjectProfileResult;
+
+  /**
+   * The tenant's active trained model of a ranking route (weights, version, model card). Internal: the ranker
+   * loads its route models with it; found is false while the tenant has no trained model.
+   */
+
+  getRankingModel(
+    request: GetRankingModelRequest,
+    metadata?: Metadata,
+  ): Promise<RankingModel> | Observable<RankingModel> | RankingModel;
 }
 
 export function FeatureServiceControllerMethods() {
@@ -276,6 +324,7 @@ export function FeatureServiceControllerMethods() {
       "importCatalog",
       "refreshAggregates",
       "purgeSubjectProfile",
+      "getRankingModel",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

@@ -20,11 +20,18 @@ export interface RankCandidate {
   retrievalScore: number;
   /** Item features. */
   features: { [key: string]: FeatureValue };
+  /** Every source that proposed the item, with its normalized score (source and retrieval_score are the best). */
+  sourceScores: { [key: string]: number };
 }
 
 export interface RankCandidate_FeaturesEntry {
   key: string;
   value?: FeatureValue | undefined;
+}
+
+export interface RankCandidate_SourceScoresEntry {
+  key: string;
+  value: number;
 }
 
 /** Rank input. */

@@ -1,0 +1,58 @@
+import { GetFeaturesRequest, GetFeaturesResponse } from '@recsys/proto';
+import { RecommendCommand } from '../../recommend/recommend.command';
+import { Candidate, CandidateSource, FeatureClient, fetchSourceFeatures, SourceRequest, topCandidates } from '../candidate-source';
+
+/** A source whose candidates are one weights feature of its registry feature set, computed by feature-gateway. */
+export interface FeatureListSpec {
+  name: string;
+  featureSet: string;
+  feature: string;
+  /** Where the gateway puts the feature: the subject's features, or the request's (context, region, session). */
+  entity: 'user' | 'context';
+  /** What the request must carry for the source to have anything to say; without it the source is not called. */
+  needs?: (cmd: RecommendCommand) => boolean;
+  /** Request fields the source sends (seed item, query). */
+  extra?: (cmd: RecommendCommand) => Partial<GetFeaturesRequest>;
+}
+
+/**
+ * The candidate sources that feature-gateway computes next to the data they need (seed §5): the orchestrator
+ * never receives a subject's history, embedding or session, only the resulting candidate ids and scores.
+ */
+export class FeatureListSource implements CandidateSource {
+  readonly name: string;
+
+  constructor(
+    private readonly features: FeatureClient,
+    private readonly spec: FeatureListSpec,
+  ) {
+    this.name = spec.name;
+  }
+
+  async generate(request: SourceRequest): Promise<Candidate[]> {
+    if (this.spec.needs && !this.spec.needs(request.command)) return [];
+    const reply: GetFeaturesResponse = await fetchSourceFeatures(this.features, request, this.spec.featureSet, {
+      candidateLimit: request.limit,
+      ...this.spec.extra?.(request.command),
+    });
+    const features = this.spec.entity === 'user' ? reply.userFeatures : reply.contextFeatures;
+    return topCandidates(features[this.spec.feature]?.weights ?? {}, this.name, request.limit);
+  }
+}
+
+/** The platform's feature-backed sources, by registry name. */
+export const FEATURE_LIST_SOURCES: FeatureListSpec[] = [
+  { name: 'user_cf', featureSet: 'candidates_user_cf', feature: 'user_cf_items', entity: 'user' },
+  { name: 'user_two_tower', featureSet: 'candidates_user_two_tower', feature: 'user_two_tower_items', entity: 'user' },
+  { name: 'session_intent', featureSet: 'candidates_session_intent', feature: 'session_intent_items', entity: 'context' },
+  {
+    name: 'content_similar',
+    featureSet: 'candidates_content_similar',
+    feature: 'content_similar_items',
+    entity: 'context',
+    needs: (cmd) => cmd.seedItemId !== '' || cmd.query !== '',
+    extra: (cmd) => ({ seedItemId: cmd.seedItemId, query: cmd.query }),
+  },
+  { name: 'trending_region', featureSet: 'candidates_trending_region', feature: 'region_popular_items', entity: 'context' },
+  { name: 'editorial', featureSet: 'candidates_editorial', feature: 'editorial_items', entity: 'context' },
+];

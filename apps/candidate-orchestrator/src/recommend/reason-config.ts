@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+
+export interface ReasonConfig {
+  sensitiveCategories: Set<string>;
+  generic: { code: string; text: string };
+  reasons: Map<string, { code: string; text: string; personal: boolean }>;
+}
+
+export function loadReasons(dir: string): ReasonConfig {
+  const path = join(dir, 'reasons.yaml');
+  const doc = load(readFileSync(path, 'utf8')) as {
+    sensitive_categories?: string[];
+    generic?: { code: string; text: string };
+    reasons?: Record<string, { code: string; text: string; personal?: boolean }>;
+  };
+  if (!doc?.generic?.code || !doc.reasons) throw new Error(`${path}: generic and reasons are required`);
+  return {
+    sensitiveCategories: new Set(doc.sensitive_categories ?? []),
+    generic: doc.generic,
+    reasons: new Map(Object.entries(doc.reasons).map(([k, v]) => [k, { code: v.code, text: v.text, personal: v.personal !== false }])),
+  };
+}

@@ -53,6 +53,9 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     region: '',
     deviceType: '',
     localHour: -1,
+    seedItemId: '',
+    query: '',
+    candidateLimit: 0,
     ...over,
   });
   const event = (tenantId: string, userId: string, itemId: string, over: Partial<Event> = {}): Event => ({
@@ -124,21 +127,21 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     const userId = 'cached-profile-user';
     const port = p.stack.metricsPort('feature-gateway');
     await consent(RETAIL, userId);
-    await p.features.ingestEvents({ events: [event(RETAIL, userId, p.data.items[0].itemId)] });
+    // Two items of different categories: the profile's category affinity shows which events it saw.
+    const first = p.data.items[0];
+    const second = p.data.items.find((i) => i.category !== first.category)!;
+    await p.features.ingestEvents({ events: [event(RETAIL, userId, first.itemId)] });
     const read = async () =>
       Object.keys(
-        (
-          await p.features.getFeatures(featureRequest(RETAIL, { featureSet: 'candidates_user_cf' }), {
-            metadata: metadataFor(RETAIL, userId),
-          })
-        ).userFeatures.user_recent_items.weights,
+        (await p.features.getFeatures(featureRequest(RETAIL), { metadata: metadataFor(RETAIL, userId) })).userFeatures
+          .user_category_affinity_30d.weights,
       ).sort();
-    expect(await read()).toEqual([p.data.items[0].itemId]);
+    expect(await read()).toEqual([first.category]);
     const hitsBefore = await metricValue(port, 'profile_cache_lookups_total', { outcome: 'hit' });
-    expect(await read()).toEqual([p.data.items[0].itemId]);
+    expect(await read()).toEqual([first.category]);
     expect(await metricValue(port, 'profile_cache_lookups_total', { outcome: 'hit' })).toBe(hitsBefore + 1);
-    await p.features.ingestEvents({ events: [event(RETAIL, userId, p.data.items[1].itemId)] });
-    expect(await read()).toEqual([p.data.items[0].itemId, p.data.items[1].itemId].sort());
+    await p.features.ingestEvents({ events: [event(RETAIL, userId, second.itemId)] });
+    expect(await read()).toEqual([first.category, second.category].sort());
   });
 
   it('never returns a feature for a purpose it prohibits, whatever the context grants', async () => {

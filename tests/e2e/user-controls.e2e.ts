@@ -137,7 +137,14 @@ describe('user controls and consent, end to end', () => {
     });
     const after = await p.recommend.recommend(request(userId, PrivacyMode.NON_PERSONALIZED));
     expect(categoryOf(after.items[0].itemId)).not.toBe(category);
-    expect(share(after.items.slice(0, 10))).toBeLessThan(share(before.items.slice(0, 10)));
+    const position = (items: { itemId: string }[]) => items.findIndex((i) => i.itemId === target);
+    expect(position(after.items)).toBeGreaterThan(position(before.items));
+    // Demoted, not hidden: every item of the category that is still listed scores less than before.
+    const scoreBefore = new Map(before.items.map((i) => [i.itemId, i.score]));
+    const demoted = after.items.filter((i) => categoryOf(i.itemId) === category && scoreBefore.has(i.itemId));
+    expect(demoted.length).toBeGreaterThan(0);
+    for (const item of demoted) expect(item.score).toBeLessThan(scoreBefore.get(item.itemId)!);
+    expect(share(after.items.slice(0, 5))).toBeLessThan(share(before.items.slice(0, 5)));
   });
 
   it('RESET_PROFILE empties the profile and the less-like marks but keeps hidden items', async () => {
@@ -236,6 +243,9 @@ describe('user controls and consent, end to end', () => {
           region: 'ID-JK',
           deviceType: '',
           localHour: 1,
+          seedItemId: '',
+          query: '',
+          candidateLimit: 0,
         },
         { metadata },
       );
@@ -253,6 +263,9 @@ describe('user controls and consent, end to end', () => {
         region: 'ID-JK',
         deviceType: '',
         localHour: 1,
+        seedItemId: '',
+        query: '',
+        candidateLimit: 0,
       },
       { metadata: forged },
     );

@@ -52,7 +52,13 @@ export function loadSurfaces(dir: string, registry: Registry): Map<string, Surfa
     if (!(perSource >= 1 && perSource <= 1000)) problems.push(`${name}.candidates_per_source must be 1..1000`);
     if (!(maxCandidates >= 1 && maxCandidates <= 2000)) problems.push(`${name}.max_candidates must be 1..2000`);
     if (!(maxPerCreator >= 1)) problems.push(`${name}.max_per_creator must be at least 1`);
-    surfaces.set(name, { name, candidatesPerSource: perSource, maxCandidates, maxPerCreator, sources: parsed as Record<RegistryMode, string[]> });
+    surfaces.set(name, {
+      name,
+      candidatesPerSource: perSource,
+      maxCandidates,
+      maxPerCreator,
+      sources: parsed as Record<RegistryMode, string[]>,
+    });
   }
   if (!surfaces.has('home')) problems.push('the surface "home" is required');
   if (problems.length > 0) throw new Error(`${path}: ${problems.join('; ')}`);

@@ -120,11 +120,6 @@ export interface RegistryIssue {
 
 /** Why a feature or source was withheld (a code, never data). */
 export type WithheldReason =
-  | 'UNKNOWN_FEATURE'
-  | 'MODE_NOT_ALLOWED'
-  | 'PURPOSE_NOT_ALLOWED'
-  | 'PURPOSE_PROHIBITED'
-  | 'CONSENT_MISSING'
-  | 'SESSION_POLICY_DENIED';
+  'UNKNOWN_FEATURE' | 'MODE_NOT_ALLOWED' | 'PURPOSE_NOT_ALLOWED' | 'PURPOSE_PROHIBITED' | 'CONSENT_MISSING' | 'SESSION_POLICY_DENIED';
 
 export type AccessDecision = { allowed: true } | { allowed: false; reason: WithheldReason };

@@ -100,7 +100,12 @@ export function buildGovernedDataset(
       continue;
     }
     // Across tenants the same pseudonymous id is a different person: keep subjects apart.
-    kept.push({ user: crossTenant ? `${r.tenant}/${r.user}` : r.user, item: crossTenant ? `${r.tenant}/${r.item}` : r.item, weight: r.weight, timestampMs: r.timestampMs });
+    kept.push({
+      user: crossTenant ? `${r.tenant}/${r.user}` : r.user,
+      item: crossTenant ? `${r.tenant}/${r.item}` : r.item,
+      weight: r.weight,
+      timestampMs: r.timestampMs,
+    });
   }
   return {
     rows: kept,

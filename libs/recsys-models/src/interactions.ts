@@ -96,7 +96,10 @@ export class InteractionMatrix {
 
   /** The items of user row u with their weights. */
   row(u: number): { indices: Int32Array; weights: Float64Array } {
-    return { indices: this.indices.subarray(this.indptr[u], this.indptr[u + 1]), weights: this.weights.subarray(this.indptr[u], this.indptr[u + 1]) };
+    return {
+      indices: this.indices.subarray(this.indptr[u], this.indptr[u + 1]),
+      weights: this.weights.subarray(this.indptr[u], this.indptr[u + 1]),
+    };
   }
 
   /** Distinct users per item. */

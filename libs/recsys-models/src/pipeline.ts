@@ -71,7 +71,12 @@ export interface Artifacts {
 }
 
 /** Trains the models and builds the aggregates of one set of interactions. */
-export function buildArtifacts(rows: readonly Interaction[], catalog: readonly CatalogItem[], editorial: readonly string[], config: TrainingConfig): Artifacts {
+export function buildArtifacts(
+  rows: readonly Interaction[],
+  catalog: readonly CatalogItem[],
+  editorial: readonly string[],
+  config: TrainingConfig,
+): Artifacts {
   const matrix = InteractionMatrix.from(rows);
   const cf: ItemNeighbors = sparsifyEase(trainEase(matrix, config.ease), config.ease.neighbors);
   const embeddings: ItemEmbeddings = trainAls(matrix, config.als);
@@ -192,7 +197,10 @@ export function trainRoutes(
   const split = leaveLastOut(rows, config.rankerHoldout);
   const inner = buildArtifacts(split.train, catalog, editorial, config);
   const innerHistories = histories(split.train);
-  const users = [...split.test.keys()].filter((u) => innerHistories.has(u)).sort().slice(0, config.rankerUsers);
+  const users = [...split.test.keys()]
+    .filter((u) => innerHistories.has(u))
+    .sort()
+    .slice(0, config.rankerUsers);
   const rankers: Record<string, Record<string, number>> = {};
   const rankerLists: Record<string, number> = {};
   for (const route of routes) {

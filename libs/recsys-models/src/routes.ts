@@ -12,7 +12,9 @@ export function routeSpecs(registry: Registry, surface: SurfaceConfig): RouteSpe
   return routes.map((route) => {
     const sources = surface.sources[route.mode].filter((name) => {
       const source = registry.sources.get(name);
-      return source && source.allowed_privacy_modes.includes(route.mode) && (!source.requires_personal_data || route.mode === 'personalized');
+      return (
+        source && source.allowed_privacy_modes.includes(route.mode) && (!source.requires_personal_data || route.mode === 'personalized')
+      );
     });
     const features = [...NUMERIC_ITEM_TERMS, AFFINITY_TERM].filter((term) => route.consumed_features.includes(term));
     return { name: route.name, mode: route.mode, sources, terms: [...sources.map((s) => `${SOURCE_TERM_PREFIX}${s}`), ...features] };

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DemoData, generateDemoData, loadDemoData } from '@recsys/demo-data';
-import { repoRoot, SERVICES, Stack } from '@recsys/launcher';
+import { repoRoot, SERVICES, Stack, trainTenants } from '@recsys/launcher';
 import { AuditServiceClient, ConsentServiceClient, FeatureServiceClient, RecommendationServiceClient } from '@recsys/proto';
 import { ClosableClient, createGrpcClient, RedisCacheStore, UnaryClient } from '@recsys/service-kit';
 import { createTestDatabase, freeStackPorts, testStackEnv, uniqueNamespace } from '@recsys/testing';
@@ -51,6 +51,7 @@ export async function startPlatform(mode: CacheMode): Promise<Platform> {
         CONSENT_DEADLINE_MS: '2000',
         DOWNSTREAM_DEADLINE_MS: '5000',
         DATABASE_POOL_SIZE: '4',
+        MODEL_REFRESH_SECONDS: '1',
       },
     }),
   });
@@ -65,6 +66,7 @@ export async function startPlatform(mode: CacheMode): Promise<Platform> {
       nowMs: Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()),
     });
     await loadDemoData(data, { consentAddr: stack.address('consent-service'), featureAddr: stack.address('feature-gateway') });
+    await trainTenants(stack, ['demo-retail']);
     const db = new Client({ connectionString: database.url });
     await db.connect();
     const recommend = createGrpcClient<RecommendationServiceClient>(

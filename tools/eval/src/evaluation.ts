@@ -105,7 +105,14 @@ export function runEvaluation(
         .map((s) => s.itemId);
     });
   }
-  return { dataset: governed.manifest, holdout: options.holdout, lambda, rows, rankers: trained.rankers, seconds: (Date.now() - started) / 1000 };
+  return {
+    dataset: governed.manifest,
+    holdout: options.holdout,
+    lambda,
+    rows,
+    rankers: trained.rankers,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 /** EASE's λ by NDCG@10 on each training user's last `holdout` items (the test split is never looked at). */

@@ -51,7 +51,10 @@ function readCatalog(ratingsPath: string, csv: boolean): CatalogItem[] {
         const first = line.indexOf(',');
         const last = line.lastIndexOf(',');
         const title = line.slice(first + 1, last).replace(/^"|"$/g, '');
-        const genres = line.slice(last + 1).split('|').filter((g) => g && g !== '(no genres listed)');
+        const genres = line
+          .slice(last + 1)
+          .split('|')
+          .filter((g) => g && g !== '(no genres listed)');
         return { itemId: line.slice(0, first), title, category: genres[0] ?? '', tags: genres, qualityScore: 0 };
       });
   }

@@ -5,7 +5,10 @@ export function formatTable(report: EvalReport): string {
   const d = report.dataset;
   const head = '| model | route | Recall@10 | Recall@20 | NDCG@10 | coverage |\n|---|---|---:|---:|---:|---:|';
   const body = report.rows
-    .map((r) => `| ${r.model} | ${r.route} | ${r.recall_at_10.toFixed(4)} | ${r.recall_at_20.toFixed(4)} | ${r.ndcg_at_10.toFixed(4)} | ${r.coverage.toFixed(4)} |`)
+    .map(
+      (r) =>
+        `| ${r.model} | ${r.route} | ${r.recall_at_10.toFixed(4)} | ${r.recall_at_20.toFixed(4)} | ${r.ndcg_at_10.toFixed(4)} | ${r.coverage.toFixed(4)} |`,
+    )
     .join('\n');
   return [
     `dataset: ${d.rows} interactions, ${d.subjects} users, ${d.items} items; tenant scope ${d.tenant_scope}; privacy filters ${d.privacy_filter_version}`,

@@ -9,6 +9,7 @@ import { repoRoot } from './repo-root';
 import { recommendRequest } from './requests';
 import { devSecrets } from './secrets';
 import { SERVICES, Stack } from './stack';
+import { trainTenants } from './training';
 
 const started = Date.now();
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -64,6 +65,14 @@ async function main(): Promise<void> {
         { consentAddr: stack.address('consent-service'), featureAddr: stack.address('feature-gateway') },
         (l) => say(`  ${l}`),
       );
+      say("training the demo tenants' models from their governed datasets...");
+      const tenants = data.tenants.map((t) => t.tenantId);
+      for (const summary of await trainTenants(stack, tenants)) {
+        const d = summary.dataset as { rows: number; subjects: number; excluded: { no_training_consent_subjects: number } };
+        say(
+          `  ${String(summary.tenant)}: ${d.rows} rows of ${d.subjects} subjects (${d.excluded.no_training_consent_subjects} without training consent excluded), ${Number(summary.seconds).toFixed(1)} s`,
+        );
+      }
       writeFileSync(marker, JSON.stringify({ loadedAt: new Date().toISOString(), reports }, null, 2));
     }
     const client = createGrpcClient<RecommendationServiceClient>('RecommendationService', stack.address('candidate-orchestrator'), 10_000);

@@ -126,6 +126,30 @@ export class Stack {
     return running;
   }
 
+  /**
+   * Runs feature-gateway's training job for these tenants with the gateway's environment and returns its
+   * per-tenant JSON summaries; rejects with the job's last log lines when it fails.
+   */
+  async train(tenants: string[]): Promise<Record<string, unknown>[]> {
+    const script = join(this.options.root, 'dist', 'apps', 'feature-gateway', 'src', 'training', 'train.main.js');
+    const args = ['--enable-source-maps', script, ...tenants.flatMap((t) => ['--tenant', t])];
+    mkdirSync(this.options.logDir, { recursive: true });
+    const log = createWriteStream(join(this.options.logDir, 'training.log'), { flags: 'a' });
+    const child = spawn(process.execPath, args, { env: { ...this.environment(), ...this.options.appEnv?.['feature-gateway'] } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stderr.pipe(log, { end: false });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    log.end();
+    if (code !== 0) throw new Error(`training job exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`);
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
   /** Stops one service; `kill` sends SIGKILL (a crash) instead of SIGTERM (a graceful stop). */
   async stopApp(app: AppName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const running = this.apps.get(app);

@@ -44,7 +44,10 @@ describe(CandidateRouter.name, () => {
   });
 
   it('skips user_cf in PERSONALIZED mode without the PERSONALIZATION purpose, with the reason', () => {
-    const routed = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS).route(home, ctx(PrivacyMode.PERSONALIZED, [Purpose.QUALITY_MONITORING]));
+    const routed = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS).route(
+      home,
+      ctx(PrivacyMode.PERSONALIZED, [Purpose.QUALITY_MONITORING]),
+    );
     expect(names(routed.run)).not.toContain('user_cf');
     expect(routed.skipped).toEqual([
       { name: 'user_cf', reason: 'CONSENT_MISSING' },
@@ -86,7 +89,10 @@ describe(CandidateRouter.name, () => {
   });
 
   it('disables a source everywhere with the kill switch "user_cf"', () => {
-    const routed = new CandidateRouter(registry, sources(), ' editorial , user_cf ', ALLOW_SESSIONS).route(home, ctx(PrivacyMode.PERSONALIZED));
+    const routed = new CandidateRouter(registry, sources(), ' editorial , user_cf ', ALLOW_SESSIONS).route(
+      home,
+      ctx(PrivacyMode.PERSONALIZED),
+    );
     expect(names(routed.run)).toEqual(home.sources.personalized.filter((n) => n !== 'user_cf' && n !== 'editorial'));
     expect(routed.skipped).toEqual([
       { name: 'user_cf', reason: 'KILL_SWITCH' },
@@ -120,7 +126,10 @@ describe(CandidateRouter.name, () => {
   });
 
   it('skips a listed source that has no implementation', () => {
-    const routed = new CandidateRouter(registry, sources(['trending_region']), '', ALLOW_SESSIONS).route(home, ctx(PrivacyMode.NON_PERSONALIZED));
+    const routed = new CandidateRouter(registry, sources(['trending_region']), '', ALLOW_SESSIONS).route(
+      home,
+      ctx(PrivacyMode.NON_PERSONALIZED),
+    );
     expect(names(routed.run)).toEqual(['trending_region']);
     expect(routed.skipped).toEqual([{ name: 'editorial', reason: 'NOT_IMPLEMENTED' }]);
   });

@@ -239,9 +239,14 @@ export class RecommendationService {
     if (resolved.lessLikeItemIds.size === 0) return ranked;
     const category = (itemId: string) => itemFeatures.get(itemId)?.item_category?.text ?? '';
     const demoted = new Set([...resolved.lessLikeItemIds].map(category).filter(Boolean));
-    return ranked
-      .map((r) => (demoted.has(category(r.itemId)) ? { ...r, score: r.score * LESS_LIKE_FACTOR } : r))
-      .sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
+    return (
+      ranked
+        // Lower in either sign: a learned linear score can be negative, where multiplying would raise it.
+        .map((r) =>
+          demoted.has(category(r.itemId)) ? { ...r, score: r.score >= 0 ? r.score * LESS_LIKE_FACTOR : r.score / LESS_LIKE_FACTOR } : r,
+        )
+        .sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1))
+    );
   }
 
   /** Diversity (at most N per creator), the limit, and user-safe reasons. */

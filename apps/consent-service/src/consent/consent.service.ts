@@ -90,7 +90,10 @@ export class ConsentService {
    * requests are not recorded yet (RequestDeletion answers UNIMPLEMENTED), so none is reported and the snapshot
    * says so; the dataset builder already excludes whatever this returns as deleted.
    */
-  async checkTrainingConsent(tenantId: string, subjectPids: string[]): Promise<{ trainable: string[]; deleted: string[]; snapshot: string }> {
+  async checkTrainingConsent(
+    tenantId: string,
+    subjectPids: string[],
+  ): Promise<{ trainable: string[]; deleted: string[]; snapshot: string }> {
     const trainable = await this.deps.repository.trainable(tenantId, [...new Set(subjectPids)]);
     return { trainable: subjectPids.filter((pid) => trainable.has(pid)), deleted: [], snapshot: NO_DELETIONS_RECORDED };
   }

@@ -79,7 +79,15 @@ export class CatalogRepository {
     const rows = (await this.dataSource.query(
       `SELECT item_id, title, tags, category, creator_id, sensitive, quality_score FROM features.item WHERE tenant_id = $1 ORDER BY item_id`,
       [tenantId],
-    )) as { item_id: string; title: string; tags: string[]; category: string; creator_id: string; sensitive: boolean; quality_score: number }[];
+    )) as {
+      item_id: string;
+      title: string;
+      tags: string[];
+      category: string;
+      creator_id: string;
+      sensitive: boolean;
+      quality_score: number;
+    }[];
     return rows.map((r) => ({
       itemId: r.item_id,
       title: r.title,

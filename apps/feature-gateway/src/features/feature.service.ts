@@ -173,8 +173,14 @@ export class FeatureService {
         // Only an anonymous visitor has session state; a signed-in subject's behaviour is in the profile store.
         if (!isAnonymousPid(ctx.subjectPid)) return { ...empty() };
         const events = await this.sessions.read(req.tenantId, ctx.subjectPid);
-        const newestFirst = events.filter((e) => e.eventType !== 'hide').map((e) => e.itemId).reverse();
-        return { ...empty(), weights: Object.fromEntries(topScores(sessionIntentScores(snapshot?.retrieval ?? NO_ARTIFACTS, newestFirst), limit)) };
+        const newestFirst = events
+          .filter((e) => e.eventType !== 'hide')
+          .map((e) => e.itemId)
+          .reverse();
+        return {
+          ...empty(),
+          weights: Object.fromEntries(topScores(sessionIntentScores(snapshot?.retrieval ?? NO_ARTIFACTS, newestFirst), limit)),
+        };
       }
       case 'editorial_items': {
         const list = snapshot?.editorial.get('home') ?? [];

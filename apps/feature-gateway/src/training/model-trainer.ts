@@ -84,14 +84,23 @@ export class ModelTrainer {
     const started = Date.now();
     const governed = await this.dataset(tenantId);
     const m = governed.manifest;
-    this.deps.logger.info({ tenantId, rows: m.rows, subjects: m.subjects, items: m.items, excluded: m.excluded }, 'governed training dataset built');
+    this.deps.logger.info(
+      { tenantId, rows: m.rows, subjects: m.subjects, items: m.items, excluded: m.excluded },
+      'governed training dataset built',
+    );
     if (m.subjects < MIN_TRAINING_SUBJECTS) {
       throw new NotEnoughTrainingDataError(
         `tenant ${tenantId}: ${m.subjects} trainable subjects, at least ${MIN_TRAINING_SUBJECTS} are needed; nothing was published`,
       );
     }
     const items = await this.deps.catalog.items(tenantId);
-    const catalog: CatalogItem[] = items.map((i) => ({ itemId: i.itemId, title: i.title, tags: i.tags, category: i.category, qualityScore: i.qualityScore }));
+    const catalog: CatalogItem[] = items.map((i) => ({
+      itemId: i.itemId,
+      title: i.title,
+      tags: i.tags,
+      category: i.category,
+      qualityScore: i.qualityScore,
+    }));
     const editorial = (await this.deps.catalog.editorial(tenantId)).get('home') ?? [];
     const routes = [...this.deps.surfaces.values()].flatMap((s) => routeSpecs(this.deps.registry, s));
     const config: TrainingConfig = { ...TRAINING_DEFAULTS, ...this.deps.options.training, minUsers: this.deps.options.minUsers };

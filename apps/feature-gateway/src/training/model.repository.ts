@@ -25,7 +25,14 @@ export class ModelRepository {
       await m.query(`UPDATE features.model SET active = false WHERE tenant_id = $1 AND active`, [tenantId]);
       await m.query(
         `INSERT INTO features.model (tenant_id, version, active, manifest, cards, rankers, artifacts) VALUES ($1, $2, true, $3, $4, $5, $6)`,
-        [tenantId, model.version, JSON.stringify(model.manifest), JSON.stringify(model.cards), JSON.stringify(model.rankers), encodeArtifacts(artifacts)],
+        [
+          tenantId,
+          model.version,
+          JSON.stringify(model.manifest),
+          JSON.stringify(model.cards),
+          JSON.stringify(model.rankers),
+          encodeArtifacts(artifacts),
+        ],
       );
       await m.query(
         `DELETE FROM features.model WHERE tenant_id = $1 AND version NOT IN
@@ -48,10 +55,22 @@ export class ModelRepository {
     const rows = (await this.dataSource.query(
       `SELECT version, manifest, cards, rankers, artifacts FROM features.model WHERE tenant_id = $1 AND active`,
       [tenantId],
-    )) as { version: string; manifest: DatasetManifest; cards: Record<string, unknown>; rankers: Record<string, Record<string, number>>; artifacts: Buffer }[];
+    )) as {
+      version: string;
+      manifest: DatasetManifest;
+      cards: Record<string, unknown>;
+      rankers: Record<string, Record<string, number>>;
+      artifacts: Buffer;
+    }[];
     const row = rows[0];
     if (!row) return undefined;
-    return { version: row.version, manifest: row.manifest, cards: row.cards, rankers: row.rankers, artifacts: decodeArtifacts(row.artifacts) };
+    return {
+      version: row.version,
+      manifest: row.manifest,
+      cards: row.cards,
+      rankers: row.rankers,
+      artifacts: decodeArtifacts(row.artifacts),
+    };
   }
 
   /** One route's weights and card of the active version (small: no artifacts are read). */

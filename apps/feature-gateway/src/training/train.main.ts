@@ -26,7 +26,7 @@ runMain(JOB, async () => {
     .option('tenant', { type: 'array', string: true, default: [] as string[], describe: 'tenant to train (repeatable)' })
     .option('all', { type: 'boolean', default: false, describe: 'train every tenant that has behaviour stored' })
     .check((a) => {
-      if (a.all === (a.tenant.length > 0)) throw new Error('give either --tenant <id> (one or more) or --all');
+      if (a.all === a.tenant.length > 0) throw new Error('give either --tenant <id> (one or more) or --all');
       const bad = a.tenant.find((t) => !isValidTenantId(t));
       if (bad !== undefined) throw new Error(`--tenant ${JSON.stringify(bad)} is not a valid tenant id`);
       return true;
@@ -55,7 +55,9 @@ runMain(JOB, async () => {
     for (const tenant of tenants) {
       try {
         const summary = await trainer.train(tenant);
-        console.log(JSON.stringify({ tenant, version: summary.version, dataset: summary.dataset, routes: summary.routes, seconds: summary.seconds }));
+        console.log(
+          JSON.stringify({ tenant, version: summary.version, dataset: summary.dataset, routes: summary.routes, seconds: summary.seconds }),
+        );
       } catch (error) {
         // With --all a tenant too small to train is skipped; a named tenant that cannot be trained is a failure.
         if (error instanceof NotEnoughTrainingDataError && argv.all) logger.warn({ tenant }, error.message);

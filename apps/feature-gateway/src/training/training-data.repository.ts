@@ -22,7 +22,9 @@ export class TrainingDataRepository {
 
   /** Tenants with stored behaviour. */
   async tenants(): Promise<string[]> {
-    const rows = (await this.dataSource.query(`SELECT DISTINCT tenant_id FROM features.event ORDER BY tenant_id`)) as { tenant_id: string }[];
+    const rows = (await this.dataSource.query(`SELECT DISTINCT tenant_id FROM features.event ORDER BY tenant_id`)) as {
+      tenant_id: string;
+    }[];
     return rows.map((r) => r.tenant_id);
   }
 }

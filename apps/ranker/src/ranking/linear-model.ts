@@ -39,11 +39,22 @@ export function weightProblems(registry: Registry, route: RankingRouteDefinition
 /** Loads a route's default model file (the cold-start model before a tenant's first training) and checks it. */
 export function loadDefaultModel(registry: Registry, root: string, route: RankingRouteDefinition): LinearModel {
   const path = join(root, route.model);
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string; route?: string; weights?: Record<string, unknown> };
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as {
+    name?: string;
+    version?: string;
+    route?: string;
+    weights?: Record<string, unknown>;
+  };
   const problems: string[] = [];
   if (raw.route !== route.name) problems.push(`route is "${raw.route}", expected "${route.name}"`);
   if (!raw.version) problems.push('version is required');
   problems.push(...weightProblems(registry, route, raw.weights ?? {}));
   if (problems.length > 0) throw new Error(`model ${path}: ${problems.join('; ')}`);
-  return { name: raw.name ?? route.name, version: raw.version!, route: route.name, weights: raw.weights as Record<string, number>, origin: 'default' };
+  return {
+    name: raw.name ?? route.name,
+    version: raw.version!,
+    route: route.name,
+    weights: raw.weights as Record<string, number>,
+    origin: 'default',
+  };
 }

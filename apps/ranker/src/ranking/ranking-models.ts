@@ -82,7 +82,10 @@ export class RankingModels {
     const problems = weightProblems(this.registry, route, reply.weights);
     if (problems.length > 0) {
       this.loads.inc({ outcome: 'rejected' });
-      this.logger.error({ route: route.name, version: reply.version, problems }, 'trained model refused: it weights terms its route may not use');
+      this.logger.error(
+        { route: route.name, version: reply.version, problems },
+        'trained model refused: it weights terms its route may not use',
+      );
       return undefined;
     }
     this.loads.inc({ outcome: 'trained' });

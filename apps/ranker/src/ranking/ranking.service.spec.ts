@@ -68,7 +68,8 @@ function forgedPersonalToken(): string {
 
 describe(RankingService.name, () => {
   const quiet = pino({ level: 'silent' });
-  const defaultsOnly = () => new RankingModels(registry, undefined, { refreshMs: 60_000, timeoutMs: 100 }, new ServiceMetrics('test'), quiet);
+  const defaultsOnly = () =>
+    new RankingModels(registry, undefined, { refreshMs: 60_000, timeoutMs: 100 }, new ServiceMetrics('test'), quiet);
   const service = new RankingService(registry, defaultsOnly(), codec, new ServiceMetrics('test'));
   const order = (res: { items: { itemId: string }[] }) => res.items.map((i) => i.itemId);
 
@@ -86,8 +87,12 @@ describe(RankingService.name, () => {
   });
 
   it('ignores the subject’s affinity on the non-personal route', async () => {
-    expect(order(await service.rank(rankRequest({ music: 1 }), undefined))).toEqual(order(await service.rank(rankRequest({ books: 1 }), undefined)));
-    expect((await service.rank(rankRequest({ music: 1 }), undefined)).items.map((i) => i.internalReason)).not.toContain('user_category_affinity_30d');
+    expect(order(await service.rank(rankRequest({ music: 1 }), undefined))).toEqual(
+      order(await service.rank(rankRequest({ books: 1 }), undefined)),
+    );
+    expect((await service.rank(rankRequest({ music: 1 }), undefined)).items.map((i) => i.internalReason)).not.toContain(
+      'user_category_affinity_30d',
+    );
   });
 
   it('uses the personalized route and keeps the personal features for a PERSONALIZED context', async () => {
@@ -115,7 +120,10 @@ describe(RankingService.name, () => {
   });
 
   it('uses the stricter route when the caller asks for a stricter mode than its context allows', async () => {
-    const response = await service.rank(rankRequest({ music: 1 }, { mode: PrivacyMode.CONTEXTUAL_ONLY }), privacyToken(PrivacyMode.PERSONALIZED));
+    const response = await service.rank(
+      rankRequest({ music: 1 }, { mode: PrivacyMode.CONTEXTUAL_ONLY }),
+      privacyToken(PrivacyMode.PERSONALIZED),
+    );
     expect(response.route).toBe('home_contextual');
     expect(response.mode).toBe(PrivacyMode.CONTEXTUAL_ONLY);
     expect(response.droppedFeatures).toContain('user_category_affinity_30d');
@@ -167,7 +175,8 @@ describe(RankingModels.name, () => {
     };
     return client;
   }
-  const models = (client: ModelClient) => new RankingModels(registry, client, { refreshMs: 60_000, timeoutMs: 100 }, new ServiceMetrics('test'), quiet);
+  const models = (client: ModelClient) =>
+    new RankingModels(registry, client, { refreshMs: 60_000, timeoutMs: 100 }, new ServiceMetrics('test'), quiet);
 
   it('serves a tenant’s trained model, and asks the store once per refresh interval', async () => {
     const client = store({ home_personalized: { 'source:user_cf': 1, 'source:user_two_tower': 0.25 } });
@@ -184,7 +193,10 @@ describe(RankingModels.name, () => {
   });
 
   it('refuses a trained model that weights a personal source on the contextual route', async () => {
-    const model = await models(store({ home_contextual: { 'source:item_to_item': 1, 'source:user_cf': 2 } })).get('acme', route('home_contextual'));
+    const model = await models(store({ home_contextual: { 'source:item_to_item': 1, 'source:user_cf': 2 } })).get(
+      'acme',
+      route('home_contextual'),
+    );
     expect(model.origin).toBe('default');
     expect(model.weights['source:user_cf']).toBeUndefined();
   });

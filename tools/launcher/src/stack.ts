@@ -130,9 +130,9 @@ export class Stack {
    * Runs feature-gateway's training job for these tenants with the gateway's environment and returns its
    * per-tenant JSON summaries; rejects with the job's last log lines when it fails.
    */
-  async train(tenants: string[]): Promise<Record<string, unknown>[]> {
+  async train(tenants: string[], options: { dryRun?: boolean } = {}): Promise<Record<string, unknown>[]> {
     const script = join(this.options.root, 'dist', 'apps', 'feature-gateway', 'src', 'training', 'train.main.js');
-    const args = ['--enable-source-maps', script, ...tenants.flatMap((t) => ['--tenant', t])];
+    const args = ['--enable-source-maps', script, ...tenants.flatMap((t) => ['--tenant', t]), ...(options.dryRun ? ['--dry-run'] : [])];
     mkdirSync(this.options.logDir, { recursive: true });
     const log = createWriteStream(join(this.options.logDir, 'training.log'), { flags: 'a' });
     const child = spawn(process.execPath, args, { env: { ...this.environment(), ...this.options.appEnv?.['feature-gateway'] } });

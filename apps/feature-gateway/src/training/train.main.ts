@@ -25,6 +25,11 @@ runMain(JOB, async () => {
     .scriptName('train')
     .option('tenant', { type: 'array', string: true, default: [] as string[], describe: 'tenant to train (repeatable)' })
     .option('all', { type: 'boolean', default: false, describe: 'train every tenant that has behaviour stored' })
+    .option('dry-run', {
+      type: 'boolean',
+      default: false,
+      describe: 'build the governed dataset only and print its manifest and pseudonymous subjects; train and publish nothing',
+    })
     .check((a) => {
       if (a.all === a.tenant.length > 0) throw new Error('give either --tenant <id> (one or more) or --all');
       const bad = a.tenant.find((t) => !isValidTenantId(t));
@@ -54,6 +59,12 @@ runMain(JOB, async () => {
     let failed = 0;
     for (const tenant of tenants) {
       try {
+        if (argv['dry-run']) {
+          const dataset = await trainer.dataset(tenant);
+          const subjects = [...new Set(dataset.rows.map((r) => r.user))].sort();
+          console.log(JSON.stringify({ tenant, dataset: dataset.manifest, subjects }));
+          continue;
+        }
         const summary = await trainer.train(tenant);
         console.log(
           JSON.stringify({ tenant, version: summary.version, dataset: summary.dataset, routes: summary.routes, seconds: summary.seconds }),

@@ -44,7 +44,14 @@ export class FeatureListSource implements CandidateSource {
 export const FEATURE_LIST_SOURCES: FeatureListSpec[] = [
   { name: 'user_cf', featureSet: 'candidates_user_cf', feature: 'user_cf_items', entity: 'user' },
   { name: 'user_two_tower', featureSet: 'candidates_user_two_tower', feature: 'user_two_tower_items', entity: 'user' },
-  { name: 'session_intent', featureSet: 'candidates_session_intent', feature: 'session_intent_items', entity: 'context' },
+  {
+    name: 'session_intent',
+    featureSet: 'candidates_session_intent',
+    feature: 'session_intent_items',
+    entity: 'context',
+    // Only an anonymous visitor has session state (a signed-in subject's behaviour is in the profile store).
+    needs: (cmd) => cmd.userId === '' && cmd.anonymousId !== '',
+  },
   {
     name: 'content_similar',
     featureSet: 'candidates_content_similar',

@@ -1,5 +1,5 @@
 import { PrivacyMode, Purpose, ServedMode } from '@recsys/privacy-context';
-import { canUse, purposeFromRegistry, purposeToRegistry, resolveFeatureSet, sourceAllowed } from './access-policy';
+import { canUse, canUseWithInputs, purposeFromRegistry, purposeToRegistry, resolveFeatureSet, sourceAllowed } from './access-policy';
 import { RegistryLookupError } from './errors';
 import { loadRegistry } from './loader';
 import { CandidateSourceDefinition, FeatureDefinition, FeatureSetDefinition, REGISTRY_PURPOSES, Registry } from './types';
@@ -178,5 +178,45 @@ describe(resolveFeatureSet.name, () => {
 
   it('throws RegistryLookupError for an unknown set', () => {
     expect(() => resolveFeatureSet(registry, 'no_such_set', consented, Purpose.PERSONALIZATION)).toThrow(RegistryLookupError);
+  });
+});
+
+describe(canUseWithInputs.name, () => {
+  /** A derived feature more permissive than its input (the registry check refuses this; the runtime check must too). */
+  const derived: FeatureDefinition = {
+    ...personalFeature,
+    name: 'user_picks',
+    allowed_purposes: ['personalization', 'quality_monitoring'],
+    derived_from: ['user_affinity'],
+  };
+  const registry = {
+    dir: '',
+    features: new Map([
+      [personalFeature.name, personalFeature],
+      [derived.name, derived],
+    ]),
+    featureSets: new Map(),
+    sources: new Map(),
+    routes: new Map(),
+  } as Registry;
+
+  it('allows a derived feature when the feature and every input may be used', () => {
+    expect(canUseWithInputs(registry, derived, consented, Purpose.PERSONALIZATION)).toEqual({ allowed: true });
+  });
+
+  it('refuses a derived feature with the reason of the first input that may not be used', () => {
+    const monitoring = ctx(PrivacyMode.PERSONALIZED, Purpose.PERSONALIZATION);
+    expect(canUse(derived, monitoring, Purpose.QUALITY_MONITORING)).toEqual({ allowed: true });
+    expect(canUseWithInputs(registry, derived, monitoring, Purpose.QUALITY_MONITORING)).toEqual({
+      allowed: false,
+      reason: 'PURPOSE_NOT_ALLOWED',
+    });
+  });
+
+  it('withholds the repository’s two-tower candidates when the embedding they derive from is not allowed', () => {
+    const real = loadRegistry();
+    const resolved = resolveFeatureSet(real, 'candidates_user_two_tower', ctx(PrivacyMode.PERSONALIZED), Purpose.PERSONALIZATION);
+    expect(resolved.allowed).toEqual([]);
+    expect(resolved.withheld).toEqual([{ name: 'user_two_tower_items', reason: 'CONSENT_MISSING' }]);
   });
 });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { readRegistryIssues } from './loader';
-import { FixtureRegistry, lineIn } from './testing/registry-fixture';
+import { FixtureFile, FixtureRegistry, lineIn } from './testing/registry-fixture';
 import { RegistryIssue } from './types';
 import { MAX_RETENTION_DAYS, validateRegistry } from './validator';
 
@@ -340,6 +340,142 @@ describe(validateRegistry.name, () => {
     it('rejects a route whose feature set is unknown', () => {
       const { issues } = issuesAfter(['routes.yaml', 'feature_set: personal_set', 'feature_set: personal_sett']);
       expect(issues.map((i) => i.message)).toEqual(["route 'route_personal': unknown feature set 'personal_sett'"]);
+    });
+  });
+
+  describe('derived features and session state', () => {
+    /** A feature computed from user_affinity, as `extra` says. */
+    const derived = (extra: string) =>
+      [
+        'features.yaml' as const,
+        '  - name: item_category\n',
+        `  - name: user_picks
+    entity: user
+    value_type: weights
+    privacy_class: behavioral_personal
+    allowed_privacy_modes: [personalized]
+    allowed_purposes: [personalization]
+    prohibited_purposes: [ads_personalization]
+    requires_consent: personalization
+    retention_days: 90
+    debug_visibility: restricted
+    sensitive_inference: false
+    derived_from: [user_affinity]
+    owner: test-team
+    description: Derived.${extra}
+  - name: item_category\n`,
+      ] as [FixtureFile, string, string];
+
+    it('accepts a derived feature no more permissive than its input', () => {
+      expect(issuesAfter(derived('')).issues).toEqual([]);
+    });
+
+    it('rejects a derived feature that drops a purpose its input prohibits, at the line of the field', () => {
+      const [file, find, replace] = derived('');
+      const { dir, issues } = issuesAfter([
+        file,
+        find,
+        replace.replace(
+          'prohibited_purposes: [ads_personalization]\n    requires_consent: personalization\n    retention_days: 90\n    debug_visibility: restricted\n    sensitive_inference: false\n    derived_from',
+          'prohibited_purposes: []\n    requires_consent: personalization\n    retention_days: 90\n    debug_visibility: restricted\n    sensitive_inference: false\n    derived_from',
+        ),
+      ]);
+      expect(issues).toEqual([
+        {
+          file: 'features.yaml',
+          line: lineIn(dir, 'features.yaml', 'prohibited_purposes: []', 'name: user_picks'),
+          message: "feature 'user_picks': must prohibit 'ads_personalization', as its input 'user_affinity' does",
+        },
+      ]);
+    });
+
+    it('rejects a derived feature allowing a purpose its input does not', () => {
+      const [file, find, replace] = derived('');
+      const { issues } = issuesAfter([
+        file,
+        find,
+        replace.replace(
+          'allowed_purposes: [personalization]\n    prohibited_purposes: [ads_personalization]\n    requires_consent: personalization\n    retention_days: 90\n    debug_visibility: restricted\n    sensitive_inference: false\n    derived_from',
+          'allowed_purposes: [personalization, quality_monitoring]\n    prohibited_purposes: [ads_personalization]\n    requires_consent: personalization\n    retention_days: 90\n    debug_visibility: restricted\n    sensitive_inference: false\n    derived_from',
+        ),
+      ]);
+      expect(issues.map((i) => i.message)).toEqual([
+        "feature 'user_picks': allows purpose 'quality_monitoring', which its input 'user_affinity' does not",
+      ]);
+    });
+
+    it('rejects a derivation from an unknown feature and a derivation cycle', () => {
+      const [file, find, replace] = derived('');
+      expect(
+        issuesAfter([file, find, replace.replace('derived_from: [user_affinity]', 'derived_from: [user_nothing]')]).issues.map(
+          (i) => i.message,
+        ),
+      ).toEqual(["feature 'user_picks': derived_from names unknown feature 'user_nothing'"]);
+      const cycle = issuesAfter(
+        [file, find, replace],
+        [
+          'features.yaml',
+          '    sensitive_inference: false\n    owner: test-team\n    description: A personal feature.',
+          '    sensitive_inference: false\n    derived_from: [user_picks]\n    owner: test-team\n    description: A personal feature.',
+        ],
+      );
+      expect(cycle.issues.map((i) => i.message)).toEqual(
+        expect.arrayContaining([
+          "feature 'user_affinity': derives from 'user_picks', which derives from it",
+          "feature 'user_picks': derives from 'user_affinity', which derives from it",
+        ]),
+      );
+    });
+
+    /** Anonymous session state, as `modes` and `retention` say. */
+    const session = (modes: string, retention: number) =>
+      [
+        'features.yaml',
+        '  - name: item_category\n',
+        `  - name: session_items
+    entity: session
+    value_type: weights
+    privacy_class: behavioral_personal
+    allowed_privacy_modes: [${modes}]
+    allowed_purposes: [personalization]
+    prohibited_purposes: []
+    requires_consent: none
+    retention_days: ${retention}
+    debug_visibility: restricted
+    sensitive_inference: false
+    owner: test-team
+    description: Session state.
+  - name: item_category\n`,
+      ] as [FixtureFile, string, string];
+
+    it('lets short-lived session state serve contextual requests without a consent record', () => {
+      expect(issuesAfter(session('personalized, contextual_only', 1)).issues).toEqual([]);
+    });
+
+    it('never lets session state into non_personalized mode, nor keep it longer than a day', () => {
+      expect(issuesAfter(session('contextual_only, non_personalized', 7)).issues.map((i) => i.message)).toEqual([
+        "feature 'session_items': behavioral_personal data must not be allowed in non_personalized mode",
+        "feature 'session_items': session state must not be kept longer than 1 day",
+      ]);
+    });
+
+    it('still refuses a personal user feature in contextual_only mode', () => {
+      const { issues } = issuesAfter(session('contextual_only', 1), ['features.yaml', 'entity: session', 'entity: user']);
+      expect(issues.map((i) => i.message)).toEqual([
+        "feature 'session_items': behavioral_personal data must not be allowed in contextual_only mode",
+        "feature 'session_items': behavioral_personal data must require consent (requires_consent: none)",
+      ]);
+    });
+
+    it('refuses a source reading session state in non_personalized mode', () => {
+      const { issues } = issuesAfter([
+        'sources.yaml',
+        '    requires_personal_data: false\n    allowed_privacy_modes: [personalized, contextual_only, non_personalized]',
+        '    requires_personal_data: false\n    uses_session_state: true\n    allowed_privacy_modes: [personalized, contextual_only, non_personalized]',
+      ]);
+      expect(issues.map((i) => i.message)).toEqual([
+        "source 'public_source': reads session state, so it must not be allowed in non_personalized mode",
+      ]);
     });
   });
 

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     .option('json', { type: 'boolean', default: false, describe: 'print a JSON array of result rows instead of a table' })
     .option('holdout', { type: 'number', default: 5, describe: "each user's last N items are the test set" })
     .option('surface', { type: 'string', default: 'home', describe: 'surface whose routes are evaluated' })
-    .option('lambda', { type: 'array', string: true, default: ['100', '200', '400', '800'], describe: 'EASE λ values to tune over' })
+    .option('lambda', { type: 'array', string: true, default: ['50', '100', '200', '400'], describe: 'EASE λ values to tune over' })
     .option('min-users', { type: 'number', default: TRAINING_DEFAULTS.minUsers, describe: 'k of aggregates over people' })
     .check((a) => {
       if (!Number.isInteger(a.holdout) || a.holdout < 1) throw new Error('--holdout must be a positive integer');

@@ -35,6 +35,7 @@ export function trainAls(matrix: InteractionMatrix, options: AlsOptions = ALS_DE
   const k = options.factors;
   const nu = matrix.users.size;
   const ni = matrix.items.size;
+  // xorshift32 needs a non-zero state (seed 0 behaves as seed 1).
   let state = options.seed >>> 0 || 1;
   const random = () => {
     state ^= state << 13;

@@ -213,7 +213,8 @@ export function trainRoutes(
       lists.push({ inputs: candidates.map((c) => rankerInputs(c, affinity)), relevant: candidates.map((c) => relevant.has(c.itemId)) });
     }
     rankers[route.name] = trainLinearRanker(lists, { terms: route.terms, ...RANKER_TRAINING_DEFAULTS });
-    rankerLists[route.name] = lists.filter((l) => l.relevant.some(Boolean)).length;
+    // The lists the trainer learns from: at least two candidates, at least one of them relevant.
+    rankerLists[route.name] = lists.filter((l) => l.inputs.length > 1 && l.relevant.some(Boolean)).length;
   }
   return { artifacts: buildArtifacts(rows, catalog, editorial, config), rankers, rankerLists };
 }

@@ -17,6 +17,17 @@ export function formatTable(report: EvalReport): string {
     head,
     body,
     '',
+    'trained ranker weights (non-zero):',
+    ...Object.entries(report.rankers).map(
+      ([route, weights]) =>
+        `  ${route}: ${
+          Object.entries(weights)
+            .filter(([, w]) => w !== 0)
+            .map(([term, w]) => `${term} ${w}`)
+            .join(', ') || '(none)'
+        }`,
+    ),
+    '',
     `${report.rows[0]?.users ?? 0} users evaluated in ${report.seconds.toFixed(1)} s`,
   ].join('\n');
 }

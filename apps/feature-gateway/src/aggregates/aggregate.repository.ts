@@ -72,7 +72,7 @@ export class AggregateRepository {
            GROUP BY a.item_id, b.item_id HAVING count(*) >= $3),
          ranked AS (
            SELECT p.item_id, p.neighbor_id, p.users, p.users / sqrt(ua.n * ub.n) AS weight,
-                  row_number() OVER (PARTITION BY p.item_id ORDER BY p.users / sqrt(ua.n * ub.n) DESC, p.neighbor_id) AS rn
+                  row_number() OVER (PARTITION BY p.item_id ORDER BY p.users / sqrt(ua.n * ub.n) DESC, p.neighbor_id COLLATE "C") AS rn
            FROM pairs p JOIN item_users ua ON ua.item_id = p.item_id JOIN item_users ub ON ub.item_id = p.neighbor_id)
          INSERT INTO features.item_neighbor (tenant_id, item_id, neighbor_id, users, weight)
          SELECT $1, item_id, neighbor_id, users, weight FROM ranked WHERE rn <= ${NEIGHBORS_PER_ITEM}

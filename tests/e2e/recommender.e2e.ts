@@ -1,5 +1,5 @@
 import { Metadata } from '@grpc/grpc-js';
-import { loadRegistry } from '@recsys/feature-registry';
+import { isPersonalClass, loadRegistry } from '@recsys/feature-registry';
 import { parseKeyring, PRIVACY_CONTEXT_METADATA_KEY, PrivacyContextCodec } from '@recsys/privacy-context';
 import { recommendRequest } from '@recsys/launcher';
 import { PrivacyMode, Purpose, RecommendRequest, RequestContext, UserControl } from '@recsys/proto';
@@ -50,6 +50,10 @@ describe('candidate sources, trained routes and governed training, end to end', 
       const response = await p.recommend.recommend(request(userId));
       expect(response.privacy?.mode).toBe(PrivacyMode.PERSONALIZED);
       expect(response.privacy?.sourcesUsed).toEqual(expect.arrayContaining(['user_cf', 'user_two_tower']));
+      // The decision names what the sources were served too, not only the ranking features.
+      expect(response.privacy?.featureSet).toEqual(
+        expect.arrayContaining(['user_cf_items', 'user_two_tower_items', 'user_category_affinity_30d']),
+      );
       response.items.forEach((i) => sources.add(i.source));
     }
     expect(sources).toContain('user_cf');
@@ -69,6 +73,7 @@ describe('candidate sources, trained routes and governed training, end to end', 
       expect(response.privacy?.mode).toBe(mode);
       expect(response.privacy?.sourcesUsed.filter((s) => PERSONAL_SOURCES.includes(s))).toEqual([]);
       expect(response.items.filter((i) => PERSONAL_SOURCES.includes(i.source))).toEqual([]);
+      expect(response.privacy?.featureSet.filter((f) => isPersonalClass(registry.features.get(f)!.privacy_class))).toEqual([]);
     }
     const after = await Promise.all([...PERSONAL_SOURCES.map(sourceCalls), ...PERSONAL_RETRIEVALS.map(retrievals)]);
     expect(after).toEqual(before);

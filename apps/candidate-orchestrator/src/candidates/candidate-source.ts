@@ -17,6 +17,8 @@ export interface SourceRequest {
   metadata: Metadata;
   limit: number;
   timeoutMs: number;
+  /** Collects the features feature-gateway served to the sources (they are part of the privacy decision). */
+  served: Set<string>;
 }
 
 /** A candidate source: a registry name and a way to propose items. It never decides whether it may run. */
@@ -28,13 +30,13 @@ export interface CandidateSource {
 export type FeatureClient = Pick<UnaryClient<FeatureServiceClient>, 'getFeatures'>;
 
 /** A GetFeatures call for a source's registry feature set, with the privacy context in metadata. */
-export function fetchSourceFeatures(
+export async function fetchSourceFeatures(
   client: FeatureClient,
   request: SourceRequest,
   featureSet: string,
   extra: Partial<GetFeaturesRequest> = {},
 ): Promise<GetFeaturesResponse> {
-  return client.getFeatures(
+  const reply = await client.getFeatures(
     {
       tenantId: request.command.tenantId,
       featureSet,
@@ -50,6 +52,8 @@ export function fetchSourceFeatures(
     },
     { metadata: request.metadata, timeoutMs: request.timeoutMs },
   );
+  for (const name of reply.served) request.served.add(name);
+  return reply;
 }
 
 /** The top `limit` entries of a weight map as candidates, scores scaled to 0..1. */

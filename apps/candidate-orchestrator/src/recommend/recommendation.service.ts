@@ -96,7 +96,14 @@ export class RecommendationService {
     const metadata = privacyMetadata(this.deps.codec, ctx);
     const timeoutMs = this.deps.options.downstreamTimeoutMs;
     const routed = this.deps.router.route(surface, ctx);
-    const sourceRequest: SourceRequest = { command: cmd, privacy: ctx, metadata, limit: surface.candidatesPerSource, timeoutMs };
+    const sourceRequest: SourceRequest = {
+      command: cmd,
+      privacy: ctx,
+      metadata,
+      limit: surface.candidatesPerSource,
+      timeoutMs,
+      served: new Set(),
+    };
     const results = await Promise.all(
       routed.run.map(async (source) => {
         this.sourceCalls.inc({ source: source.name, mode: ctx.mode });
@@ -169,7 +176,8 @@ export class RecommendationService {
         policyVersion: ctx.policyVersion,
         fallbackReason: resolved.reason,
         sourcesUsed,
-        featureSet: [...new Set(features.served)].sort(),
+        // Everything served for this answer: to the candidate sources and for ranking.
+        featureSet: [...new Set([...sourceRequest.served, ...features.served])].sort(),
         rankingRoute: ranked.route,
         featureSetName: route.feature_set,
       },

@@ -55,6 +55,15 @@ describe('candidate sources, trained routes and governed training, end to end', 
         expect.arrayContaining(['user_cf_items', 'user_two_tower_items', 'user_category_affinity_30d']),
       );
       response.items.forEach((i) => sources.add(i.source));
+      // Business rules after scoring (config/surfaces.yaml, home): ≤ 2 items per creator, ≤ 4 per category.
+      const count = (key: (itemId: string) => string) => {
+        const counts = new Map<string, number>();
+        for (const i of response.items) counts.set(key(i.itemId), (counts.get(key(i.itemId)) ?? 0) + 1);
+        return Math.max(...counts.values());
+      };
+      expect(count((id) => p.data.items.find((i) => i.itemId === id)!.creatorId)).toBeLessThanOrEqual(2);
+      expect(count(categoryOf)).toBeLessThanOrEqual(4);
+      expect(response.items.length).toBe(20);
     }
     expect(sources).toContain('user_cf');
     expect(sources).toContain('user_two_tower');

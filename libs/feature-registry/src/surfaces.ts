@@ -14,6 +14,7 @@ export interface SurfaceConfig {
   /** At most this many merged candidates go to feature fetching and ranking. */
   maxCandidates: number;
   maxPerCreator: number;
+  maxPerCategory: number;
   sources: Record<RegistryMode, string[]>;
 }
 
@@ -49,14 +50,17 @@ export function loadSurfaces(dir: string, registry: Registry): Map<string, Surfa
     const perSource = Number(raw.candidates_per_source ?? 100);
     const maxCandidates = Number(raw.max_candidates ?? 300);
     const maxPerCreator = Number(raw.max_per_creator ?? 2);
+    const maxPerCategory = Number(raw.max_per_category ?? 1000);
     if (!(perSource >= 1 && perSource <= 1000)) problems.push(`${name}.candidates_per_source must be 1..1000`);
     if (!(maxCandidates >= 1 && maxCandidates <= 2000)) problems.push(`${name}.max_candidates must be 1..2000`);
     if (!(maxPerCreator >= 1)) problems.push(`${name}.max_per_creator must be at least 1`);
+    if (!(maxPerCategory >= 1)) problems.push(`${name}.max_per_category must be at least 1`);
     surfaces.set(name, {
       name,
       candidatesPerSource: perSource,
       maxCandidates,
       maxPerCreator,
+      maxPerCategory,
       sources: parsed as Record<RegistryMode, string[]>,
     });
   }

@@ -8,6 +8,7 @@ import { Candidate, FeatureClient, SourceRequest } from '../candidates/candidate
 import { CandidateRouter } from '../candidates/candidate-router';
 import { PrivacyResolver, ResolvedPrivacy } from '../privacy/privacy-resolver';
 import { RecommendCommand } from './recommend.command';
+import { diversify } from './diversity';
 import { ReasonMapper } from './reason-mapper';
 
 export interface RecommendationDeps {
@@ -257,26 +258,21 @@ export class RecommendationService {
     );
   }
 
-  /** Diversity (at most N per creator), the limit, and user-safe reasons. */
+  /** Diversity (at most N per creator and per category), the limit, and user-safe reasons. */
   private finalize(
     ranked: { itemId: string; score: number; source: string; internalReason: string }[],
     itemFeatures: Map<string, Record<string, FeatureValue>>,
     surface: SurfaceConfig,
     limit: number,
   ): RecommendedItem[] {
-    const perCreator = new Map<string, number>();
-    const items: RecommendedItem[] = [];
-    for (const r of ranked) {
-      if (items.length >= limit) break;
-      const f = itemFeatures.get(r.itemId) ?? {};
-      const creator = f.item_creator?.text ?? '';
-      const count = perCreator.get(creator) ?? 0;
-      if (creator && count >= surface.maxPerCreator) continue;
-      perCreator.set(creator, count + 1);
-      const reason = this.deps.reasons.map(r.internalReason, f.item_category?.text ?? '');
-      items.push({ itemId: r.itemId, score: r.score, reasonCode: reason.code, reasonText: reason.text, source: r.source });
-    }
-    return items;
+    const attributes = (itemId: string) => {
+      const f = itemFeatures.get(itemId) ?? {};
+      return { creator: f.item_creator?.text ?? '', category: f.item_category?.text ?? '' };
+    };
+    return diversify(ranked, attributes, surface, limit).map((r) => {
+      const reason = this.deps.reasons.map(r.internalReason, attributes(r.itemId).category);
+      return { itemId: r.itemId, score: r.score, reasonCode: reason.code, reasonText: reason.text, source: r.source };
+    });
   }
 
   /** A sampled, redacted decision record; never blocks or fails the answer. */

@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
 import { isPersonalClass, loadRegistry } from '@recsys/feature-registry';
 import { parseKeyring, PRIVACY_CONTEXT_METADATA_KEY, PrivacyContextCodec } from '@recsys/privacy-context';
 import { recommendRequest } from '@recsys/launcher';
 import { PrivacyMode, Purpose, RecommendRequest, RequestContext, UserControl } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
+import { waitFor } from '@recsys/testing';
 import { metricValue } from './support/metrics';
 import { Platform, startPlatform } from './support/platform';
 
@@ -17,6 +21,7 @@ describe('candidate sources, trained routes and governed training, end to end', 
   let p: Platform;
   let pseudonymizer: Pseudonymizer;
   let users: string[];
+  let killSwitchDir: string;
   const gateway = () => p.stack.metricsPort('feature-gateway');
   const orchestrator = () => p.stack.metricsPort('candidate-orchestrator');
   const request = (userId: string, context: Partial<RequestContext> = {}, limit = 20): RecommendRequest =>
@@ -26,7 +31,8 @@ describe('candidate sources, trained routes and governed training, end to end', 
   const categoryOf = (itemId: string) => p.data.items.find((i) => i.itemId === itemId)!.category;
 
   beforeAll(async () => {
-    p = await startPlatform('redis');
+    killSwitchDir = mkdtempSync(join(tmpdir(), 'e2e-kill-'));
+    p = await startPlatform('redis', { KILL_SWITCH_FILE: join(killSwitchDir, 'kill-switches.yaml'), KILL_SWITCH_POLL_MS: '200' });
     pseudonymizer = new Pseudonymizer(p.stack.env.PSEUDONYM_SECRET!);
     const counts = new Map<string, number>();
     for (const e of p.data.events) counts.set(e.userId, (counts.get(e.userId) ?? 0) + 1);
@@ -38,6 +44,7 @@ describe('candidate sources, trained routes and governed training, end to end', 
 
   afterAll(async () => {
     await p?.close();
+    rmSync(killSwitchDir, { recursive: true, force: true });
   }, 60_000);
 
   it('serves PERSONALIZED answers from the trained user_cf and user_two_tower sources and the tenant’s trained ranker', async () => {
@@ -215,5 +222,24 @@ describe('candidate sources, trained routes and governed training, end to end', 
     });
     const [again] = await p.stack.train([TENANT], { dryRun: true });
     expect((again.subjects as string[]).includes(pid(optedOut))).toBe(true);
+  });
+
+  it('switches a source off for one tenant at once with the kill-switch file, and back on, without a restart', async () => {
+    const userId = users[2];
+    const file = join(killSwitchDir, 'kill-switches.yaml');
+    expect((await p.recommend.recommend(request(userId))).privacy?.sourcesUsed).toContain('user_cf');
+    writeFileSync(file, `disabled: [${TENANT}/user_cf]\n`);
+    // A cached answer from before the switch must not be served after it either.
+    await waitFor(async () => !(await p.recommend.recommend(request(userId))).privacy?.sourcesUsed.includes('user_cf'), 5000, 100);
+    const before = await retrievals('user_cf_items');
+    for (const u of users.slice(0, 5)) {
+      const response = await p.recommend.recommend(request(u));
+      expect(response.privacy?.sourcesUsed).not.toContain('user_cf');
+      expect(response.privacy?.sourcesUsed).toContain('user_two_tower');
+      expect(response.items.filter((i) => i.source === 'user_cf')).toEqual([]);
+    }
+    expect(await retrievals('user_cf_items')).toBe(before);
+    writeFileSync(file, 'disabled: []\n');
+    await waitFor(async () => (await p.recommend.recommend(request(userId))).privacy?.sourcesUsed.includes('user_cf') ?? false, 5000, 100);
   });
 });

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { join } from 'node:path';
 import { defaultConfigDir, loadRegistry, loadSessionPolicy, loadSurfaces } from '@recsys/feature-registry';
 import { parseKeyring, PrivacyContextCodec } from '@recsys/privacy-context';
 import { AuditServiceClient, ConsentServiceClient, FeatureServiceClient, RankerServiceClient } from '@recsys/proto';
@@ -13,6 +14,7 @@ import {
 } from '@recsys/service-kit';
 import { CandidateRouter } from './candidates/candidate-router';
 import { CandidateSource } from './candidates/candidate-source';
+import { KillSwitches, parseKillSwitches } from './candidates/kill-switches';
 import { FEATURE_LIST_SOURCES, FeatureListSource } from './candidates/sources/feature-list.source';
 import { ItemToItemSource } from './candidates/sources/item-to-item.source';
 import { OrchestratorConfig } from './config/orchestrator.config';
@@ -43,6 +45,14 @@ runMain(SERVICE, async () => {
       s,
     ]),
   );
+  const killSwitches = new KillSwitches(
+    parseKillSwitches(config.DISABLED_SOURCES),
+    config.KILL_SWITCH_FILE || join(configDir, 'kill-switches.yaml'),
+    config.KILL_SWITCH_POLL_MS,
+    metrics,
+    logger,
+  );
+  killSwitches.start();
   const recommendations = new RecommendationService({
     registry,
     surfaces,
@@ -55,7 +65,7 @@ runMain(SERVICE, async () => {
       },
       metrics,
     ),
-    router: new CandidateRouter(registry, sources, config.DISABLED_SOURCES, loadSessionPolicy(configDir)),
+    router: new CandidateRouter(registry, sources, killSwitches, loadSessionPolicy(configDir)),
     features: featureClient,
     ranker: rankerClient,
     codec,
@@ -82,6 +92,7 @@ runMain(SERVICE, async () => {
   closeOnSignals(
     {
       close: async () => {
+        killSwitches.stop();
         await running.close();
         await audit.drain();
         audit.close();

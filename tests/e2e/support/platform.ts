@@ -25,7 +25,7 @@ export interface Platform {
  * Redis (`redis`) or no Redis at all (`embedded`: in-process caches, LISTEN/NOTIFY invalidation), loaded with
  * a small slice of the demo data through the services' own APIs.
  */
-export async function startPlatform(mode: CacheMode): Promise<Platform> {
+export async function startPlatform(mode: CacheMode, overrides: Record<string, string> = {}): Promise<Platform> {
   const root = repoRoot();
   if (!existsSync(join(root, 'dist', 'apps', 'candidate-orchestrator', 'src', 'main.js'))) {
     throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
@@ -52,6 +52,7 @@ export async function startPlatform(mode: CacheMode): Promise<Platform> {
         DOWNSTREAM_DEADLINE_MS: '5000',
         DATABASE_POOL_SIZE: '4',
         MODEL_REFRESH_SECONDS: '1',
+        ...overrides,
       },
     }),
   });

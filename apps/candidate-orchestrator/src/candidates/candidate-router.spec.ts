@@ -2,6 +2,9 @@ import { defaultConfigDir, loadRegistry, loadSurfaces, SessionPolicy, SurfaceCon
 import { PrivacyContext, PrivacyMode, Purpose, ServedMode } from '@recsys/privacy-context';
 import { Candidate, CandidateSource } from './candidate-source';
 import { CandidateRouter } from './candidate-router';
+import { KillSwitches, parseKillSwitches } from './kill-switches';
+import { ServiceMetrics } from '@recsys/service-kit';
+import pino from 'pino';
 
 const registry = loadRegistry();
 const surfaces = loadSurfaces(defaultConfigDir(), registry);
@@ -14,6 +17,9 @@ function fakeSource(name: string): CandidateSource & { generate: jest.Mock<Promi
 
 const ALL = [...registry.sources.keys()];
 const ALLOW_SESSIONS = new SessionPolicy(true, new Map());
+/** Kill switches from DISABLED_SOURCES only (no file). */
+const switches = (disabled: string) =>
+  new KillSwitches(parseKillSwitches(disabled), '', 1000, new ServiceMetrics('test'), pino({ level: 'silent' }));
 
 function sources(names = ALL): Map<string, CandidateSource> {
   return new Map(names.map((n) => [n, fakeSource(n)]));
@@ -37,14 +43,14 @@ const names = (list: CandidateSource[]) => list.map((s) => s.name);
 
 describe(CandidateRouter.name, () => {
   it('runs user_cf for a PERSONALIZED context with the PERSONALIZATION purpose', () => {
-    const routed = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS).route(home, ctx(PrivacyMode.PERSONALIZED));
+    const routed = new CandidateRouter(registry, sources(), switches(''), ALLOW_SESSIONS).route(home, ctx(PrivacyMode.PERSONALIZED));
     expect(names(routed.run)).toEqual(home.sources.personalized);
     expect(names(routed.run)).toEqual(expect.arrayContaining(['user_cf', 'user_two_tower', 'session_intent']));
     expect(routed.skipped).toEqual([]);
   });
 
   it('skips user_cf in PERSONALIZED mode without the PERSONALIZATION purpose, with the reason', () => {
-    const routed = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS).route(
+    const routed = new CandidateRouter(registry, sources(), switches(''), ALLOW_SESSIONS).route(
       home,
       ctx(PrivacyMode.PERSONALIZED, [Purpose.QUALITY_MONITORING]),
     );
@@ -56,14 +62,17 @@ describe(CandidateRouter.name, () => {
   });
 
   it.each([PrivacyMode.CONTEXTUAL_ONLY, PrivacyMode.NON_PERSONALIZED] as const)('never runs a personal source in %s', (mode) => {
-    const routed = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS).route(home, ctx(mode));
+    const routed = new CandidateRouter(registry, sources(), switches(''), ALLOW_SESSIONS).route(home, ctx(mode));
     expect(names(routed.run)).not.toContain('user_cf');
     expect(names(routed.run)).not.toContain('user_two_tower');
     expect(names(routed.run).length).toBeGreaterThan(0);
   });
 
   it('routes exactly the surface’s non-personal sources in NON_PERSONALIZED', () => {
-    const routed = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS).route(home, ctx(PrivacyMode.NON_PERSONALIZED, []));
+    const routed = new CandidateRouter(registry, sources(), switches(''), ALLOW_SESSIONS).route(
+      home,
+      ctx(PrivacyMode.NON_PERSONALIZED, []),
+    );
     expect(names(routed.run)).toEqual(home.sources.non_personalized);
   });
 
@@ -76,7 +85,7 @@ describe(CandidateRouter.name, () => {
         non_personalized: ['user_cf', 'item_to_item', 'editorial'],
       },
     };
-    const router = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS);
+    const router = new CandidateRouter(registry, sources(), switches(''), ALLOW_SESSIONS);
     const contextual = router.route(misconfigured, ctx(PrivacyMode.CONTEXTUAL_ONLY));
     expect(names(contextual.run)).toEqual(['trending_region']);
     expect(contextual.skipped).toEqual([{ name: 'user_cf', reason: 'MODE_NOT_ALLOWED' }]);
@@ -89,7 +98,7 @@ describe(CandidateRouter.name, () => {
   });
 
   it('disables a source everywhere with the kill switch "user_cf"', () => {
-    const routed = new CandidateRouter(registry, sources(), ' editorial , user_cf ', ALLOW_SESSIONS).route(
+    const routed = new CandidateRouter(registry, sources(), switches(' editorial , user_cf '), ALLOW_SESSIONS).route(
       home,
       ctx(PrivacyMode.PERSONALIZED),
     );
@@ -101,7 +110,7 @@ describe(CandidateRouter.name, () => {
   });
 
   it('disables a source for one tenant only with the kill switch "<tenant>/user_cf"', () => {
-    const router = new CandidateRouter(registry, sources(), 'acme/user_cf', ALLOW_SESSIONS);
+    const router = new CandidateRouter(registry, sources(), switches('acme/user_cf'), ALLOW_SESSIONS);
     const acme = router.route(home, ctx(PrivacyMode.PERSONALIZED, [Purpose.PERSONALIZATION], 'acme'));
     expect(names(acme.run)).not.toContain('user_cf');
     expect(acme.skipped).toEqual([{ name: 'user_cf', reason: 'KILL_SWITCH' }]);
@@ -111,7 +120,7 @@ describe(CandidateRouter.name, () => {
 
   it('skips session_intent for a tenant whose session policy denies it, and only there', () => {
     const policy = new SessionPolicy(true, new Map([['acme', false]]));
-    const router = new CandidateRouter(registry, sources(), '', policy);
+    const router = new CandidateRouter(registry, sources(), switches(''), policy);
     const acme = router.route(home, ctx(PrivacyMode.CONTEXTUAL_ONLY, [], 'acme'));
     expect(names(acme.run)).not.toContain('session_intent');
     expect(acme.skipped).toEqual([{ name: 'session_intent', reason: 'SESSION_POLICY_DENIED' }]);
@@ -120,13 +129,16 @@ describe(CandidateRouter.name, () => {
 
   it('never runs session_intent in NON_PERSONALIZED, even when a surface lists it there', () => {
     const misconfigured: SurfaceConfig = { ...home, sources: { ...home.sources, non_personalized: ['session_intent', 'editorial'] } };
-    const routed = new CandidateRouter(registry, sources(), '', ALLOW_SESSIONS).route(misconfigured, ctx(PrivacyMode.NON_PERSONALIZED));
+    const routed = new CandidateRouter(registry, sources(), switches(''), ALLOW_SESSIONS).route(
+      misconfigured,
+      ctx(PrivacyMode.NON_PERSONALIZED),
+    );
     expect(names(routed.run)).toEqual(['editorial']);
     expect(routed.skipped).toEqual([{ name: 'session_intent', reason: 'MODE_NOT_ALLOWED' }]);
   });
 
   it('skips a listed source that has no implementation', () => {
-    const routed = new CandidateRouter(registry, sources(['trending_region']), '', ALLOW_SESSIONS).route(
+    const routed = new CandidateRouter(registry, sources(['trending_region']), switches(''), ALLOW_SESSIONS).route(
       home,
       ctx(PrivacyMode.NON_PERSONALIZED),
     );
@@ -136,7 +148,7 @@ describe(CandidateRouter.name, () => {
 
   it('only decides: it calls no source', () => {
     const all = sources();
-    new CandidateRouter(registry, all, '', ALLOW_SESSIONS).route(home, ctx(PrivacyMode.PERSONALIZED));
+    new CandidateRouter(registry, all, switches(''), ALLOW_SESSIONS).route(home, ctx(PrivacyMode.PERSONALIZED));
     for (const source of all.values()) expect((source as ReturnType<typeof fakeSource>).generate).not.toHaveBeenCalled();
   });
 });

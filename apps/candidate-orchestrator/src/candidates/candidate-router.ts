@@ -1,6 +1,7 @@
 import { Registry, SessionPolicy, sourceAllowed, SurfaceConfig } from '@recsys/feature-registry';
 import { modeRegistryName, PrivacyContext } from '@recsys/privacy-context';
 import { CandidateSource } from './candidate-source';
+import { KillSwitches } from './kill-switches';
 
 export interface RoutedSources {
   run: CandidateSource[];
@@ -15,25 +16,16 @@ export interface RoutedSources {
  * is never called — not called and discarded.
  */
 export class CandidateRouter {
-  private readonly disabled: Set<string>;
-
   constructor(
     private readonly registry: Registry,
     private readonly sources: Map<string, CandidateSource>,
-    disabledSources: string,
+    private readonly killSwitches: Pick<KillSwitches, 'disables' | 'fingerprint'>,
     private readonly sessionPolicy: SessionPolicy,
-  ) {
-    this.disabled = new Set(
-      disabledSources
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    );
-  }
+  ) {}
 
-  /** The kill switch as configured (for cache keys: an answer computed before a switch is not served after it). */
+  /** The kill switches in force (for cache keys: an answer computed before a switch is not served after it). */
   get disabledSources(): string {
-    return [...this.disabled].sort().join(',');
+    return this.killSwitches.fingerprint;
   }
 
   route(surface: SurfaceConfig, ctx: PrivacyContext): RoutedSources {
@@ -46,7 +38,7 @@ export class CandidateRouter {
         skipped.push({ name, reason: 'NOT_IMPLEMENTED' });
         continue;
       }
-      if (this.disabled.has(name) || this.disabled.has(`${ctx.tenantId}/${name}`)) {
+      if (this.killSwitches.disables(ctx.tenantId, name)) {
         skipped.push({ name, reason: 'KILL_SWITCH' });
         continue;
       }

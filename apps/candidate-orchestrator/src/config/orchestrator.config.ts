@@ -57,6 +57,17 @@ export class OrchestratorConfig extends DataServiceConfig {
   })
   DISABLED_SOURCES = '';
 
+  /** Kill-switch file, re-read when it changes; empty uses kill-switches.yaml in the config folder. */
+  @IsOptional()
+  @IsString()
+  KILL_SWITCH_FILE = '';
+
+  /** How often the kill-switch file is checked for a change. */
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  KILL_SWITCH_POLL_MS = 1000;
+
   @IsOptional()
   @IsString()
   REGISTRY_DIR = '';

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +21,7 @@ import { RedisCacheStore } from '@recsys/service-kit';
 import { privacyContextCacheKey } from '@recsys/tenant-keys';
 import { createTestDatabase, DEFAULT_ADMIN_URL, freeStackPorts, sleep, TestDatabase, testStackEnv, uniqueNamespace } from '@recsys/testing';
 import { RawChannel, untimedCalls, Workload, WorkloadSummary } from './latency';
-import { AddCleanup, runBench } from './run-bench';
+import { AddCleanup, revision, runBench } from './run-bench';
 
 /**
  * `npm run bench:consent`: p50/p99 of ConsentService.GetPrivacyContext on a warm Redis cache against the
@@ -151,19 +150,6 @@ async function cacheCounts(metricsPort: number): Promise<CacheCounts> {
     if (m) counts[m[1] as 'hit' | 'miss'] = Number(m[2]);
   }
   return counts;
-}
-
-/** The measured code: `git describe --always --dirty` of the repository, or "unknown". */
-function revision(root: string): string {
-  try {
-    return execFileSync('git', ['describe', '--always', '--dirty'], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 const delta = (after: CacheCounts, before: CacheCounts): CacheCounts => ({ hit: after.hit - before.hit, miss: after.miss - before.miss });

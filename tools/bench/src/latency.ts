@@ -176,3 +176,78 @@ export class Workload {
     };
   }
 }
+
+/** Calls of an open-loop run: each timed from its scheduled send time, so queueing anywhere counts. */
+export interface OpenLoopResult {
+  /** Latency of every call (failed ones too: the time until their error), ns, in completion order. */
+  samples: bigint[];
+  /** For each sample: its call's scheduled send time after the start of the run, ns, and whether it succeeded. */
+  scheduledNs: bigint[];
+  ok: boolean[];
+  /** When the run started (Date.now()). */
+  startedAtMs: number;
+  /** Calls that failed (rejected), with up to five distinct messages. */
+  errors: number;
+  errorMessages: string[];
+  /** From the first scheduled send to the last reply, ns. */
+  wallNs: bigint;
+  /** The largest delay between a call's scheduled and its actual send time, ns: this client's own lag. */
+  maxSendLagNs: bigint;
+}
+
+/**
+ * Open-loop load: `count` calls at a fixed `ratePerSecond`, sent on a fixed timetable whatever the replies do
+ * (no call waits for an earlier one). A call is timed from its scheduled send time until its promise settles,
+ * so a late send (this process busy) or a reply queued behind others counts in full: no coordinated omission.
+ */
+export function openLoopCalls(count: number, ratePerSecond: number, call: (i: number) => Promise<unknown>): Promise<OpenLoopResult> {
+  const intervalNs = 1e9 / ratePerSecond;
+  const result: OpenLoopResult = {
+    samples: [],
+    scheduledNs: [],
+    ok: [],
+    startedAtMs: Date.now(),
+    errors: 0,
+    errorMessages: [],
+    wallNs: 0n,
+    maxSendLagNs: 0n,
+  };
+  if (count <= 0) return Promise.resolve(result);
+  return new Promise((resolve) => {
+    const start = process.hrtime.bigint();
+    result.startedAtMs = Date.now();
+    let sent = 0;
+    let settled = 0;
+    const scheduledAt = (i: number) => start + BigInt(Math.round(i * intervalNs));
+    const done = (scheduled: bigint, ok: boolean) => {
+      const now = process.hrtime.bigint();
+      result.samples.push(now - scheduled);
+      result.scheduledNs.push(scheduled - start);
+      result.ok.push(ok);
+      settled += 1;
+      if (settled === count) {
+        result.wallNs = now - start;
+        resolve(result);
+      }
+    };
+    const tick = () => {
+      const now = process.hrtime.bigint();
+      while (sent < count && scheduledAt(sent) <= now) {
+        const i = sent++;
+        const scheduled = scheduledAt(i);
+        if (now - scheduled > result.maxSendLagNs) result.maxSendLagNs = now - scheduled;
+        call(i).then(
+          () => done(scheduled, true),
+          (error: unknown) => {
+            result.errors += 1;
+            const message = error instanceof Error ? error.message : String(error);
+            if (result.errorMessages.length < 5 && !result.errorMessages.includes(message)) result.errorMessages.push(message);
+            done(scheduled, false);
+          },
+        );
+      }
+      if (sent < count) setTimeout(tick, Math.max(0, Number(scheduledAt(sent) - process.hrtime.bigint()) / 1e6));
+    };
+    tick();
+  });
+}

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+
 /** Registers a cleanup step; steps run in reverse order of registration. */
 export type AddCleanup = (step: () => Promise<unknown>) => void;
 
@@ -41,4 +43,17 @@ export function runBench<O>(
       say(`failed: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(1);
     });
+}
+
+/** The measured code: `git describe --always --dirty` of the repository, or "unknown". */
+export function revision(root: string): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'unknown';
+  }
 }

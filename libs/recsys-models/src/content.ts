@@ -1,3 +1,5 @@
+import { selectTop } from './retrieval';
+
 /**
  * Content similarity from public catalog data only (category, tags, title words): TF-IDF vectors with an
  * inverted index. Used by content_similar for the current item or query, allowed in contextual mode.
@@ -9,6 +11,9 @@ export interface ContentItem {
   tags: readonly string[];
   title: string;
 }
+
+/** Seeds whose top lists are remembered; past it the memo starts over (bounded memory). */
+const MEMO_CAPACITY = 5000;
 
 const STOP = new Set(['the', 'a', 'an', 'of', 'and', 'in', 'on', 'for', 'to', 'with', 'at', 'by', 'from']);
 
@@ -44,6 +49,8 @@ export class ContentIndex {
   private readonly ids: string[] = [];
   private readonly rows = new Map<string, number>();
   private readonly idf = new Map<string, number>();
+  /** Top lists of seed items already asked for (a catalog is read far more often than it changes). */
+  private readonly memo = new Map<string, [string, number][]>();
 
   constructor(items: readonly ContentItem[]) {
     const df = new Map<string, number>();
@@ -78,6 +85,18 @@ export class ContentIndex {
     const scores = this.accumulate(this.vectors[row]);
     scores.delete(itemId);
     return scores;
+  }
+
+  /** The `limit` items most similar to the seed, best first; remembered per seed (the index is immutable). */
+  topSimilarToItem(itemId: string, limit: number): [string, number][] {
+    const key = `${limit}|${itemId}`;
+    let top = this.memo.get(key);
+    if (!top) {
+      top = selectTop(this.similarToItem(itemId), limit);
+      if (this.memo.size >= MEMO_CAPACITY) this.memo.clear();
+      this.memo.set(key, top);
+    }
+    return top;
   }
 
   /** Cosine similarity of every item matching a word of the query. */

@@ -1,6 +1,6 @@
 import { ItemEmbeddings } from './als';
 import { neighborsFromRows } from './neighbors';
-import { embeddingScores, neighborhoodScores, recencyWeights, rowIndex, topScores } from './retrieval';
+import { embeddingScores, neighborhoodScores, recencyWeights, rowIndex, selectTop, topScores } from './retrieval';
 
 describe(rowIndex.name, () => {
   it('maps each item id to its row', () => {
@@ -153,5 +153,15 @@ describe(recencyWeights.name, () => {
     const w = recencyWeights(['a', 'b', 'a'], 2);
     expect(w.get('a')).toBeCloseTo(1 + 0.5, 12);
     expect(w.get('b')).toBeCloseTo(Math.SQRT1_2, 12);
+  });
+});
+
+describe(selectTop.name, () => {
+  it('selects exactly what a full sort would, ties by id, over many random entries and limits', () => {
+    let seed = 11;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const entries: [string, number][] = Array.from({ length: 2000 }, (_, i) => [`i${i}`, Math.floor(rand() * 50) - 5]);
+    const sorted = entries.filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    for (const limit of [0, 1, 7, 100, 5000]) expect(selectTop(entries, limit)).toEqual(sorted.slice(0, limit));
   });
 });

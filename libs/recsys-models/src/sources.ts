@@ -62,9 +62,15 @@ export function userEmbedding(a: RetrievalArtifacts, history: ReadonlyMap<string
   return foldInUser(a.embeddings, rows);
 }
 
-export function twoTowerScores(a: RetrievalArtifacts, user: Float64Array | undefined, exclude: ReadonlySet<string>): Scores {
+/** With `limit`, only the best `limit` items are scored into the result (the serving path asks for its top 100). */
+export function twoTowerScores(
+  a: RetrievalArtifacts,
+  user: Float64Array | undefined,
+  exclude: ReadonlySet<string>,
+  limit?: number,
+): Scores {
   if (!a.embeddings || !user) return new Map();
-  return embeddingScores(a.embeddings, user, exclude);
+  return embeddingScores(a.embeddings, user, exclude, limit);
 }
 
 export function itemToItemScores(a: RetrievalArtifacts, seedItemId: string): Scores {
@@ -77,9 +83,14 @@ export function sessionIntentScores(a: RetrievalArtifacts, sessionItems: readonl
   return neighborhoodScores(a.cooccurrence, a.cooccurrenceRows, recencyWeights(sessionItems, SESSION_HALF_LIFE), new Set(sessionItems));
 }
 
-export function contentSimilarScores(a: RetrievalArtifacts, seedItemId: string | undefined, query: string | undefined): Scores {
+export function contentSimilarScores(
+  a: RetrievalArtifacts,
+  seedItemId: string | undefined,
+  query: string | undefined,
+  limit?: number,
+): Scores {
   if (!a.content) return new Map();
-  if (seedItemId) return a.content.similarToItem(seedItemId);
+  if (seedItemId) return limit ? new Map(a.content.topSimilarToItem(seedItemId, limit)) : a.content.similarToItem(seedItemId);
   if (query) return a.content.matchingQuery(query);
   return new Map();
 }

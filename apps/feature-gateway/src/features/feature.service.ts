@@ -166,7 +166,12 @@ export class FeatureService {
         return { ...empty(), text: scope, weights: Object.fromEntries(top) };
       }
       case 'content_similar_items': {
-        const scores = contentSimilarScores(snapshot?.retrieval ?? NO_ARTIFACTS, req.seedItemId || undefined, req.query || undefined);
+        const scores = contentSimilarScores(
+          snapshot?.retrieval ?? NO_ARTIFACTS,
+          req.seedItemId || undefined,
+          req.query || undefined,
+          limit,
+        );
         return { ...empty(), weights: Object.fromEntries(topScores(scores, limit)) };
       }
       case 'session_intent_items': {

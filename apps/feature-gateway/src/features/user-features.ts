@@ -68,7 +68,7 @@ export const USER_FEATURES: Record<string, (u: UserFeatureInputs) => FeatureValu
   user_cf_items: (u) => ({ ...empty(), weights: Object.fromEntries(topScores(userCfScores(u.retrieval, u.history), u.limit)) }),
   user_two_tower_items: (u) => ({
     ...empty(),
-    weights: Object.fromEntries(topScores(twoTowerScores(u.retrieval, u.embedding, new Set(u.history.keys())), u.limit)),
+    weights: Object.fromEntries(topScores(twoTowerScores(u.retrieval, u.embedding, new Set(u.history.keys()), u.limit), u.limit)),
   }),
 };
 

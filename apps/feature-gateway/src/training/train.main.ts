@@ -38,7 +38,7 @@ runMain(JOB, async () => {
     })
     .strict()
     .parse();
-  const runtime = serviceRuntime(JOB, FeatureConfig);
+  const runtime = serviceRuntime(JOB, FeatureConfig, { logToStderr: true });
   const { config, logger } = runtime;
   const registry = loadRegistry(config.REGISTRY_DIR || undefined);
   const surfaces = loadSurfaces(config.CONFIG_DIR || defaultConfigDir(), registry);

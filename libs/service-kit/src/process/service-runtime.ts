@@ -17,9 +17,14 @@ export interface ServiceRuntime<C extends BaseServiceConfig> {
   metrics: ServiceMetrics;
 }
 
-export function serviceRuntime<C extends BaseServiceConfig>(name: string, configClass: new () => C): ServiceRuntime<C> {
+/** `logToStderr` is for jobs whose standard output is their result (the training job's JSON summaries). */
+export function serviceRuntime<C extends BaseServiceConfig>(
+  name: string,
+  configClass: new () => C,
+  options: { logToStderr?: boolean } = {},
+): ServiceRuntime<C> {
   const config = loadConfig(configClass);
-  const logger = createLogger(name, config.LOG_LEVEL);
+  const logger = createLogger(name, config.LOG_LEVEL, options.logToStderr ? 2 : 1);
   logger.debug({ config: describeConfig(config) }, 'configuration');
   return { name, config, logger, metrics: new ServiceMetrics(name) };
 }

@@ -90,10 +90,13 @@ export class AggregateRepository {
 
   /** Tenants whose events changed since their last refresh (or that were never refreshed). */
   async staleTenants(minUsers: number): Promise<string[]> {
+    // One index probe per tenant (newest event id by the primary key), not a scan of every event.
     const rows = (await this.dataSource.query(
-      `SELECT t.tenant_id FROM (SELECT tenant_id, max(id) AS last_id FROM features.event GROUP BY tenant_id) t
+      `SELECT t.tenant_id FROM (
+         SELECT c.tenant_id, (SELECT max(e.id) FROM features.event e WHERE e.tenant_id = c.tenant_id) AS last_id
+         FROM features.catalog_state c) t
        LEFT JOIN features.aggregate_state s ON s.tenant_id = t.tenant_id
-       WHERE s.tenant_id IS NULL OR s.last_event_id < t.last_id OR s.min_users <> $1`,
+       WHERE t.last_id IS NOT NULL AND (s.tenant_id IS NULL OR s.last_event_id < t.last_id OR s.min_users <> $1)`,
       [minUsers],
     )) as { tenant_id: string }[];
     return rows.map((r) => r.tenant_id);

@@ -59,6 +59,8 @@ export class CatalogSnapshots {
   private readonly snapshots = new Map<string, TenantSnapshot>();
   /** Decoded artifacts of the model version each tenant uses: a reload reads them again only for a new version. */
   private readonly models = new Map<string, { version: string; artifacts: StoredArtifacts }>();
+  /** The version (see CatalogRepository.snapshotVersions) each snapshot was built from. */
+  private readonly versions = new Map<string, string>();
 
   constructor(
     private readonly repository: CatalogRepository,
@@ -69,11 +71,16 @@ export class CatalogSnapshots {
     return this.snapshots.get(tenantId);
   }
 
+  /** Rebuilds the snapshots whose catalog, aggregates or model changed since they were built (by any replica). */
   async reloadAll(): Promise<void> {
-    for (const tenantId of await this.repository.tenants()) await this.reload(tenantId);
+    for (const [tenantId, version] of await this.repository.snapshotVersions()) {
+      if (this.versions.get(tenantId) !== version) await this.reload(tenantId, version);
+    }
   }
 
-  async reload(tenantId: string): Promise<TenantSnapshot> {
+  async reload(tenantId: string, version?: string): Promise<TenantSnapshot> {
+    // Read the version first: a change that lands while we load makes the next tick load again.
+    const current = version ?? (await this.repository.snapshotVersions()).get(tenantId) ?? '';
     const [items, popularityRows, populations, neighborRows, editorial, model] = await Promise.all([
       this.repository.items(tenantId),
       this.repository.popularity(tenantId),
@@ -113,6 +120,7 @@ export class CatalogSnapshots {
       model?.version ?? '',
     );
     this.snapshots.set(tenantId, snapshot);
+    this.versions.set(tenantId, current);
     return snapshot;
   }
 

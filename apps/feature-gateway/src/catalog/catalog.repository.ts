@@ -68,11 +68,29 @@ export class CatalogRepository {
     return entries.length;
   }
 
-  async tenants(): Promise<string[]> {
-    const rows = (await this.dataSource.query(`SELECT DISTINCT tenant_id FROM features.item ORDER BY tenant_id`)) as {
-      tenant_id: string;
-    }[];
-    return rows.map((r) => r.tenant_id);
+  /** Records that a tenant's catalog changed (every replica reloads its snapshot on its next tick). */
+  async markChanged(tenantId: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO features.catalog_state (tenant_id, changed_at) VALUES ($1, clock_timestamp())
+       ON CONFLICT (tenant_id) DO UPDATE SET changed_at = EXCLUDED.changed_at`,
+      [tenantId],
+    );
+  }
+
+  /**
+   * Every tenant with a catalog and what its snapshot depends on, as one version string per tenant: when the
+   * catalog changed, when aggregates were last refreshed, and the active model version. A snapshot is rebuilt only
+   * when this changes.
+   */
+  async snapshotVersions(): Promise<Map<string, string>> {
+    const rows = (await this.dataSource.query(
+      `SELECT c.tenant_id, c.changed_at::text AS catalog, a.refreshed_at::text AS aggregates, m.version AS model
+       FROM features.catalog_state c
+       LEFT JOIN features.aggregate_state a ON a.tenant_id = c.tenant_id
+       LEFT JOIN features.model m ON m.tenant_id = c.tenant_id AND m.active
+       ORDER BY c.tenant_id`,
+    )) as { tenant_id: string; catalog: string; aggregates: string | null; model: string | null }[];
+    return new Map(rows.map((r) => [r.tenant_id, `${r.catalog}|${r.aggregates ?? ''}|${r.model ?? ''}`]));
   }
 
   async items(tenantId: string): Promise<ItemRow[]> {

@@ -32,6 +32,7 @@ export class CatalogService {
     if (problems.length > 0) throw new InvalidArgumentError(problems.slice(0, 20));
     const itemsUpserted = await this.repository.upsertItems(req.tenantId, req.items);
     const editorialEntries = await this.repository.replaceEditorial(req.tenantId, req.editorial);
+    await this.repository.markChanged(req.tenantId);
     await this.snapshots.reload(req.tenantId);
     return { itemsUpserted, editorialEntries };
   }

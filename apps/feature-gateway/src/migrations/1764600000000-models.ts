@@ -13,9 +13,12 @@ export class Models1764600000000 implements MigrationInterface {
       artifacts bytea NOT NULL,
       PRIMARY KEY (tenant_id, version))`);
     await q.query(`CREATE UNIQUE INDEX model_one_active ON features.model (tenant_id) WHERE active`);
+    // When each tenant's catalog last changed: replicas reload a tenant's snapshot only after a change.
+    await q.query(`CREATE TABLE features.catalog_state (tenant_id text PRIMARY KEY, changed_at timestamptz NOT NULL)`);
+    await q.query(`INSERT INTO features.catalog_state (tenant_id, changed_at) SELECT DISTINCT tenant_id, now() FROM features.item`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE features.model`);
+    await q.query(`DROP TABLE features.catalog_state, features.model`);
   }
 }

@@ -8,7 +8,7 @@ import {
   PrivacyMode,
   Purpose,
 } from '@recsys/privacy-context';
-import { Event, GetFeaturesRequest, UserControl } from '@recsys/proto';
+import { Event, GetFeaturesRequest, getFeaturesRequest, UserControl } from '@recsys/proto';
 import { Pseudonymizer, sessionStateKey } from '@recsys/tenant-keys';
 import { metricValue } from './support/metrics';
 import { Platform, startPlatform } from './support/platform';
@@ -45,19 +45,8 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     metadata.set(PRIVACY_CONTEXT_METADATA_KEY, codec.encode(context));
     return metadata;
   }
-  const featureRequest = (tenantId: string, over: Partial<GetFeaturesRequest> = {}): GetFeaturesRequest => ({
-    tenantId,
-    featureSet: 'home_personalized',
-    purpose: Purpose.PERSONALIZATION,
-    itemIds: [],
-    region: '',
-    deviceType: '',
-    localHour: -1,
-    seedItemId: '',
-    query: '',
-    candidateLimit: 0,
-    ...over,
-  });
+  const featureRequest = (tenantId: string, over: Partial<GetFeaturesRequest> = {}): GetFeaturesRequest =>
+    getFeaturesRequest({ tenantId, featureSet: 'home_personalized', ...over });
   const event = (tenantId: string, userId: string, itemId: string, over: Partial<Event> = {}): Event => ({
     tenantId,
     userId,

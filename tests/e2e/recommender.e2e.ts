@@ -5,7 +5,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { isPersonalClass, loadRegistry } from '@recsys/feature-registry';
 import { parseKeyring, PRIVACY_CONTEXT_METADATA_KEY, PrivacyContextCodec } from '@recsys/privacy-context';
 import { recommendRequest } from '@recsys/launcher';
-import { PrivacyMode, Purpose, RecommendRequest, RequestContext, UserControl } from '@recsys/proto';
+import { getFeaturesRequest, PrivacyMode, Purpose, RecommendRequest, RequestContext, UserControl } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
 import { waitFor } from '@recsys/testing';
 import { metricValue } from './support/metrics';
@@ -124,18 +124,7 @@ describe('candidate sources, trained routes and governed training, end to end', 
       }),
     );
     const reply = await p.features.getFeatures(
-      {
-        tenantId: TENANT,
-        featureSet: 'candidates_content_similar',
-        purpose: Purpose.PERSONALIZATION,
-        itemIds: [],
-        region: '',
-        deviceType: '',
-        localHour: -1,
-        seedItemId: seed.itemId,
-        query: '',
-        candidateLimit: 20,
-      },
+      getFeaturesRequest({ tenantId: TENANT, featureSet: 'candidates_content_similar', seedItemId: seed.itemId, candidateLimit: 20 }),
       { metadata },
     );
     const proposed = Object.keys(reply.contextFeatures.content_similar_items?.weights ?? {});

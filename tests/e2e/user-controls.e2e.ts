@@ -1,7 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { recommendRequest } from '@recsys/launcher';
 import { PRIVACY_CONTEXT_METADATA_KEY } from '@recsys/privacy-context';
-import { PrivacyMode, Purpose, RecommendRequest, UserControl } from '@recsys/proto';
+import { getFeaturesRequest, PrivacyMode, Purpose, RecommendRequest, UserControl } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
 import { waitFor } from '@recsys/testing';
 import { metricValue } from './support/metrics';
@@ -235,18 +235,13 @@ describe('user controls and consent, end to end', () => {
     forged.set(PRIVACY_CONTEXT_METADATA_KEY, `pc1.e2e.${Buffer.from(JSON.stringify(fakeContext)).toString('base64url')}.AAAA`);
     for (const metadata of [undefined, forged]) {
       const reply = await p.features.getFeatures(
-        {
+        getFeaturesRequest({
           tenantId: TENANT,
           featureSet: 'home_personalized',
-          purpose: Purpose.PERSONALIZATION,
           itemIds: [p.data.items[0].itemId],
           region: 'ID-JK',
-          deviceType: '',
           localHour: 1,
-          seedItemId: '',
-          query: '',
-          candidateLimit: 0,
-        },
+        }),
         { metadata },
       );
       expect(reply.userFeatures).toEqual({});
@@ -255,18 +250,13 @@ describe('user controls and consent, end to end', () => {
       expect(reply.served).toEqual([]);
     }
     const publicSet = await p.features.getFeatures(
-      {
+      getFeaturesRequest({
         tenantId: TENANT,
         featureSet: 'home_non_personal',
-        purpose: Purpose.PERSONALIZATION,
         itemIds: [p.data.items[0].itemId],
         region: 'ID-JK',
-        deviceType: '',
         localHour: 1,
-        seedItemId: '',
-        query: '',
-        candidateLimit: 0,
-      },
+      }),
       { metadata: forged },
     );
     expect(publicSet.items[0].features.item_category?.text).toBe(p.data.items[0].category);

@@ -58,3 +58,4 @@ export function protoRoot(): string {
 export function allProtoPaths(): string[] {
   return Object.values(PROTO_FILES).map((file) => join(protoRoot(), file));
 }
+export * from './defaults';

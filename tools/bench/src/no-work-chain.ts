@@ -32,10 +32,12 @@ import { parseKeyring, PRIVACY_CONTEXT_METADATA_KEY, PrivacyContextCodec, Privac
 import {
   ConsentServiceClient,
   FeatureServiceClient,
+  getFeaturesRequest,
   PROTO_FILES,
   PROTO_LOADER_OPTIONS,
   protoRoot,
   RankerServiceClient,
+  rankRequest,
   RecommendRequest,
   ServiceName,
 } from '@recsys/proto';
@@ -216,24 +218,10 @@ function orchestratorHandlers(args: OrchestratorArgs): { handlers: UntypedServic
     const metadata = new Metadata();
     metadata.set(PRIVACY_CONTEXT_METADATA_KEY, token);
     const options = { metadata, timeoutMs: downstreamMs };
-    const featuresRequest = {
-      tenantId,
-      featureSet: '',
-      purpose: Purpose.PERSONALIZATION,
-      itemIds: [],
-      region: '',
-      deviceType: '',
-      localHour: -1,
-      seedItemId: '',
-      query: '',
-      candidateLimit: 0,
-    };
+    const featuresRequest = getFeaturesRequest({ tenantId, featureSet: '' });
     await Promise.all(Array.from({ length: args.sourceCalls }, () => features.getFeatures(featuresRequest, options)));
     await features.getFeatures(featuresRequest, options);
-    await ranker.rank(
-      { tenantId, surface: 'home', mode: PrivacyMode.PERSONALIZED, candidates: [], userFeatures: {}, contextFeatures: {} },
-      options,
-    );
+    await ranker.rank(rankRequest({ tenantId, mode: PrivacyMode.PERSONALIZED }), options);
     return {};
   };
   return {

@@ -34,6 +34,7 @@ import {
   FeatureServiceClient,
   FeatureValue,
   GetFeaturesRequest,
+  getFeaturesRequest,
   PROTO_FILES,
   PROTO_LOADER_OPTIONS,
   protoRoot,
@@ -337,19 +338,14 @@ async function countCandidates(
             ? { itemIds: [seedItemId] }
             : { candidateLimit: limit, ...(name === 'content_similar' ? { seedItemId, query: '' } : {}) };
         const answer = await features.getFeatures(
-          {
+          getFeaturesRequest({
             tenantId: TENANT,
             featureSet,
-            purpose: Purpose.PERSONALIZATION,
-            itemIds: [],
             region: request.context?.region ?? '',
             deviceType: request.context?.deviceType ?? '',
             localHour: request.context?.localHour ?? -1,
-            seedItemId: '',
-            query: '',
-            candidateLimit: 0,
             ...extra,
-          },
+          }),
           { metadata },
         );
         const value: FeatureValue | undefined =

@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import { PrivacyContext } from '@recsys/privacy-context';
-import { FeatureServiceClient, GetFeaturesRequest, GetFeaturesResponse, Purpose } from '@recsys/proto';
+import { FeatureServiceClient, GetFeaturesRequest, GetFeaturesResponse, getFeaturesRequest } from '@recsys/proto';
 import { UnaryClient } from '@recsys/service-kit';
 import { RecommendCommand } from '../recommend/recommend.command';
 
@@ -37,19 +37,14 @@ export async function fetchSourceFeatures(
   extra: Partial<GetFeaturesRequest> = {},
 ): Promise<GetFeaturesResponse> {
   const reply = await client.getFeatures(
-    {
+    getFeaturesRequest({
       tenantId: request.command.tenantId,
       featureSet,
-      purpose: Purpose.PERSONALIZATION,
-      itemIds: [],
       region: request.command.region,
       deviceType: request.command.deviceType,
       localHour: request.command.localHour,
-      seedItemId: '',
-      query: '',
-      candidateLimit: 0,
       ...extra,
-    },
+    }),
     { metadata: request.metadata, timeoutMs: request.timeoutMs },
   );
   for (const name of reply.served) request.served.add(name);

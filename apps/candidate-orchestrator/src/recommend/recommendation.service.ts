@@ -1,6 +1,6 @@
 import { Registry, SurfaceConfig } from '@recsys/feature-registry';
 import { modeRegistryName, PrivacyContextCodec, PrivacyMode } from '@recsys/privacy-context';
-import { FeatureValue, Purpose, RankCandidate, RankerServiceClient, RecommendedItem, RecommendResponse } from '@recsys/proto';
+import { getFeaturesRequest, ItemTable, RankerServiceClient, rankRequest, RecommendedItem, RecommendResponse } from '@recsys/proto';
 import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPrefix } from '@recsys/tenant-keys';
 import { AuditSink, CacheStore, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
 import type { Logger } from 'pino';
@@ -30,6 +30,34 @@ export interface RecommendationDeps {
 
 /** Score multiplier for items of a category marked "less like this". */
 const LESS_LIKE_FACTOR = 0.3;
+
+/** At least this many ranked candidates come back from the ranker (diversity chooses among them). */
+const RANKED_RETURNED = 200;
+
+/** What the business rules need of an item: its creator (blocks, diversity) and category (diversity, demotion, reasons). */
+interface ItemAttributes {
+  creator: string;
+  category: string;
+}
+
+/**
+ * The ranker's candidate columns: the candidates' rows of the feature table, and each source's score column
+ * (0 where the source did not propose the item).
+ */
+function candidateColumns(candidates: MergedCandidate[], table: ItemTable, rowOf: Map<string, number>) {
+  const rows = candidates.map((c) => rowOf.get(c.itemId)!);
+  const pick = <T>(values: T[]) => rows.map((r) => values[r]);
+  const sources = [...new Set(candidates.flatMap((c) => Object.keys(c.sourceScores)))];
+  return {
+    candidateTable: {
+      itemIds: candidates.map((c) => c.itemId),
+      numbers: Object.fromEntries(Object.entries(table.numbers).map(([name, column]) => [name, { values: pick(column.values) }])),
+      texts: Object.fromEntries(Object.entries(table.texts).map(([name, column]) => [name, { values: pick(column.values) }])),
+    },
+    candidateSourceScores: Object.fromEntries(sources.map((s) => [s, { values: candidates.map((c) => c.sourceScores[s] ?? 0) }])),
+    candidateSources: candidates.map((c) => c.source),
+  };
+}
 
 /** A merged candidate: one per item, with every source's score. */
 interface MergedCandidate {
@@ -129,10 +157,9 @@ export class RecommendationService {
       [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === cmd.surface) ??
       [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === 'home')!;
     const features = await this.deps.features.getFeatures(
-      {
+      getFeaturesRequest({
         tenantId: cmd.tenantId,
         featureSet: route.feature_set,
-        purpose: Purpose.PERSONALIZATION,
         // The less-liked items ride along: their categories are what gets demoted.
         itemIds: [...new Set([...candidates.map((c) => c.itemId), ...resolved.lessLikeItemIds])],
         region: cmd.region,
@@ -140,34 +167,33 @@ export class RecommendationService {
         localHour: cmd.localHour,
         seedItemId: cmd.seedItemId,
         query: cmd.query,
-        candidateLimit: 0,
-      },
+        columnar: true,
+      }),
       { metadata, timeoutMs },
     );
-    const itemFeatures = new Map(features.items.map((i) => [i.itemId, i.features]));
-    const rankable: RankCandidate[] = candidates
-      .filter((c) => itemFeatures.has(c.itemId))
-      .filter((c) => !resolved.blockedCreatorIds.has(itemFeatures.get(c.itemId)?.item_creator?.text ?? ''))
-      .map((c) => ({
-        itemId: c.itemId,
-        source: c.source,
-        retrievalScore: c.score,
-        sourceScores: c.sourceScores,
-        features: itemFeatures.get(c.itemId)!,
-      }));
+    const table: ItemTable = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
+    const rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
+    const attributes = (itemId: string): ItemAttributes => {
+      const row = rowOf.get(itemId);
+      if (row === undefined) return { creator: '', category: '' };
+      return { creator: table.texts.item_creator?.values[row] ?? '', category: table.texts.item_category?.values[row] ?? '' };
+    };
+    const rankable = candidates.filter((c) => rowOf.has(c.itemId) && !resolved.blockedCreatorIds.has(attributes(c.itemId).creator));
     const ranked = await this.deps.ranker.rank(
-      {
+      rankRequest({
         tenantId: cmd.tenantId,
         surface: cmd.surface,
         mode: ctx.mode,
-        candidates: rankable,
         userFeatures: features.userFeatures,
         contextFeatures: features.contextFeatures,
-      },
+        ...candidateColumns(rankable, table, rowOf),
+        // Enough for diversity to choose from; all of them when less-liked categories will be demoted afterwards.
+        topN: resolved.lessLikeItemIds.size > 0 ? 0 : Math.max(RANKED_RETURNED, cmd.limit * 10),
+      }),
       { metadata, timeoutMs },
     );
 
-    const items = this.finalize(this.demoteLessLiked(ranked.items, itemFeatures, resolved), itemFeatures, surface, cmd.limit);
+    const items = this.finalize(this.demoteLessLiked(ranked.items, attributes, resolved), attributes, surface, cmd.limit);
     const response: RecommendResponse = {
       requestId: ctx.requestId,
       items,
@@ -242,11 +268,11 @@ export class RecommendationService {
   /** LESS_LIKE_THIS: items of a category the subject marked are scored down (not hidden), in every mode. */
   private demoteLessLiked<T extends { itemId: string; score: number }>(
     ranked: T[],
-    itemFeatures: Map<string, Record<string, FeatureValue>>,
+    attributes: (itemId: string) => ItemAttributes,
     resolved: ResolvedPrivacy,
   ): T[] {
     if (resolved.lessLikeItemIds.size === 0) return ranked;
-    const category = (itemId: string) => itemFeatures.get(itemId)?.item_category?.text ?? '';
+    const category = (itemId: string) => attributes(itemId).category;
     const demoted = new Set([...resolved.lessLikeItemIds].map(category).filter(Boolean));
     return (
       ranked
@@ -261,14 +287,10 @@ export class RecommendationService {
   /** Diversity (at most N per creator and per category), the limit, and user-safe reasons. */
   private finalize(
     ranked: { itemId: string; score: number; source: string; internalReason: string }[],
-    itemFeatures: Map<string, Record<string, FeatureValue>>,
+    attributes: (itemId: string) => ItemAttributes,
     surface: SurfaceConfig,
     limit: number,
   ): RecommendedItem[] {
-    const attributes = (itemId: string) => {
-      const f = itemFeatures.get(itemId) ?? {};
-      return { creator: f.item_creator?.text ?? '', category: f.item_category?.text ?? '' };
-    };
     return diversify(ranked, attributes, surface, limit).map((r) => {
       const reason = this.deps.reasons.map(r.internalReason, attributes(r.itemId).category);
       return { itemId: r.itemId, score: r.score, reasonCode: reason.code, reasonText: reason.text, source: r.source };

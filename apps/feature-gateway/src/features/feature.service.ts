@@ -1,7 +1,7 @@
 import { FeatureDefinition, Registry, resolveFeatureSet, SessionPolicy } from '@recsys/feature-registry';
 import { contentSimilarScores, RetrievalArtifacts, sessionIntentScores, topScores } from '@recsys/models';
 import { GRANTABLE_PURPOSES, PrivacyContext, PrivacyContextCodec } from '@recsys/privacy-context';
-import { FeatureValue, GetFeaturesRequest, GetFeaturesResponse, ItemFeatures, WithheldFeature } from '@recsys/proto';
+import { FeatureValue, GetFeaturesRequest, GetFeaturesResponse, ItemFeatures, ItemTable, WithheldFeature } from '@recsys/proto';
 import { isAnonymousPid, isValidTenantId } from '@recsys/tenant-keys';
 import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import { CatalogSnapshots, TenantSnapshot } from '../catalog/catalog-snapshot';
@@ -20,16 +20,32 @@ const NO_ARTIFACTS = new RetrievalArtifacts(undefined, undefined, undefined, und
 /** Candidate features: computing one is a call of the candidate source it feeds (counted per mode). */
 const RETRIEVAL_FEATURES = new Set(['user_cf_items', 'user_two_tower_items', 'session_intent_items', 'content_similar_items']);
 
-type ItemFeatureFn = (s: TenantSnapshot, itemId: string, region: string) => FeatureValue | undefined;
+/** How each item feature is read from a tenant snapshot, by its value type (numbers and texts can go in columns). */
+type ItemFeatureReader =
+  | { kind: 'number'; read: (s: TenantSnapshot, itemId: string, scope: string) => number }
+  | { kind: 'text'; read: (s: TenantSnapshot, itemId: string) => string }
+  | { kind: 'weights'; read: (s: TenantSnapshot, itemId: string) => Record<string, number> };
 
-const ITEM_FEATURES: Record<string, ItemFeatureFn> = {
-  item_category: (s, id) => ({ ...empty(), text: s.items.get(id)?.category ?? '' }),
-  item_creator: (s, id) => ({ ...empty(), text: s.items.get(id)?.creatorId ?? '' }),
-  item_quality_score: (s, id) => ({ ...empty(), number: s.items.get(id)?.qualityScore ?? 0 }),
-  item_popularity: (s, id) => ({ ...empty(), number: s.globalPopularity(id) }),
-  region_popularity: (s, id, region) => ({ ...empty(), number: s.popularityIn(s.scopeFor(region)).get(id) ?? 0 }),
-  item_cooccurrence_neighbors: (s, id) => ({ ...empty(), weights: Object.fromEntries(s.neighbors.get(id) ?? []) }),
+const ITEM_FEATURES: Record<string, ItemFeatureReader> = {
+  item_category: { kind: 'text', read: (s, id) => s.items.get(id)?.category ?? '' },
+  item_creator: { kind: 'text', read: (s, id) => s.items.get(id)?.creatorId ?? '' },
+  item_quality_score: { kind: 'number', read: (s, id) => s.items.get(id)?.qualityScore ?? 0 },
+  item_popularity: { kind: 'number', read: (s, id) => s.globalPopularity(id) },
+  region_popularity: { kind: 'number', read: (s, id, scope) => s.popularityIn(scope).get(id) ?? 0 },
+  item_cooccurrence_neighbors: { kind: 'weights', read: (s, id) => Object.fromEntries(s.neighbors.get(id) ?? []) },
 };
+
+/** One item feature as a FeatureValue (the per-item, non-columnar form). */
+function itemFeatureValue(reader: ItemFeatureReader, s: TenantSnapshot, itemId: string, scope: string): FeatureValue {
+  switch (reader.kind) {
+    case 'number':
+      return { ...empty(), number: reader.read(s, itemId, scope) };
+    case 'text':
+      return { ...empty(), text: reader.read(s, itemId) };
+    case 'weights':
+      return { ...empty(), weights: reader.read(s, itemId) };
+  }
+}
 
 /**
  * GetFeatures: every feature of the requested set passes the registry's access policy against the signed
@@ -110,13 +126,28 @@ export class FeatureService {
     }
 
     const items: ItemFeatures[] = [];
+    const itemTable: ItemTable = { itemIds: [], numbers: {}, texts: {} };
     const itemNames = byEntity('item').filter((name) => ITEM_FEATURES[name]);
     if (snapshot && itemNames.length > 0) {
-      for (const itemId of new Set(req.itemIds)) {
-        if (!snapshot.items.has(itemId)) continue;
-        const features: Record<string, FeatureValue> = {};
-        for (const name of itemNames) features[name] = ITEM_FEATURES[name](snapshot, itemId, req.region) ?? empty();
-        items.push({ itemId, features });
+      const scope = snapshot.scopeFor(req.region);
+      const present = [...new Set(req.itemIds)].filter((id) => snapshot.items.has(id));
+      // Columnar: each number or text feature as one column over the items (hundreds of items per ranking call).
+      const columns = req.columnar ? itemNames.filter((name) => ITEM_FEATURES[name].kind !== 'weights') : [];
+      if (columns.length > 0) {
+        itemTable.itemIds = present;
+        for (const name of columns) {
+          const reader = ITEM_FEATURES[name];
+          if (reader.kind === 'number') itemTable.numbers[name] = { values: present.map((id) => reader.read(snapshot, id, scope)) };
+          else if (reader.kind === 'text') itemTable.texts[name] = { values: present.map((id) => reader.read(snapshot, id)) };
+        }
+      }
+      const perItem = itemNames.filter((name) => !columns.includes(name));
+      if (perItem.length > 0) {
+        for (const itemId of present) {
+          const features: Record<string, FeatureValue> = {};
+          for (const name of perItem) features[name] = itemFeatureValue(ITEM_FEATURES[name], snapshot, itemId, scope);
+          items.push({ itemId, features });
+        }
       }
     }
 
@@ -130,7 +161,7 @@ export class FeatureService {
     for (const name of served) if (RETRIEVAL_FEATURES.has(name)) this.retrievals.inc({ feature: name, mode: ctx.mode });
     this.fetched.observe({ feature_set: req.featureSet }, served.length);
     this.countUnused(req.featureSet, served);
-    return { userFeatures, items, contextFeatures, withheld, served };
+    return { userFeatures, items, contextFeatures, withheld, served, itemTable };
   }
 
   /** Data minimization (seed §40): fetched but not consumed by the route is a liability, so it is measured. */

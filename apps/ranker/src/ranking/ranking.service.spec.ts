@@ -1,6 +1,6 @@
 import { loadRegistry } from '@recsys/feature-registry';
 import { PrivacyContext, PrivacyContextCodec, PrivacyMode, Purpose } from '@recsys/privacy-context';
-import { FeatureValue, RankCandidate, RankRequest } from '@recsys/proto';
+import { FeatureValue, RankCandidate, RankRequest, rankRequest as completeRankRequest } from '@recsys/proto';
 import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import pino from 'pino';
 import { ModelClient, RankingModels } from './ranking-models';
@@ -45,15 +45,13 @@ function candidate(itemId: string, category: string, quality = 0.5): RankCandida
 }
 
 function rankRequest(affinity: Record<string, number>, overrides: Partial<RankRequest> = {}): RankRequest {
-  return {
+  return completeRankRequest({
     tenantId: 'acme',
-    surface: 'home',
     mode: PrivacyMode.PERSONALIZED,
     candidates: [candidate('item-a', 'books'), candidate('item-b', 'music')],
     userFeatures: { user_category_affinity_30d: value({ weights: affinity }), recent_click_count: value({ number: 4 }) },
-    contextFeatures: {},
     ...overrides,
-  };
+  });
 }
 
 function forgedPersonalToken(): string {
@@ -156,6 +154,66 @@ describe(RankingService.name, () => {
     ['a candidate without an item id', { candidates: [candidate('', 'books')] }],
   ])('refuses %s', async (_, change) => {
     await expect(service.rank(rankRequest({}, change), privacyToken(PrivacyMode.PERSONALIZED))).rejects.toThrow(InvalidArgumentError);
+  });
+});
+
+describe(`${RankingService.name} with candidates in columns`, () => {
+  const service = new RankingService(
+    registry,
+    new RankingModels(registry, undefined, { refreshMs: 60_000, timeoutMs: 100 }, new ServiceMetrics('test'), pino({ level: 'silent' })),
+    codec,
+    new ServiceMetrics('test'),
+  );
+  /** The same candidates as `candidate()` builds, as columns. */
+  function columns(specs: [string, string, number][], extra: Partial<RankRequest> = {}): Partial<RankRequest> {
+    return {
+      candidates: [],
+      candidateTable: {
+        itemIds: specs.map(([id]) => id),
+        numbers: {
+          item_quality_score: { values: specs.map(([, , q]) => q) },
+          item_popularity: { values: specs.map(() => 0.5) },
+          region_popularity: { values: specs.map(() => 0.5) },
+        },
+        texts: { item_category: { values: specs.map(([, c]) => c) } },
+      },
+      candidateSourceScores: { trending_region: { values: specs.map(() => 0.5) } },
+      candidateSources: specs.map(() => 'trending_region'),
+      ...extra,
+    };
+  }
+  const specs: [string, string, number][] = ['c', 'a', 'e', 'b', 'd'].map((id, i) => [
+    `item-${id}`,
+    i % 2 ? 'books' : 'music',
+    i === 2 ? 0.9 : 0.5,
+  ]);
+
+  it('ranks exactly as with one message per candidate', async () => {
+    const token = privacyToken(PrivacyMode.PERSONALIZED);
+    const perCandidate = await service.rank(
+      rankRequest({ books: 0.5, music: 0.2 }, { candidates: specs.map(([id, c, q]) => candidate(id, c, q)) }),
+      token,
+    );
+    const columnar = await service.rank(rankRequest({ books: 0.5, music: 0.2 }, columns(specs)), token);
+    expect(columnar.items).toEqual(perCandidate.items);
+    expect(columnar.items.map((i) => i.source)).toEqual(specs.map(() => 'trending_region'));
+  });
+
+  it('drops a column the route does not allow before scoring, and returns only top_n', async () => {
+    const request = rankRequest({}, columns(specs, { topN: 2 }));
+    request.candidateTable!.numbers.context_local_hour = { values: specs.map(() => 9) };
+    const response = await service.rank(request, undefined);
+    expect(response.droppedFeatures).toContain('context_local_hour');
+    expect(response.items).toHaveLength(2);
+  });
+
+  it('refuses columns whose length is not the number of candidates, naming the column', async () => {
+    const request = rankRequest({}, columns(specs));
+    request.candidateTable!.numbers.item_popularity = { values: [1] };
+    request.candidateSources = [];
+    await expect(service.rank(request, undefined)).rejects.toThrow(
+      /candidate_table\.numbers\.item_popularity must have one value per candidate \(5\)/,
+    );
   });
 });
 

@@ -54,7 +54,51 @@ export class RankingService {
       );
     const affinity = keep(req.userFeatures).user_category_affinity_30d?.weights ?? {};
     const model = await this.models.get(req.tenantId, route);
-    const candidates: RankableCandidate[] = req.candidates.map((c) => {
+    const { candidates, sources } = req.candidateTable?.itemIds.length
+      ? this.fromColumns(req, (name) => {
+          if (allowed.has(name)) return true;
+          droppedNames.add(name);
+          return false;
+        })
+      : this.fromCandidates(req, keep);
+    const ranked = rankLinear(model.weights, candidates, affinity);
+    const items = (req.topN > 0 ? ranked.slice(0, req.topN) : ranked).map((s) => ({
+      itemId: s.itemId,
+      score: s.score,
+      source: sources.get(s.itemId) ?? '',
+      internalReason: s.strongest,
+    }));
+    if (droppedNames.size > 0) this.dropped.inc({ route: route.name }, droppedNames.size);
+    this.ranked.inc({ route: route.name, origin: model.origin });
+    return { route: route.name, modelVersion: `${model.origin}:${model.version}`, items, droppedFeatures: [...droppedNames].sort(), mode };
+  }
+
+  /** Candidates sent as columns (the serving path): only the columns of allowed features are read. */
+  private fromColumns(
+    req: RankRequest,
+    allow: (feature: string) => boolean,
+  ): { candidates: RankableCandidate[]; sources: Map<string, string> } {
+    const table = req.candidateTable!;
+    const numbers = Object.entries(table.numbers).filter(([name]) => allow(name));
+    const texts = new Map(Object.entries(table.texts).filter(([name]) => allow(name)));
+    const categories = texts.get('item_category')?.values ?? [];
+    const sourceColumns = Object.entries(req.candidateSourceScores);
+    const candidates = table.itemIds.map((itemId, i) => {
+      const sourceScores: Record<string, number> = {};
+      for (const [source, column] of sourceColumns) if (column.values[i] > 0) sourceScores[source] = column.values[i];
+      const itemNumbers: Record<string, number> = {};
+      for (const [name, column] of numbers) itemNumbers[name] = column.values[i];
+      return { itemId, sourceScores, category: categories[i] ?? '', numbers: itemNumbers };
+    });
+    return { candidates, sources: new Map(table.itemIds.map((id, i) => [id, req.candidateSources[i] ?? ''])) };
+  }
+
+  /** Candidates sent one message each, with a feature map per candidate. */
+  private fromCandidates(
+    req: RankRequest,
+    keep: (features: Record<string, FeatureValue>) => Record<string, FeatureValue>,
+  ): { candidates: RankableCandidate[]; sources: Map<string, string> } {
+    const candidates = req.candidates.map((c) => {
       const f = keep(c.features);
       const sourceScores = Object.keys(c.sourceScores).length > 0 ? c.sourceScores : { [c.source]: c.retrievalScore };
       return {
@@ -64,16 +108,7 @@ export class RankingService {
         numbers: Object.fromEntries(Object.entries(f).map(([name, v]) => [name, v.number])),
       };
     });
-    const sources = new Map(req.candidates.map((c) => [c.itemId, c.source]));
-    const items = rankLinear(model.weights, candidates, affinity).map((s) => ({
-      itemId: s.itemId,
-      score: s.score,
-      source: sources.get(s.itemId) ?? '',
-      internalReason: s.strongest,
-    }));
-    if (droppedNames.size > 0) this.dropped.inc({ route: route.name }, droppedNames.size);
-    this.ranked.inc({ route: route.name, origin: model.origin });
-    return { route: route.name, modelVersion: `${model.origin}:${model.version}`, items, droppedFeatures: [...droppedNames].sort(), mode };
+    return { candidates, sources: new Map(req.candidates.map((c) => [c.itemId, c.source])) };
   }
 
   private routeFor(surface: string, mode: ServedMode): RankingRouteDefinition {
@@ -91,6 +126,22 @@ export class RankingService {
       );
     if (req.candidates.length > MAX_CANDIDATES) problems.push(`at most ${MAX_CANDIDATES} candidates`);
     if (req.candidates.some((c) => !c.itemId)) problems.push('every candidate needs an item_id');
+    const table = req.candidateTable;
+    if (table) {
+      const n = table.itemIds.length;
+      if (n > MAX_CANDIDATES) problems.push(`at most ${MAX_CANDIDATES} candidates`);
+      if (table.itemIds.some((id) => !id)) problems.push('every candidate needs an item_id');
+      if (n > 0 && req.candidates.length > 0) problems.push('send candidates either as candidate_table or as candidates, not both');
+      const columns: [string, { values: unknown[] }][] = [
+        ...Object.entries(table.numbers).map(([k, v]): [string, { values: unknown[] }] => [`candidate_table.numbers.${k}`, v]),
+        ...Object.entries(table.texts).map(([k, v]): [string, { values: unknown[] }] => [`candidate_table.texts.${k}`, v]),
+        ...Object.entries(req.candidateSourceScores).map(([k, v]): [string, { values: unknown[] }] => [`candidate_source_scores.${k}`, v]),
+      ];
+      for (const [name, column] of columns)
+        if (column.values.length !== n) problems.push(`${name} must have one value per candidate (${n})`);
+      if (req.candidateSources.length !== n) problems.push(`candidate_sources must have one value per candidate (${n})`);
+    }
+    if (req.topN < 0) problems.push('top_n must not be negative');
     if (problems.length > 0) throw new InvalidArgumentError(problems);
   }
 }

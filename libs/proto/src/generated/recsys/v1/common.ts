@@ -50,3 +50,38 @@ export interface FeatureValue_WeightsEntry {
   key: string;
   value: number;
 }
+
+/** A column of numbers, one value per item of an ItemTable. */
+export interface NumberColumn {
+  /** The values, in item_ids order. */
+  values: number[];
+}
+
+/** A column of strings, one value per item of an ItemTable. */
+export interface TextColumn {
+  /** The values, in item_ids order. */
+  values: string[];
+}
+
+/**
+ * Item features in columns, one entry per item in item_ids order: far cheaper to encode and decode than one
+ * map of FeatureValue per item when hundreds of items are ranked per request.
+ */
+export interface ItemTable {
+  /** The items. */
+  itemIds: string[];
+  /** Number-valued features by registry name. */
+  numbers: { [key: string]: NumberColumn };
+  /** Text-valued features by registry name. */
+  texts: { [key: string]: TextColumn };
+}
+
+export interface ItemTable_NumbersEntry {
+  key: string;
+  value?: NumberColumn | undefined;
+}
+
+export interface ItemTable_TextsEntry {
+  key: string;
+  value?: TextColumn | undefined;
+}

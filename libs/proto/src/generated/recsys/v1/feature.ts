@@ -8,7 +8,7 @@
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
-import { FeatureValue, Purpose } from "./common";
+import { FeatureValue, ItemTable, Purpose } from "./common";
 
 /** One behaviour event. */
 export interface Event {
@@ -78,6 +78,11 @@ export interface GetFeaturesRequest {
   query: string;
   /** Candidates wanted from a candidate feature (user_cf_items, ...); 0 means 100, at most 1000. */
   candidateLimit: number;
+  /**
+   * True: number and text item features come back in item_table instead of items (weights and vectors stay in
+   * items).
+   */
+  columnar: boolean;
 }
 
 /** The features of one item. */
@@ -113,6 +118,8 @@ export interface GetFeaturesResponse {
   withheld: WithheldFeature[];
   /** Features that were fetched. */
   served: string[];
+  /** Number and text item features in columns, when the request asked for columnar. */
+  itemTable?: ItemTable | undefined;
 }
 
 export interface GetFeaturesResponse_UserFeaturesEntry {

@@ -8,7 +8,7 @@
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
-import { FeatureValue, PrivacyMode } from "./common";
+import { FeatureValue, ItemTable, NumberColumn, PrivacyMode } from "./common";
 
 /** One candidate to score. */
 export interface RankCandidate {
@@ -48,6 +48,16 @@ export interface RankRequest {
   userFeatures: { [key: string]: FeatureValue };
   /** Context and region features. */
   contextFeatures: { [key: string]: FeatureValue };
+  /** The candidates in columns, used instead of `candidates` when it has items: their item features. */
+  candidateTable?:
+    | ItemTable
+    | undefined;
+  /** Per candidate source, its normalized score for each candidate of candidate_table (0: not proposed by it). */
+  candidateSourceScores: { [key: string]: NumberColumn };
+  /** The best source of each candidate of candidate_table. */
+  candidateSources: string[];
+  /** Return only the best this many (0: all). */
+  topN: number;
 }
 
 export interface RankRequest_UserFeaturesEntry {
@@ -58,6 +68,11 @@ export interface RankRequest_UserFeaturesEntry {
 export interface RankRequest_ContextFeaturesEntry {
   key: string;
   value?: FeatureValue | undefined;
+}
+
+export interface RankRequest_CandidateSourceScoresEntry {
+  key: string;
+  value?: NumberColumn | undefined;
 }
 
 /** One scored candidate. */

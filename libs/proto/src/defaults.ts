@@ -1,0 +1,39 @@
+import { Purpose } from './generated/recsys/v1/common';
+import { GetFeaturesRequest } from './generated/recsys/v1/feature';
+import { RankRequest } from './generated/recsys/v1/ranker';
+
+/*
+ * Complete request messages from the fields a caller sets: typed clients need every field, and a field added to
+ * the contract then needs one default here instead of an edit at every call site.
+ */
+
+export function getFeaturesRequest(
+  fields: Partial<GetFeaturesRequest> & Pick<GetFeaturesRequest, 'tenantId' | 'featureSet'>,
+): GetFeaturesRequest {
+  return {
+    purpose: Purpose.PERSONALIZATION,
+    itemIds: [],
+    region: '',
+    deviceType: '',
+    localHour: -1,
+    seedItemId: '',
+    query: '',
+    candidateLimit: 0,
+    columnar: false,
+    ...fields,
+  };
+}
+
+export function rankRequest(fields: Partial<RankRequest> & Pick<RankRequest, 'tenantId' | 'mode'>): RankRequest {
+  return {
+    surface: 'home',
+    candidates: [],
+    userFeatures: {},
+    contextFeatures: {},
+    candidateTable: undefined,
+    candidateSourceScores: {},
+    candidateSources: [],
+    topN: 0,
+    ...fields,
+  };
+}

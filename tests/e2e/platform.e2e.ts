@@ -6,7 +6,7 @@ import { Pseudonymizer } from '@recsys/tenant-keys';
 import { waitFor } from '@recsys/testing';
 import { listServicesByReflection } from './support/grpc-probes';
 import { metricLines, metricValue } from './support/metrics';
-import { CacheMode, Platform, startPlatform } from './support/platform';
+import { CacheMode, consentingUsersByHistory, Platform, startPlatform } from './support/platform';
 
 const TENANT = 'demo-retail';
 const registry = loadRegistry();
@@ -36,12 +36,7 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
   beforeAll(async () => {
     p = await startPlatform(mode);
     // Consenting users with the most history: user_cf has something to work with.
-    const counts = new Map<string, number>();
-    for (const e of p.data.events) counts.set(e.userId, (counts.get(e.userId) ?? 0) + 1);
-    users = p.data.users
-      .filter((u) => u.consentPersonalization)
-      .sort((a, b) => (counts.get(b.userId) ?? 0) - (counts.get(a.userId) ?? 0))
-      .map((u) => u.userId);
+    users = consentingUsersByHistory(p.data);
   }, 120_000);
 
   afterAll(async () => {

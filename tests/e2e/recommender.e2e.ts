@@ -9,7 +9,7 @@ import { getFeaturesRequest, PrivacyMode, Purpose, RecommendRequest, RequestCont
 import { Pseudonymizer } from '@recsys/tenant-keys';
 import { waitFor } from '@recsys/testing';
 import { metricValue } from './support/metrics';
-import { Platform, startPlatform } from './support/platform';
+import { consentingUsersByHistory, Platform, startPlatform } from './support/platform';
 
 const TENANT = 'demo-retail';
 const registry = loadRegistry();
@@ -34,12 +34,7 @@ describe('candidate sources, trained routes and governed training, end to end', 
     killSwitchDir = mkdtempSync(join(tmpdir(), 'e2e-kill-'));
     p = await startPlatform('redis', { KILL_SWITCH_FILE: join(killSwitchDir, 'kill-switches.yaml'), KILL_SWITCH_POLL_MS: '200' });
     pseudonymizer = new Pseudonymizer(p.stack.env.PSEUDONYM_SECRET!);
-    const counts = new Map<string, number>();
-    for (const e of p.data.events) counts.set(e.userId, (counts.get(e.userId) ?? 0) + 1);
-    users = p.data.users
-      .filter((u) => u.consentPersonalization)
-      .sort((a, b) => (counts.get(b.userId) ?? 0) - (counts.get(a.userId) ?? 0))
-      .map((u) => u.userId);
+    users = consentingUsersByHistory(p.data);
   }, 180_000);
 
   afterAll(async () => {

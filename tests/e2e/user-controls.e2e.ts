@@ -5,7 +5,7 @@ import { getFeaturesRequest, PrivacyMode, Purpose, RecommendRequest, UserControl
 import { Pseudonymizer } from '@recsys/tenant-keys';
 import { waitFor } from '@recsys/testing';
 import { metricValue } from './support/metrics';
-import { Platform, startPlatform } from './support/platform';
+import { consentingUsersByHistory, Platform, startPlatform } from './support/platform';
 
 const TENANT = 'demo-retail';
 
@@ -30,12 +30,7 @@ describe('user controls and consent, end to end', () => {
   beforeAll(async () => {
     p = await startPlatform('redis');
     pseudonymizer = new Pseudonymizer(p.stack.env.PSEUDONYM_SECRET!);
-    const counts = new Map<string, number>();
-    for (const e of p.data.events) counts.set(e.userId, (counts.get(e.userId) ?? 0) + 1);
-    const users = p.data.users
-      .filter((u) => u.consentPersonalization)
-      .sort((a, b) => (counts.get(b.userId) ?? 0) - (counts.get(a.userId) ?? 0))
-      .map((u) => u.userId);
+    const users = consentingUsersByHistory(p.data);
     takeUser = () => users[nextUser++];
   }, 120_000);
 

@@ -104,3 +104,13 @@ export async function startPlatform(mode: CacheMode, overrides: Record<string, s
     throw error;
   }
 }
+
+/** The demo users who consented to personalization, most history first (personal sources have most to work with). */
+export function consentingUsersByHistory(data: DemoData): string[] {
+  const counts = new Map<string, number>();
+  for (const e of data.events) counts.set(e.userId, (counts.get(e.userId) ?? 0) + 1);
+  return data.users
+    .filter((u) => u.consentPersonalization)
+    .sort((a, b) => (counts.get(b.userId) ?? 0) - (counts.get(a.userId) ?? 0))
+    .map((u) => u.userId);
+}

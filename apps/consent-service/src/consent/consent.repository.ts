@@ -53,27 +53,22 @@ export class ConsentRepository {
    * The subjects among `subjectPids` that may be personalized, in one query: a record exists, personalization
    * is not switched off and PERSONALIZATION is granted — the rule of `resolvePrivacy` for a signed-in subject.
    */
-  async personalizable(tenantId: string, subjectPids: string[]): Promise<Set<string>> {
-    if (subjectPids.length === 0) return new Set();
-    const rows = (await this.dataSource.query(
-      `SELECT s.subject_pid FROM consent.subject_consent s
-       JOIN consent.consent_grant g ON g.tenant_id = s.tenant_id AND g.subject_pid = s.subject_pid
-         AND g.purpose = 'PERSONALIZATION' AND g.granted
-       WHERE s.tenant_id = $1 AND s.subject_pid = ANY($2) AND s.consent_version > 0 AND NOT s.personalization_off`,
-      [tenantId, subjectPids],
-    )) as { subject_pid: string }[];
-    return new Set(rows.map((r) => r.subject_pid));
+  personalizable(tenantId: string, subjectPids: string[]): Promise<Set<string>> {
+    return this.granting(tenantId, subjectPids, Purpose.PERSONALIZATION, 'AND NOT s.personalization_off');
   }
 
   /** The subjects among `subjectPids` with a current BEHAVIORAL_TRAINING grant, in one query. */
-  async trainable(tenantId: string, subjectPids: string[]): Promise<Set<string>> {
+  trainable(tenantId: string, subjectPids: string[]): Promise<Set<string>> {
+    return this.granting(tenantId, subjectPids, Purpose.BEHAVIORAL_TRAINING, '');
+  }
+
+  private async granting(tenantId: string, subjectPids: string[], purpose: Purpose, extra: string): Promise<Set<string>> {
     if (subjectPids.length === 0) return new Set();
     const rows = (await this.dataSource.query(
       `SELECT s.subject_pid FROM consent.subject_consent s
-       JOIN consent.consent_grant g ON g.tenant_id = s.tenant_id AND g.subject_pid = s.subject_pid
-         AND g.purpose = 'BEHAVIORAL_TRAINING' AND g.granted
-       WHERE s.tenant_id = $1 AND s.subject_pid = ANY($2) AND s.consent_version > 0`,
-      [tenantId, subjectPids],
+       JOIN consent.consent_grant g ON g.tenant_id = s.tenant_id AND g.subject_pid = s.subject_pid AND g.purpose = $3 AND g.granted
+       WHERE s.tenant_id = $1 AND s.subject_pid = ANY($2) AND s.consent_version > 0 ${extra}`,
+      [tenantId, subjectPids, purpose],
     )) as { subject_pid: string }[];
     return new Set(rows.map((r) => r.subject_pid));
   }

@@ -45,10 +45,12 @@ runMain(SERVICE, async () => {
       s,
     ]),
   );
+  const sourceNames = new Set(registry.sources.keys());
   const killSwitches = new KillSwitches(
-    parseKillSwitches(config.DISABLED_SOURCES),
+    parseKillSwitches(config.DISABLED_SOURCES, sourceNames),
     config.KILL_SWITCH_FILE || join(configDir, 'kill-switches.yaml'),
     config.KILL_SWITCH_POLL_MS,
+    sourceNames,
     metrics,
     logger,
   );

@@ -42,7 +42,7 @@ runMain(SERVICE, async () => {
   const cache = createCacheStore(config);
   const catalogRepository = new CatalogRepository(dataSource);
   const models = new ModelRepository(dataSource);
-  const snapshots = new CatalogSnapshots(catalogRepository, models);
+  const snapshots = new CatalogSnapshots(catalogRepository, models, logger, metrics);
   const refresher = new AggregateRefresher(
     new AggregateRepository(dataSource),
     snapshots,

@@ -52,7 +52,7 @@ export function loadSurfaces(dir: string, registry: Registry): Map<string, Surfa
     const maxPerCreator = Number(raw.max_per_creator ?? 2);
     const maxPerCategory = Number(raw.max_per_category ?? 1000);
     if (!(perSource >= 1 && perSource <= 1000)) problems.push(`${name}.candidates_per_source must be 1..1000`);
-    if (!(maxCandidates >= 1 && maxCandidates <= 2000)) problems.push(`${name}.max_candidates must be 1..2000`);
+    if (!(maxCandidates >= 1 && maxCandidates <= 1000)) problems.push(`${name}.max_candidates must be 1..1000`);
     if (!(maxPerCreator >= 1)) problems.push(`${name}.max_per_creator must be at least 1`);
     if (!(maxPerCategory >= 1)) problems.push(`${name}.max_per_category must be at least 1`);
     surfaces.set(name, {

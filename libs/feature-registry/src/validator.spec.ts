@@ -404,6 +404,28 @@ describe(validateRegistry.name, () => {
       ]);
     });
 
+    it('requires a feature derived from a sensitive inference to be one, no more visible in debug, kept no longer', () => {
+      const [file, find, replace] = derived('');
+      const sensitiveInput: [FixtureFile, string, string] = [
+        'features.yaml',
+        '    debug_visibility: restricted\n    sensitive_inference: false\n    owner: test-team\n    description: A personal feature.',
+        `    debug_visibility: hidden\n    sensitive_inference: true\n${APPROVAL}`,
+      ];
+      const { issues } = issuesAfter(
+        [
+          file,
+          find,
+          replace.replace('retention_days: 90\n    debug_visibility: restricted', 'retention_days: 120\n    debug_visibility: restricted'),
+        ],
+        sensitiveInput,
+      );
+      expect(issues.map((i) => i.message)).toEqual([
+        "feature 'user_picks': retention_days must not exceed its input 'user_affinity' (90)",
+        "feature 'user_picks': debug_visibility must be at least 'hidden', as its input 'user_affinity' is",
+        "feature 'user_picks': must be a sensitive_inference, as its input 'user_affinity' is",
+      ]);
+    });
+
     it('rejects a derivation from an unknown feature and a derivation cycle', () => {
       const [file, find, replace] = derived('');
       expect(

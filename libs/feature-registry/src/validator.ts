@@ -152,6 +152,9 @@ function checkFeature({ def: f, at }: Located<FeatureDefinition>, report: Report
   }
 }
 
+/** Debug visibilities from the most to the least visible. */
+const DEBUG_ORDER: readonly string[] = ['visible', 'restricted', 'hidden'];
+
 /** A derived feature is no more permissive than any of its inputs (and derives from no cycle). */
 function checkDerived({ def: f, at }: Located<FeatureDefinition>, features: Table<FeatureDefinition>, report: Report): void {
   const label = `feature '${f.name}'`;
@@ -174,6 +177,16 @@ function checkDerived({ def: f, at }: Located<FeatureDefinition>, features: Tabl
     }
     if (input.requires_consent !== 'none' && f.requires_consent !== input.requires_consent) {
       report(at('requires_consent'), `${label}: must require consent '${input.requires_consent}', as its input '${name}' does`);
+    }
+    // What is computed from a sensitive inference can reveal it: it is one too (and needs its own approval).
+    if (input.sensitive_inference && !f.sensitive_inference) {
+      report(at('sensitive_inference'), `${label}: must be a sensitive_inference, as its input '${name}' is`);
+    }
+    if (DEBUG_ORDER.indexOf(f.debug_visibility) < DEBUG_ORDER.indexOf(input.debug_visibility)) {
+      report(at('debug_visibility'), `${label}: debug_visibility must be at least '${input.debug_visibility}', as its input '${name}' is`);
+    }
+    if (f.retention_days > input.retention_days) {
+      report(at('retention_days'), `${label}: retention_days must not exceed its input '${name}' (${input.retention_days})`);
     }
   }
 }

@@ -31,6 +31,8 @@ export interface RouteSpec {
   sources: readonly string[];
   /** Terms the route's model may weight: `source:<name>` for its sources and its consumed numeric features. */
   terms: readonly string[];
+  /** The route's default weights: kept for terms the training data says nothing about. */
+  defaultWeights?: Readonly<Record<string, number>>;
 }
 
 export interface TrainingConfig {
@@ -77,8 +79,16 @@ export function buildArtifacts(
   editorial: readonly string[],
   config: TrainingConfig,
 ): Artifacts {
-  const matrix = InteractionMatrix.from(rows);
-  const cf: ItemNeighbors = sparsifyEase(trainEase(matrix, config.ease), config.ease.neighbors);
+  // Trained models are served to everyone: an item joins them only with at least k distinct users (seed §22),
+  // like every aggregate over people.
+  const users = new Map<string, Set<string>>();
+  for (const r of rows) if (r.weight > 0) (users.get(r.item) ?? users.set(r.item, new Set()).get(r.item)!).add(r.user);
+  const supported = rows.filter((r) => (users.get(r.item)?.size ?? 0) >= config.minUsers);
+  const matrix = InteractionMatrix.from(supported);
+  const cf: ItemNeighbors = sparsifyEase(
+    trainEase(matrix, { ...config.ease, minSupport: Math.max(config.ease.minSupport, config.minUsers) }),
+    config.ease.neighbors,
+  );
   const embeddings: ItemEmbeddings = trainAls(matrix, config.als);
   const cooccurrence = thresholdedCooccurrence(rows, { ...config.cooccurrence, minUsers: config.minUsers });
   const popularity = thresholdedPopularity(rows, config.minUsers);
@@ -212,7 +222,7 @@ export function trainRoutes(
       const affinity = route.mode === 'personalized' ? categoryAffinity(h.items, inner.catalog) : {};
       lists.push({ inputs: candidates.map((c) => rankerInputs(c, affinity)), relevant: candidates.map((c) => relevant.has(c.itemId)) });
     }
-    rankers[route.name] = trainLinearRanker(lists, { terms: route.terms, ...RANKER_TRAINING_DEFAULTS });
+    rankers[route.name] = trainLinearRanker(lists, { terms: route.terms, ...RANKER_TRAINING_DEFAULTS, fallback: route.defaultWeights });
     // The lists the trainer learns from: at least two candidates, at least one of them relevant.
     rankerLists[route.name] = lists.filter((l) => l.inputs.length > 1 && l.relevant.some(Boolean)).length;
   }

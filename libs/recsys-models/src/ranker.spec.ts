@@ -176,6 +176,18 @@ describe(trainLinearRanker.name, () => {
     expect(weights.t2).toBeGreaterThan(0);
   });
 
+  it('keeps the fallback weight of a term the lists give no signal about, and learns the others', () => {
+    const terms = ['signal', 'noise', 'needs_seed'];
+    const lists = makeLists(25, 12, 3, 7, (x) => x.signal, ['signal', 'noise']);
+    const weights = trainLinearRanker(lists, { ...options, terms, fallback: { needs_seed: 0.6, signal: 5, noise: 5 } });
+    expect(weights).toEqual({ signal: 1, noise: 0, needs_seed: 0.6 });
+    expect(trainLinearRanker(lists, { ...options, terms })).toEqual({ signal: 1, noise: 0, needs_seed: 0 });
+  });
+
+  it('answers the fallback weights when there is nothing to learn from', () => {
+    expect(trainLinearRanker([], { ...options, terms: ['a', 'b'], fallback: { a: 0.5 } })).toEqual({ a: 0.5, b: 0 });
+  });
+
   it('ignores inputs that are not among its terms', () => {
     const lists = makeLists(20, 8, 2, 5, (x) => x.secret, ['secret', 'a', 'b']);
     const weights = trainLinearRanker(lists, { ...options, terms: ['a', 'b'] });

@@ -87,6 +87,11 @@ export interface RankerTrainingOptions {
   cutoff: number;
   /** A step is taken only when it raises the training NDCG by more than this (guards against noise). */
   minGain: number;
+  /**
+   * Weights for terms the training lists give no signal about (zero in every candidate — say, a source that
+   * needs a seed item when the lists have none): kept as they are instead of being learned as 0.
+   */
+  fallback?: Readonly<Record<string, number>>;
 }
 
 export const RANKER_TRAINING_DEFAULTS = { rounds: 3, cutoff: 20, minGain: 2e-3 } as const;
@@ -120,7 +125,12 @@ export function trainLinearRanker(lists: readonly TrainingList[], options: Ranke
       return { x, n: l.inputs.length, relevant: l.relevant, ideal };
     });
   const weights = new Float64Array(d);
-  if (dense.length === 0 || d === 0) return Object.fromEntries(terms.map((t) => [t, 0]));
+  // Terms without signal keep their fallback weight and are not searched (their inputs are 0 in every list).
+  const signal = new Array<boolean>(d).fill(false);
+  for (const l of dense) for (let j = 0; j < l.x.length; j++) if (l.x[j] !== 0) signal[j % d] = true;
+  const silent = signal.map((s) => !s);
+  const fallback = (i: number) => (silent[i] ? (options.fallback?.[terms[i]] ?? 0) : 0);
+  if (silent.every(Boolean)) return Object.fromEntries(terms.map((t, i) => [t, fallback(i)]));
   const scores = new Float64Array(Math.max(...dense.map((l) => l.n)));
   const top = new Int32Array(options.cutoff);
   const meanNdcg = (w: Float64Array): number => {
@@ -153,17 +163,18 @@ export function trainLinearRanker(lists: readonly TrainingList[], options: Ranke
   let anchor = 0;
   let best = -1;
   for (let i = 0; i < d; i++) {
-    weights.fill(0);
+    if (silent[i]) continue;
+    for (let j = 0; j < d; j++) weights[j] = fallback(j);
     weights[i] = 1;
     const ndcg = meanNdcg(weights);
     if (ndcg > best) [best, anchor] = [ndcg, i];
   }
-  weights.fill(0);
+  for (let j = 0; j < d; j++) weights[j] = fallback(j);
   weights[anchor] = 1;
   for (let round = 0; round < options.rounds; round++) {
     let improved = false;
     for (let i = 0; i < d; i++) {
-      if (i === anchor) continue;
+      if (i === anchor || silent[i]) continue;
       const current = weights[i];
       let bestValue = current;
       for (const value of GRID) {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Registry, SurfaceConfig } from '@recsys/feature-registry';
 import { RouteSpec } from './pipeline';
 import { NUMERIC_ITEM_TERMS, AFFINITY_TERM, SOURCE_TERM_PREFIX } from './ranker';
@@ -17,6 +19,13 @@ export function routeSpecs(registry: Registry, surface: SurfaceConfig): RouteSpe
       );
     });
     const features = [...NUMERIC_ITEM_TERMS, AFFINITY_TERM].filter((term) => route.consumed_features.includes(term));
-    return { name: route.name, mode: route.mode, sources, terms: [...sources.map((s) => `${SOURCE_TERM_PREFIX}${s}`), ...features] };
+    const model = JSON.parse(readFileSync(join(dirname(registry.dir), route.model), 'utf8')) as { weights?: Record<string, number> };
+    return {
+      name: route.name,
+      mode: route.mode,
+      sources,
+      terms: [...sources.map((s) => `${SOURCE_TERM_PREFIX}${s}`), ...features],
+      defaultWeights: model.weights ?? {},
+    };
   });
 }

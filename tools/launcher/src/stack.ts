@@ -141,7 +141,11 @@ export class Stack {
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.stderr.pipe(log, { end: false });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // 'close' (not 'exit'): the job's output streams are complete only then.
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
     log.end();
     if (code !== 0) throw new Error(`training job exited with ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`);
     return out

@@ -19,7 +19,14 @@ const ALL = [...registry.sources.keys()];
 const ALLOW_SESSIONS = new SessionPolicy(true, new Map());
 /** Kill switches from DISABLED_SOURCES only (no file). */
 const switches = (disabled: string) =>
-  new KillSwitches(parseKillSwitches(disabled), '', 1000, new ServiceMetrics('test'), pino({ level: 'silent' }));
+  new KillSwitches(
+    parseKillSwitches(disabled, new Set(ALL)),
+    '',
+    1000,
+    new Set(ALL),
+    new ServiceMetrics('test'),
+    pino({ level: 'silent' }),
+  );
 
 function sources(names = ALL): Map<string, CandidateSource> {
   return new Map(names.map((n) => [n, fakeSource(n)]));

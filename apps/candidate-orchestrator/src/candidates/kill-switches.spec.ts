@@ -5,6 +5,8 @@ import pino from 'pino';
 import { ServiceMetrics } from '@recsys/service-kit';
 import { KillSwitches, parseKillSwitches } from './kill-switches';
 
+const KNOWN = new Set(['user_cf', 'user_two_tower', 'item_to_item', 'session_intent', 'editorial']);
+
 describe(KillSwitches.name, () => {
   let dir: string;
   let file: string;
@@ -14,7 +16,7 @@ describe(KillSwitches.name, () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const create = (fixed = '') =>
-    new KillSwitches(parseKillSwitches(fixed), file, 50, new ServiceMetrics('test'), pino({ level: 'silent' }));
+    new KillSwitches(parseKillSwitches(fixed, KNOWN), file, 50, KNOWN, new ServiceMetrics('test'), pino({ level: 'silent' }));
 
   it('disables a source everywhere, or for one tenant only', () => {
     writeFileSync(file, 'disabled: [user_two_tower, acme/item_to_item]\n');
@@ -37,13 +39,17 @@ describe(KillSwitches.name, () => {
     expect(switches.fingerprint).toBe('editorial,user_cf');
   });
 
-  it('keeps the last good switches when the file does not parse', () => {
+  it.each([
+    ['an entry that is not a source name', 'disabled: [User CF!]\n'],
+    ['a source the registry does not have', 'disabled: [user_two_towers]\n'],
+    ['a single value instead of a list', 'disabled: user_cf\n'],
+    ['a misspelt key', 'disable: []\n'],
+    ['an empty list value', 'disabled:\n'],
+    ['an empty file', ''],
+  ])('keeps the last good switches when the file has %s', (_, text) => {
     writeFileSync(file, 'disabled: [user_cf]\n');
     const switches = create();
-    writeFileSync(file, 'disabled: [User CF!]\n');
-    switches.reload();
-    expect(switches.disables('acme', 'user_cf')).toBe(true);
-    writeFileSync(file, 'disabled: user_cf\n');
+    writeFileSync(file, text);
     switches.reload();
     expect(switches.disables('acme', 'user_cf')).toBe(true);
   });
@@ -59,6 +65,8 @@ describe(KillSwitches.name, () => {
     const switches = create();
     switches.start();
     try {
+      // Past one poll interval, so the change is a change of the watcher's baseline (mtime resolution aside).
+      await new Promise((r) => setTimeout(r, 150));
       writeFileSync(file, 'disabled: [session_intent]\n');
       const deadline = Date.now() + 5000;
       while (!switches.disables('acme', 'session_intent') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -66,7 +74,7 @@ describe(KillSwitches.name, () => {
     } finally {
       switches.stop();
     }
-  });
+  }, 10_000);
 });
 
 describe(parseKillSwitches.name, () => {
@@ -74,8 +82,9 @@ describe(parseKillSwitches.name, () => {
     expect([...parseKillSwitches(' editorial , ,acme/user_cf ')]).toEqual(['editorial', 'acme/user_cf']);
   });
 
-  it('refuses an entry that is neither "source" nor "tenant/source"', () => {
+  it('refuses an entry that is neither "source" nor "tenant/source", or names no registry source', () => {
     expect(() => parseKillSwitches('a/b/c')).toThrow('"a/b/c"');
     expect(() => parseKillSwitches({ user_cf: true })).toThrow('must be a list');
+    expect(() => parseKillSwitches('acme/user_cff', KNOWN)).toThrow('names no registry source');
   });
 });

@@ -5,8 +5,11 @@ import { ServiceMetrics } from '@recsys/service-kit';
 
 const ENTRY = /^[a-z0-9_-]+(\/[a-z_]+)?$/;
 
-/** Parses a comma list or a YAML `disabled:` list of "source" / "tenant/source" entries; throws on a bad one. */
-export function parseKillSwitches(entries: unknown): Set<string> {
+/**
+ * Parses a comma list or a YAML `disabled:` list of "source" / "tenant/source" entries; throws on a bad one,
+ * including a source that `known` (the registry's sources) does not have — a misspelt switch disables nothing.
+ */
+export function parseKillSwitches(entries: unknown, known?: ReadonlySet<string>): Set<string> {
   const list = typeof entries === 'string' ? entries.split(',') : entries;
   if (!Array.isArray(list)) throw new Error('disabled must be a list of "source" or "tenant/source" entries');
   const set = new Set<string>();
@@ -14,9 +17,20 @@ export function parseKillSwitches(entries: unknown): Set<string> {
     const entry = String(raw).trim();
     if (!entry) continue;
     if (!ENTRY.test(entry)) throw new Error(`kill switch entry ${JSON.stringify(entry)} is not "source" or "tenant/source"`);
+    const source = entry.slice(entry.indexOf('/') + 1);
+    if (known && !known.has(source)) throw new Error(`kill switch entry ${JSON.stringify(entry)} names no registry source`);
     set.add(entry);
   }
   return set;
+}
+
+/** The kill-switch file's content: a mapping whose `disabled` is a list. Anything else is an error, never "none". */
+function parseKillSwitchFile(text: string, known: ReadonlySet<string>): Set<string> {
+  const doc = load(text) as unknown;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !Array.isArray((doc as { disabled?: unknown }).disabled)) {
+    throw new Error('the kill-switch file must be a mapping with a list "disabled" (write "disabled: []" for none)');
+  }
+  return parseKillSwitches((doc as { disabled: unknown[] }).disabled, known);
 }
 
 /**
@@ -35,6 +49,8 @@ export class KillSwitches {
     private readonly fixed: Set<string>,
     private readonly file: string,
     private readonly pollMs: number,
+    /** Names of the registry's sources: an entry naming anything else is refused. */
+    private readonly known: ReadonlySet<string>,
     metrics: ServiceMetrics,
     private readonly logger: Logger,
   ) {
@@ -53,7 +69,10 @@ export class KillSwitches {
   }
 
   start(): void {
-    if (this.file) watchFile(this.file, { interval: this.pollMs, persistent: false }, () => this.reload());
+    if (!this.file) return;
+    watchFile(this.file, { interval: this.pollMs, persistent: false }, () => this.reload());
+    // The watcher's baseline is taken after this call: a change between the first read and now is read here.
+    this.reload();
   }
 
   stop(): void {
@@ -63,14 +82,14 @@ export class KillSwitches {
   reload(): void {
     if (!this.file) return;
     try {
-      let text = '';
+      let text: string | undefined;
       try {
         if (statSync(this.file).isFile()) text = readFileSync(this.file, 'utf8');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
-      const doc = (text ? load(text) : {}) as { disabled?: unknown } | null;
-      const next = parseKillSwitches(doc?.disabled ?? []);
+      // No file at all means no file switches; a file that is there must say what it means.
+      const next = text === undefined ? new Set<string>() : parseKillSwitchFile(text, this.known);
       const changed = next.size !== this.fromFile.size || [...next].some((e) => !this.fromFile.has(e));
       this.fromFile = next;
       if (changed) this.logger.warn({ killSwitches: this.fingerprint }, 'kill switches changed');

@@ -31,6 +31,9 @@ export interface RecommendationDeps {
 /** Score multiplier for items of a category marked "less like this". */
 const LESS_LIKE_FACTOR = 0.3;
 
+/** Items one GetFeatures call may ask for (feature-gateway's bound). */
+const MAX_FEATURE_ITEMS = 1000;
+
 /** At least this many ranked candidates come back from the ranker (diversity chooses among them). */
 const RANKED_RETURNED = 200;
 
@@ -160,13 +163,11 @@ export class RecommendationService {
       getFeaturesRequest({
         tenantId: cmd.tenantId,
         featureSet: route.feature_set,
-        // The less-liked items ride along: their categories are what gets demoted.
-        itemIds: [...new Set([...candidates.map((c) => c.itemId), ...resolved.lessLikeItemIds])],
+        // The less-liked items ride along (their categories are what gets demoted), within the gateway's bound.
+        itemIds: [...new Set([...candidates.map((c) => c.itemId), ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS),
         region: cmd.region,
         deviceType: cmd.deviceType,
         localHour: cmd.localHour,
-        seedItemId: cmd.seedItemId,
-        query: cmd.query,
         columnar: true,
       }),
       { metadata, timeoutMs },

@@ -1,4 +1,6 @@
+import type { Logger } from 'pino';
 import { ContentIndex, neighborsFromRows, RetrievalArtifacts } from '@recsys/models';
+import { ServiceMetrics } from '@recsys/service-kit';
 import { ModelRepository } from '../training/model.repository';
 import { StoredArtifacts } from '../training/model-codec';
 import { CatalogRepository, ItemRow } from './catalog.repository';
@@ -62,10 +64,22 @@ export class CatalogSnapshots {
   /** The version (see CatalogRepository.snapshotVersions) each snapshot was built from. */
   private readonly versions = new Map<string, string>();
 
+  /** The reload in progress per tenant: reloads of one tenant run one after another, so the last one wins. */
+  private readonly loading = new Map<string, Promise<unknown>>();
+  private readonly failures;
+
   constructor(
     private readonly repository: CatalogRepository,
     private readonly modelRepository: ModelRepository,
-  ) {}
+    private readonly logger: Logger,
+    metrics: ServiceMetrics,
+  ) {
+    this.failures = metrics.counter(
+      'snapshot_reload_failures_total',
+      'Tenant snapshot reloads that failed (the tenant keeps serving its previous snapshot).',
+      ['stage'],
+    );
+  }
 
   get(tenantId: string): TenantSnapshot | undefined {
     return this.snapshots.get(tenantId);
@@ -74,14 +88,31 @@ export class CatalogSnapshots {
   /** Rebuilds the snapshots whose catalog, aggregates or model changed since they were built (by any replica). */
   async reloadAll(): Promise<void> {
     for (const [tenantId, version] of await this.repository.snapshotVersions()) {
-      if (this.versions.get(tenantId) !== version) await this.reload(tenantId, version);
+      if (this.versions.get(tenantId) === version) continue;
+      // One tenant's failure (a query, a model that does not decode) must not stop the others from reloading.
+      await this.reload(tenantId, version).catch((error: unknown) => {
+        this.failures.inc({ stage: 'snapshot' });
+        this.logger.error({ tenantId, err: error instanceof Error ? error.message : String(error) }, 'tenant snapshot reload failed');
+      });
     }
   }
 
-  async reload(tenantId: string, version?: string): Promise<TenantSnapshot> {
+  reload(tenantId: string, version?: string): Promise<TenantSnapshot> {
+    const previous = this.loading.get(tenantId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.load(tenantId, version));
+    this.loading.set(tenantId, next);
+    void next
+      .finally(() => {
+        if (this.loading.get(tenantId) === next) this.loading.delete(tenantId);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
+  private async load(tenantId: string, version?: string): Promise<TenantSnapshot> {
     // Read the version first: a change that lands while we load makes the next tick load again.
     const current = version ?? (await this.repository.snapshotVersions()).get(tenantId) ?? '';
-    const [items, popularityRows, populations, neighborRows, editorial, model] = await Promise.all([
+    const [items, popularityRows, populations, neighborRows, editorial, { model, ok: modelOk }] = await Promise.all([
       this.repository.items(tenantId),
       this.repository.popularity(tenantId),
       this.repository.populations(tenantId),
@@ -120,19 +151,28 @@ export class CatalogSnapshots {
       model?.version ?? '',
     );
     this.snapshots.set(tenantId, snapshot);
-    this.versions.set(tenantId, current);
+    // Not marked current when the model could not be read: the next tick tries again.
+    if (modelOk) this.versions.set(tenantId, current);
     return snapshot;
   }
 
-  private async model(tenantId: string): Promise<{ version: string; artifacts: StoredArtifacts } | undefined> {
+  /** The tenant's active model; `ok` is false when a newer version could not be read (the last good one is kept). */
+  private async model(tenantId: string): Promise<{ model?: { version: string; artifacts: StoredArtifacts }; ok: boolean }> {
     const version = await this.modelRepository.activeVersion(tenantId);
-    if (!version) return undefined;
+    if (!version) return { ok: true };
     const cached = this.models.get(tenantId);
-    if (cached?.version === version) return cached;
-    const active = await this.modelRepository.active(tenantId);
-    if (!active) return undefined;
-    const loaded = { version: active.version, artifacts: active.artifacts };
-    this.models.set(tenantId, loaded);
-    return loaded;
+    if (cached?.version === version) return { model: cached, ok: true };
+    try {
+      const active = await this.modelRepository.active(tenantId);
+      if (!active) return { model: cached, ok: false };
+      const loaded = { version: active.version, artifacts: active.artifacts };
+      this.models.set(tenantId, loaded);
+      return { model: loaded, ok: true };
+    } catch (error) {
+      // A version that cannot be read or decoded: keep serving the last good one (or none) rather than nothing.
+      this.failures.inc({ stage: 'model' });
+      this.logger.error({ tenantId, version, err: error instanceof Error ? error.message : String(error) }, 'model version not loaded');
+      return { model: cached, ok: false };
+    }
   }
 }

@@ -48,10 +48,13 @@ export class FeatureConfig extends DataServiceConfig {
   @Max(3600)
   PROFILE_CACHE_TTL_SECONDS = 60;
 
-  /** Lifetime of anonymous session state (seed §20: session state 24 h). */
+  /**
+   * Lifetime of anonymous session state and of every event in it (seed §20: session state 24 h). At most one day:
+   * the registry lets session state serve contextual requests without consent only because it is that short.
+   */
   @IsInt()
   @Min(60)
-  @Max(7 * 86_400)
+  @Max(86_400)
   SESSION_TTL_SECONDS = 86_400;
 
   /** Folder of the registry files; empty finds registry/ above the code. */

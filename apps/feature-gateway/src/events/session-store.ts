@@ -22,16 +22,26 @@ export class SessionStore {
     private readonly ttlSeconds: number,
   ) {}
 
-  /** Appends events to a visitor's session state, keeping the most recent ones, and restarts the TTL. */
-  async append(tenantId: string, visitorPid: string, events: SessionEvent[]): Promise<void> {
+  /**
+   * Appends events to a visitor's session state, keeping the most recent ones. The TTL restarts with each write,
+   * so every event is also dropped once it is older than the TTL: a visitor who comes back daily does not keep
+   * weeks of behaviour in "24 h" session state.
+   */
+  async append(tenantId: string, visitorPid: string, events: SessionEvent[], now = Date.now()): Promise<void> {
     const key = sessionStateKey(this.keySpace, tenantId, visitorPid);
-    const current = await this.read(tenantId, visitorPid);
-    const merged = [...current, ...events].sort((a, b) => a.timestampMs - b.timestampMs).slice(-MAX_SESSION_EVENTS);
+    const current = await this.read(tenantId, visitorPid, now);
+    const merged = [...current, ...this.fresh(events, now)].sort((a, b) => a.timestampMs - b.timestampMs).slice(-MAX_SESSION_EVENTS);
     await this.cache.set(key, JSON.stringify(merged), this.ttlSeconds);
   }
 
-  async read(tenantId: string, visitorPid: string): Promise<SessionEvent[]> {
+  /** The visitor's events of the last TTL, oldest first. */
+  async read(tenantId: string, visitorPid: string, now = Date.now()): Promise<SessionEvent[]> {
     const raw = await this.cache.get(sessionStateKey(this.keySpace, tenantId, visitorPid));
-    return raw ? (JSON.parse(raw) as SessionEvent[]) : [];
+    return raw ? this.fresh(JSON.parse(raw) as SessionEvent[], now) : [];
+  }
+
+  private fresh(events: SessionEvent[], now: number): SessionEvent[] {
+    const oldest = now - this.ttlSeconds * 1000;
+    return events.filter((e) => e.timestampMs > oldest);
   }
 }

@@ -13,7 +13,9 @@ const MAX_ITEMS = 1000;
 const REGION_LIST_SIZE = 200;
 const DEFAULT_CANDIDATES = 100;
 const MAX_CANDIDATES = 1000;
-const MAX_TEXT = 256;
+/** The same bounds as the orchestrator's RecommendCommand, so a valid Recommend is never refused here. */
+const MAX_SEED_ID = 256;
+const MAX_QUERY = 512;
 /** Before a tenant's first training (or for an unknown tenant): no models, no aggregates. */
 const NO_ARTIFACTS = new RetrievalArtifacts(undefined, undefined, undefined, undefined);
 
@@ -209,8 +211,10 @@ export class FeatureService {
         // Only an anonymous visitor has session state; a signed-in subject's behaviour is in the profile store.
         if (!isAnonymousPid(ctx.subjectPid)) return { ...empty() };
         const events = await this.sessions.read(req.tenantId, ctx.subjectPid);
+        // An item the visitor hid does not speak for their intent, whatever they did with it before.
+        const hidden = new Set(events.filter((e) => e.eventType === 'hide').map((e) => e.itemId));
         const newestFirst = events
-          .filter((e) => e.eventType !== 'hide')
+          .filter((e) => !hidden.has(e.itemId))
           .map((e) => e.itemId)
           .reverse();
         return {
@@ -234,8 +238,8 @@ export class FeatureService {
     if (!(GRANTABLE_PURPOSES as readonly string[]).includes(req.purpose)) problems.push('purpose must be a known Purpose');
     if (req.itemIds.length > MAX_ITEMS) problems.push(`at most ${MAX_ITEMS} item_ids`);
     if (req.candidateLimit < 0 || req.candidateLimit > MAX_CANDIDATES) problems.push(`candidate_limit must be 0..${MAX_CANDIDATES}`);
-    if (req.query.length > MAX_TEXT) problems.push(`query must be at most ${MAX_TEXT} characters`);
-    if (req.seedItemId.length > MAX_TEXT) problems.push(`seed_item_id must be at most ${MAX_TEXT} characters`);
+    if (req.query.length > MAX_QUERY) problems.push(`query must be at most ${MAX_QUERY} characters`);
+    if (req.seedItemId.length > MAX_SEED_ID) problems.push(`seed_item_id must be at most ${MAX_SEED_ID} characters`);
     if (problems.length > 0) throw new InvalidArgumentError(problems);
   }
 }

@@ -98,7 +98,7 @@ describe(RankingService.name, () => {
     expect(response.route).toBe('home_personalized');
     expect(response.mode).toBe(PrivacyMode.PERSONALIZED);
     expect(response.droppedFeatures).toEqual([]);
-    expect(response.modelVersion).toBeTruthy();
+    expect(response.modelVersion).toBe('default:default-2026-12-01');
   });
 
   it('lets the subject’s category affinity change the order on the personalized route', async () => {

@@ -133,6 +133,39 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     expect(await read()).toEqual([first.category, second.category].sort());
   });
 
+  it('answers a batch entry by entry: one bad request fails alone, and the profile is read once per batch', async () => {
+    const userId = 'feature-batch-user';
+    const port = p.stack.metricsPort('feature-gateway');
+    await consent(RETAIL, userId);
+    await p.features.ingestEvents({ events: [event(RETAIL, userId, p.data.items[0].itemId)] });
+    const readsBefore = await metricValue(port, 'profile_store_reads_total');
+    const reply = await p.features.getFeatureBatch(
+      {
+        requests: [
+          featureRequest(RETAIL, { featureSet: 'candidates_user_cf' }),
+          featureRequest(RETAIL, { featureSet: 'no_such_set' }),
+          featureRequest(RETAIL, { featureSet: 'candidates_user_two_tower' }),
+          featureRequest(RETAIL, { featureSet: 'home_personalized' }),
+        ],
+      },
+      { metadata: metadataFor(RETAIL, userId) },
+    );
+    expect(reply.entries.map((e) => e.error)).toEqual(['', 'INVALID_ARGUMENT: feature_set is not a registered feature set', '', '']);
+    expect(reply.entries[0].response?.served).toEqual(['user_cf_items']);
+    expect(reply.entries[2].response?.served).toEqual(['user_two_tower_items']);
+    expect(Object.keys(reply.entries[3].response?.userFeatures.user_category_affinity_30d.weights ?? {})).toEqual([
+      p.data.items[0].category,
+    ]);
+    expect(await metricValue(port, 'profile_store_reads_total')).toBe(readsBefore + 1);
+    // The same privacy rules as GetFeatures: without a context, the personal sets are withheld in every entry.
+    const anonymous = await p.features.getFeatureBatch({ requests: [featureRequest(RETAIL, { featureSet: 'candidates_user_cf' })] });
+    expect(anonymous.entries[0].response?.served).toEqual([]);
+    expect(anonymous.entries[0].response?.withheld).toEqual([{ name: 'user_cf_items', reason: 'MODE_NOT_ALLOWED' }]);
+    await expect(
+      p.features.getFeatureBatch({ requests: [featureRequest(RETAIL), featureRequest(OTHER)] }, { metadata: metadataFor(RETAIL, userId) }),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+  });
+
   it('never returns a feature for a purpose it prohibits, whatever the context grants', async () => {
     const userId = 'ads-purpose-user';
     await consent(RETAIL, userId);

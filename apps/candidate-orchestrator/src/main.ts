@@ -40,10 +40,7 @@ runMain(SERVICE, async () => {
   const audit = new AuditSink(auditClient, `svc:${SERVICE}`, metrics, logger);
   const { cache, bus } = createCacheInfrastructure(config);
   const sources = new Map<string, CandidateSource>(
-    [new ItemToItemSource(featureClient), ...FEATURE_LIST_SOURCES.map((spec) => new FeatureListSource(featureClient, spec))].map((s) => [
-      s.name,
-      s,
-    ]),
+    [new ItemToItemSource(), ...FEATURE_LIST_SOURCES.map((spec) => new FeatureListSource(spec))].map((s) => [s.name, s]),
   );
   const sourceNames = new Set(registry.sources.keys());
   const killSwitches = new KillSwitches(

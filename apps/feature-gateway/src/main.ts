@@ -69,7 +69,7 @@ runMain(SERVICE, async () => {
     metrics,
   );
   const sessionPolicy = loadSessionPolicy(config.CONFIG_DIR || defaultConfigDir());
-  const features = new FeatureService(registry, snapshots, profiles, sessions, sessionPolicy, codec, metrics);
+  const features = new FeatureService(registry, snapshots, profiles, sessions, sessionPolicy, codec, metrics, logger);
   const running = await serveGrpc(runtime, {
     service: 'FeatureService',
     module: FeatureModule.register({

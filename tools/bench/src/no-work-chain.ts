@@ -5,7 +5,7 @@
  * empty message at once. The fake orchestrator's Recommend makes the real orchestrator's calls in the same order
  * with the same client (`createGrpcClient` of service-kit) and deadlines:
  *
- *   ConsentService.GetPrivacyContext → `sourceCalls` × FeatureService.GetFeatures in parallel (candidate sources)
+ *   ConsentService.GetPrivacyContext → FeatureService.GetFeatureBatch of `sourceCalls` requests (candidate sources)
  *   → FeatureService.GetFeatures (ranking features) → RankerService.Rank → empty RecommendResponse.
  *
  * Nothing goes to audit-service: the real path's decision record is sampled and sent asynchronously, after the
@@ -67,7 +67,7 @@ interface ReadyMessage {
 // Parent side: starts and stops the four processes.
 
 export interface NoWorkChainOptions {
-  /** GetFeatures calls of the candidate sources per Recommend (made in parallel). */
+  /** Candidate-source requests per Recommend (sent in one GetFeatureBatch). */
   sourceCalls: number;
   deadlines: ChainDeadlines;
   /** One log file per fake service. */
@@ -219,7 +219,9 @@ function orchestratorHandlers(args: OrchestratorArgs): { handlers: UntypedServic
     metadata.set(PRIVACY_CONTEXT_METADATA_KEY, token);
     const options = { metadata, timeoutMs: downstreamMs };
     const featuresRequest = getFeaturesRequest({ tenantId, featureSet: '' });
-    await Promise.all(Array.from({ length: args.sourceCalls }, () => features.getFeatures(featuresRequest, options)));
+    if (args.sourceCalls > 0) {
+      await features.getFeatureBatch({ requests: Array.from({ length: args.sourceCalls }, () => featuresRequest) }, options);
+    }
     await features.getFeatures(featuresRequest, options);
     await ranker.rank(rankRequest({ tenantId, mode: PrivacyMode.PERSONALIZED }), options);
     return {};
@@ -246,7 +248,11 @@ async function runRole(): Promise<void> {
     .option('consent', { type: 'string', default: '', describe: 'orchestrator: the fake consent-service' })
     .option('feature', { type: 'string', default: '', describe: 'orchestrator: the fake feature-gateway' })
     .option('ranker', { type: 'string', default: '', describe: 'orchestrator: the fake ranker' })
-    .option('source-calls', { type: 'number', default: 0, describe: 'orchestrator: candidate-source GetFeatures calls per Recommend' })
+    .option('source-calls', {
+      type: 'number',
+      default: 0,
+      describe: 'orchestrator: candidate-source requests per Recommend (one GetFeatureBatch)',
+    })
     .option('consent-deadline-ms', { type: 'number', default: 150 })
     .option('downstream-deadline-ms', { type: 'number', default: 1000 })
     .strict()

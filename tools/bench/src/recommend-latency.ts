@@ -710,7 +710,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   const chain = new NoWorkChain({ sourceCalls: called.length, deadlines: DEADLINES, logDir });
   cleanup(() => chain.stop());
   await chain.start();
-  say(`no-work chain serving on ${chain.address}: GetPrivacyContext, ${called.length} + 1 GetFeatures, Rank`);
+  say(`no-work chain serving on ${chain.address}: GetPrivacyContext, GetFeatureBatch of ${called.length}, GetFeatures, Rank`);
 
   // Both targets through the same raw client built from the same definition; each its own channel.
   const definition = loadSync(join(protoRoot(), PROTO_FILES.RecommendationService), {
@@ -791,6 +791,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   const serverSide = {
     'candidate-orchestrator Recommend': stats('candidate-orchestrator', 'Recommend'),
     'consent-service GetPrivacyContext': stats('consent-service', 'GetPrivacyContext'),
+    'feature-gateway GetFeatureBatch': stats('feature-gateway', 'GetFeatureBatch'),
     'feature-gateway GetFeatures': stats('feature-gateway', 'GetFeatures'),
     'ranker Rank': stats('ranker', 'Rank'),
     'audit-service AppendRecords': stats('audit-service', 'AppendRecords'),
@@ -799,12 +800,15 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   const perRecommend = (n: number) => (recommends > 0 ? round2(n / recommends) : 0);
   const measuredHops = {
     getPrivacyContext: perRecommend(serverSide['consent-service GetPrivacyContext'].calls),
+    getFeatureBatch: perRecommend(serverSide['feature-gateway GetFeatureBatch'].calls),
     getFeatures: perRecommend(serverSide['feature-gateway GetFeatures'].calls),
     rank: perRecommend(serverSide['ranker Rank'].calls),
   };
   // Only meaningful when every Recommend ran to the end (a failed one stops before its later calls).
-  if (platform.errors === 0 && measuredHops.getFeatures !== called.length + 1) {
-    say(`warning: the platform made ${measuredHops.getFeatures} GetFeatures calls per Recommend, the chain makes ${called.length + 1}`);
+  if (platform.errors === 0 && (measuredHops.getFeatures !== 1 || measuredHops.getFeatureBatch !== 1)) {
+    say(
+      `warning: the platform made ${measuredHops.getFeatureBatch} GetFeatureBatch and ${measuredHops.getFeatures} GetFeatures calls per Recommend, the chain makes 1 and 1`,
+    );
   }
 
   const results = { platform: platform.summary(), chain: noWork.summary() };
@@ -893,8 +897,8 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     `open loop at ${options.rate}/s, ${rounds} alternating blocks of ${options.block} s per workload after ${options.warmup} s of warm-up each` +
       (Object.keys(options.serviceEnv).length > 0 ? `; service env ${JSON.stringify(options.serviceEnv)}` : '') +
       (options.candidatesPerSource === undefined ? '' : `; candidates_per_source ${options.candidatesPerSource}`),
-    `hops: GetPrivacyContext, ${called.length} candidate-source GetFeatures (${called.join(', ')}) + 1 ranking GetFeatures, Rank; ` +
-      `platform measured per Recommend: ${measuredHops.getPrivacyContext} / ${measuredHops.getFeatures} / ${measuredHops.rank}`,
+    `hops: GetPrivacyContext, GetFeatureBatch of ${called.length} candidate-source requests (${called.join(', ')}), 1 ranking GetFeatures, Rank; ` +
+      `platform measured per Recommend: ${measuredHops.getPrivacyContext} / ${measuredHops.getFeatureBatch} / ${measuredHops.getFeatures} / ${measuredHops.rank}`,
     `candidates per request (replay of ${candidates.sampled}): min ${candidates.min}, median ${candidates.p50}, max ${candidates.max}, ` +
       `${Math.round(candidates.atCap * 100)}% at the cap of ${surface.maxCandidates}`,
     '',

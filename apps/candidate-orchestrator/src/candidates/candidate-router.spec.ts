@@ -11,8 +11,8 @@ const surfaces = loadSurfaces(defaultConfigDir(), registry);
 const home = surfaces.get('home')!;
 
 /** A source that must never be called by the router: it only decides, the orchestrator calls. */
-function fakeSource(name: string): CandidateSource & { generate: jest.Mock<Promise<Candidate[]>> } {
-  return { name, generate: jest.fn(async () => []) };
+function fakeSource(name: string): CandidateSource & { request: jest.Mock; candidates: jest.Mock<Candidate[]> } {
+  return { name, request: jest.fn(() => undefined), candidates: jest.fn(() => []) };
 }
 
 const ALL = [...registry.sources.keys()];
@@ -156,6 +156,9 @@ describe(CandidateRouter.name, () => {
   it('only decides: it calls no source', () => {
     const all = sources();
     new CandidateRouter(registry, all, switches(''), ALLOW_SESSIONS).route(home, ctx(PrivacyMode.PERSONALIZED));
-    for (const source of all.values()) expect((source as ReturnType<typeof fakeSource>).generate).not.toHaveBeenCalled();
+    for (const source of all.values()) {
+      expect((source as ReturnType<typeof fakeSource>).request).not.toHaveBeenCalled();
+      expect((source as ReturnType<typeof fakeSource>).candidates).not.toHaveBeenCalled();
+    }
   });
 });

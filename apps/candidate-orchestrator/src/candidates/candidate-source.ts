@@ -1,7 +1,6 @@
-import { Metadata } from '@grpc/grpc-js';
-import { PrivacyContext } from '@recsys/privacy-context';
 import { FeatureServiceClient, GetFeaturesRequest, GetFeaturesResponse, getFeaturesRequest } from '@recsys/proto';
 import { UnaryClient } from '@recsys/service-kit';
+import { topScores } from '@recsys/models';
 import { RecommendCommand } from '../recommend/recommend.command';
 
 export interface Candidate {
@@ -11,44 +10,42 @@ export interface Candidate {
   source: string;
 }
 
+/** What a source knows of the Recommend it serves. */
 export interface SourceRequest {
   command: RecommendCommand;
-  privacy: PrivacyContext;
-  metadata: Metadata;
+  /** Candidates wanted from the source. */
   limit: number;
-  timeoutMs: number;
-  /** Collects the features feature-gateway served to the sources (they are part of the privacy decision). */
-  served: Set<string>;
 }
 
-/** A candidate source: a registry name and a way to propose items. It never decides whether it may run. */
+/**
+ * A candidate source: a registry name, the GetFeatures request of its registry feature set, and how to read its
+ * candidates from the answer. It never decides whether it may run (the router does) and never calls anything:
+ * the orchestrator sends the requests of every routed source of a Recommend in one GetFeatureBatch.
+ */
 export interface CandidateSource {
   readonly name: string;
-  generate(request: SourceRequest): Promise<Candidate[]>;
+  /** The request for this Recommend, or undefined when the source has nothing to go on (then nothing is sent). */
+  request(request: SourceRequest): GetFeaturesRequest | undefined;
+  /** The source's candidates from the gateway's answer to its request. */
+  candidates(reply: GetFeaturesResponse, request: SourceRequest): Candidate[];
 }
 
-export type FeatureClient = Pick<UnaryClient<FeatureServiceClient>, 'getFeatures'>;
+export type FeatureClient = Pick<UnaryClient<FeatureServiceClient>, 'getFeatures' | 'getFeatureBatch'>;
 
-/** A GetFeatures call for a source's registry feature set, with the privacy context in metadata. */
-export async function fetchSourceFeatures(
-  client: FeatureClient,
+/** A GetFeatures request for a source's registry feature set, with the request context of the Recommend. */
+export function sourceFeaturesRequest(
   request: SourceRequest,
   featureSet: string,
   extra: Partial<GetFeaturesRequest> = {},
-): Promise<GetFeaturesResponse> {
-  const reply = await client.getFeatures(
-    getFeaturesRequest({
-      tenantId: request.command.tenantId,
-      featureSet,
-      region: request.command.region,
-      deviceType: request.command.deviceType,
-      localHour: request.command.localHour,
-      ...extra,
-    }),
-    { metadata: request.metadata, timeoutMs: request.timeoutMs },
-  );
-  for (const name of reply.served) request.served.add(name);
-  return reply;
+): GetFeaturesRequest {
+  return getFeaturesRequest({
+    tenantId: request.command.tenantId,
+    featureSet,
+    region: request.command.region,
+    deviceType: request.command.deviceType,
+    localHour: request.command.localHour,
+    ...extra,
+  });
 }
 
 /** The top `limit` entries of a weight map as candidates, scores scaled to 0..1. */
@@ -56,11 +53,8 @@ export function topCandidates(
   weights: Record<string, number>,
   source: string,
   limit: number,
-  exclude: Set<string> = new Set(),
+  exclude: ReadonlySet<string> = new Set(),
 ): Candidate[] {
-  const entries = Object.entries(weights).filter(([id, w]) => w > 0 && !exclude.has(id));
-  entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const top = entries.slice(0, limit);
-  const max = top[0]?.[1] ?? 1;
-  return top.map(([itemId, w]) => ({ itemId, score: w / max, source }));
+  const kept = exclude.size === 0 ? weights : Object.fromEntries(Object.entries(weights).filter(([id]) => !exclude.has(id)));
+  return topScores(kept, limit).map(([itemId, score]) => ({ itemId, score, source }));
 }

@@ -1,10 +1,19 @@
 import { Registry, SurfaceConfig } from '@recsys/feature-registry';
 import { modeRegistryName, PrivacyContextCodec, PrivacyMode } from '@recsys/privacy-context';
-import { getFeaturesRequest, ItemTable, RankerServiceClient, rankRequest, RecommendedItem, RecommendResponse } from '@recsys/proto';
+import {
+  GetFeatureBatchEntry,
+  getFeaturesRequest,
+  ItemTable,
+  RankerServiceClient,
+  rankRequest,
+  RecommendedItem,
+  RecommendResponse,
+} from '@recsys/proto';
 import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPrefix } from '@recsys/tenant-keys';
 import { AuditSink, CacheStore, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
 import type { Logger } from 'pino';
-import { Candidate, FeatureClient, SourceRequest } from '../candidates/candidate-source';
+import { Metadata } from '@grpc/grpc-js';
+import { Candidate, CandidateSource, FeatureClient, SourceRequest } from '../candidates/candidate-source';
 import { CandidateRouter } from '../candidates/candidate-router';
 import { PrivacyResolver, ResolvedPrivacy } from '../privacy/privacy-resolver';
 import { RecommendCommand } from './recommend.command';
@@ -128,26 +137,8 @@ export class RecommendationService {
     const metadata = privacyMetadata(this.deps.codec, ctx);
     const timeoutMs = this.deps.options.downstreamTimeoutMs;
     const routed = this.deps.router.route(surface, ctx);
-    const sourceRequest: SourceRequest = {
-      command: cmd,
-      privacy: ctx,
-      metadata,
-      limit: surface.candidatesPerSource,
-      timeoutMs,
-      served: new Set(),
-    };
-    const results = await Promise.all(
-      routed.run.map(async (source) => {
-        this.sourceCalls.inc({ source: source.name, mode: ctx.mode });
-        try {
-          return { name: source.name, ok: true, candidates: await source.generate(sourceRequest) };
-        } catch (error) {
-          this.sourceFailures.inc({ source: source.name });
-          this.deps.logger.warn({ source: source.name, err: (error as Error).message }, 'candidate source failed');
-          return { name: source.name, ok: false, candidates: [] as Candidate[] };
-        }
-      }),
-    );
+    const sourceRequest: SourceRequest = { command: cmd, limit: surface.candidatesPerSource };
+    const results = await this.runSources(routed.run, sourceRequest, ctx.mode, { metadata, timeoutMs });
     // A source that failed contributed nothing and is not reported as used.
     const sourcesUsed = results.filter((r) => r.ok).map((r) => r.name);
     const candidates = this.merge(
@@ -205,7 +196,7 @@ export class RecommendationService {
         fallbackReason: resolved.reason,
         sourcesUsed,
         // Everything served for this answer: to the candidate sources and for ranking.
-        featureSet: [...new Set([...sourceRequest.served, ...features.served])].sort(),
+        featureSet: [...new Set([...results.flatMap((r) => r.served), ...features.served])].sort(),
         rankingRoute: ranked.route,
         featureSetName: route.feature_set,
       },
@@ -214,6 +205,42 @@ export class RecommendationService {
     if (cacheKey) await this.deps.cache.set(cacheKey, JSON.stringify(response), this.deps.options.cacheTtlSeconds).catch(() => undefined);
     this.recordDecision(cmd, resolved, response, ranked.modelVersion);
     return response;
+  }
+
+  /**
+   * Runs the routed candidate sources: their requests go to feature-gateway in one GetFeatureBatch (each still
+   * gated on its own there); a source whose entry failed, or all of them when the call failed, is left out.
+   */
+  private async runSources(
+    sources: CandidateSource[],
+    request: SourceRequest,
+    mode: string,
+    call: { metadata: Metadata; timeoutMs: number },
+  ): Promise<{ name: string; ok: boolean; candidates: Candidate[]; served: string[] }[]> {
+    const planned = sources.map((source) => {
+      this.sourceCalls.inc({ source: source.name, mode });
+      return { source, request: source.request(request) };
+    });
+    const sent = planned.filter((p) => p.request);
+    let entries: GetFeatureBatchEntry[] = [];
+    let failure = '';
+    if (sent.length > 0) {
+      try {
+        entries = (await this.deps.features.getFeatureBatch({ requests: sent.map((p) => p.request!) }, call)).entries;
+      } catch (error) {
+        failure = (error as Error).message;
+      }
+    }
+    return planned.map(({ source, request: featureRequest }) => {
+      if (!featureRequest) return { name: source.name, ok: true, candidates: [], served: [] };
+      const entry = failure ? undefined : entries[sent.findIndex((p) => p.source === source)];
+      if (!entry?.response) {
+        this.sourceFailures.inc({ source: source.name });
+        this.deps.logger.warn({ source: source.name, err: failure || entry?.error || 'no answer' }, 'candidate source failed');
+        return { name: source.name, ok: false, candidates: [], served: [] };
+      }
+      return { name: source.name, ok: true, candidates: source.candidates(entry.response, request), served: entry.response.served };
+    });
   }
 
   /** Drops every cached answer of a subject (consent or control change, from the invalidation bus). */

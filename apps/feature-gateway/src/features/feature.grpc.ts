@@ -5,6 +5,8 @@ import { InvalidArgumentError, privacyToken } from '@recsys/service-kit';
 import {
   FeatureServiceController,
   FeatureServiceControllerMethods,
+  GetFeatureBatchRequest,
+  GetFeatureBatchResponse,
   GetFeaturesRequest,
   GetFeaturesResponse,
   GetRankingModelRequest,
@@ -43,6 +45,10 @@ export class FeatureGrpcController implements FeatureServiceController {
 
   getFeatures(request: GetFeaturesRequest, metadata?: Metadata): Promise<GetFeaturesResponse> {
     return this.features.getFeatures(request, privacyToken(metadata));
+  }
+
+  getFeatureBatch(request: GetFeatureBatchRequest, metadata?: Metadata): Promise<GetFeatureBatchResponse> {
+    return this.features.getFeatureBatch(request, privacyToken(metadata));
   }
 
   importCatalog(request: ImportCatalogRequest): Promise<ImportCatalogResult> {

@@ -1,15 +1,29 @@
 import { FeatureDefinition, Registry, resolveFeatureSet, SessionPolicy } from '@recsys/feature-registry';
 import { contentSimilarScores, RetrievalArtifacts, sessionIntentScores, topScores } from '@recsys/models';
 import { GRANTABLE_PURPOSES, PrivacyContext, PrivacyContextCodec } from '@recsys/privacy-context';
-import { FeatureValue, GetFeaturesRequest, GetFeaturesResponse, ItemFeatures, ItemTable, WithheldFeature } from '@recsys/proto';
+import {
+  FeatureValue,
+  GetFeatureBatchRequest,
+  GetFeatureBatchResponse,
+  GetFeaturesRequest,
+  GetFeaturesResponse,
+  ItemFeatures,
+  ItemTable,
+  WithheldFeature,
+} from '@recsys/proto';
 import { isAnonymousPid, isValidTenantId } from '@recsys/tenant-keys';
 import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import { CatalogSnapshots, TenantSnapshot } from '../catalog/catalog-snapshot';
 import { SessionStore } from '../events/session-store';
-import { ProfileStore } from '../profile/profile.store';
+import type { Logger } from 'pino';
+import { ProfileEvent, ProfileStore } from '../profile/profile.store';
 import { emptyFeatureValue as empty, USER_FEATURES, UserFeatureInputs } from './user-features';
 
 const MAX_ITEMS = 1000;
+const MAX_BATCH = 16;
+
+/** Profile reads of one call (one privacy context), shared by the requests of a batch. */
+type ProfileMemo = Map<string, Promise<ProfileEvent[]>>;
 const REGION_LIST_SIZE = 200;
 const DEFAULT_CANDIDATES = 100;
 const MAX_CANDIDATES = 1000;
@@ -73,6 +87,7 @@ export class FeatureService {
     private readonly sessionPolicy: SessionPolicy,
     private readonly codec: PrivacyContextCodec,
     metrics: ServiceMetrics,
+    private readonly logger: Logger,
   ) {
     this.fetched = metrics.histogram(
       'features_fetched_per_request',
@@ -107,6 +122,41 @@ export class FeatureService {
   async getFeatures(req: GetFeaturesRequest, token: string | undefined): Promise<GetFeaturesResponse> {
     this.validate(req);
     const ctx = this.codec.resolveOrDefault(token, req.tenantId);
+    return this.serve(req, ctx, new Map());
+  }
+
+  /**
+   * GetFeatureBatch: each request answered exactly as GetFeatures would answer it, against one privacy context,
+   * reading the subject's profile at most once; a failing request is reported in its entry, the others are served.
+   */
+  async getFeatureBatch(req: GetFeatureBatchRequest, token: string | undefined): Promise<GetFeatureBatchResponse> {
+    const problems: string[] = [];
+    if (req.requests.length === 0 || req.requests.length > MAX_BATCH) problems.push(`requests must hold 1..${MAX_BATCH} requests`);
+    const tenants = new Set(req.requests.map((r) => r.tenantId));
+    if (tenants.size > 1) problems.push('every request of a batch must be for the same tenant');
+    if (problems.length > 0) throw new InvalidArgumentError(problems);
+    const tenantId = req.requests[0].tenantId;
+    const ctx = this.codec.resolveOrDefault(token, tenantId);
+    const profiles: ProfileMemo = new Map();
+    const entries = await Promise.all(
+      req.requests.map(async (r) => {
+        try {
+          this.validate(r);
+          return { response: await this.serve(r, ctx, profiles), error: '' };
+        } catch (error) {
+          if (error instanceof InvalidArgumentError) return { response: undefined, error: `INVALID_ARGUMENT: ${error.message}` };
+          this.logger.error(
+            { featureSet: r.featureSet, err: error instanceof Error ? error.message : String(error) },
+            'batch entry failed',
+          );
+          return { response: undefined, error: 'INTERNAL' };
+        }
+      }),
+    );
+    return { entries };
+  }
+
+  private async serve(req: GetFeaturesRequest, ctx: PrivacyContext, profiles: ProfileMemo): Promise<GetFeaturesResponse> {
     const resolved = resolveFeatureSet(this.registry, req.featureSet, ctx, req.purpose);
     const withheld: WithheldFeature[] = [...resolved.withheld];
     // Anonymous session state needs the tenant's session policy on top of the registry's modes.
@@ -123,7 +173,9 @@ export class FeatureService {
     const userFeatures: Record<string, FeatureValue> = {};
     const userNames = byEntity('user').filter((name) => USER_FEATURES[name]);
     if (userNames.length > 0 && ctx.subjectPid) {
-      const inputs = new UserFeatureInputs(await this.profile.read(ctx), Date.now(), snapshot?.retrieval ?? NO_ARTIFACTS, limit);
+      let events = profiles.get(ctx.subjectPid);
+      if (!events) profiles.set(ctx.subjectPid, (events = this.profile.read(ctx)));
+      const inputs = new UserFeatureInputs(await events, Date.now(), snapshot?.retrieval ?? NO_ARTIFACTS, limit);
       for (const name of userNames) userFeatures[name] = USER_FEATURES[name](inputs);
     }
 

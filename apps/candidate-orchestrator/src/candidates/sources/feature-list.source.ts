@@ -1,6 +1,6 @@
 import { GetFeaturesRequest, GetFeaturesResponse } from '@recsys/proto';
 import { RecommendCommand } from '../../recommend/recommend.command';
-import { Candidate, CandidateSource, FeatureClient, fetchSourceFeatures, SourceRequest, topCandidates } from '../candidate-source';
+import { Candidate, CandidateSource, SourceRequest, sourceFeaturesRequest, topCandidates } from '../candidate-source';
 
 /** A source whose candidates are one weights feature of its registry feature set, computed by feature-gateway. */
 export interface FeatureListSpec {
@@ -22,19 +22,16 @@ export interface FeatureListSpec {
 export class FeatureListSource implements CandidateSource {
   readonly name: string;
 
-  constructor(
-    private readonly features: FeatureClient,
-    private readonly spec: FeatureListSpec,
-  ) {
+  constructor(private readonly spec: FeatureListSpec) {
     this.name = spec.name;
   }
 
-  async generate(request: SourceRequest): Promise<Candidate[]> {
-    if (this.spec.needs && !this.spec.needs(request.command)) return [];
-    const reply: GetFeaturesResponse = await fetchSourceFeatures(this.features, request, this.spec.featureSet, {
-      candidateLimit: request.limit,
-      ...this.spec.extra?.(request.command),
-    });
+  request(request: SourceRequest): GetFeaturesRequest | undefined {
+    if (this.spec.needs && !this.spec.needs(request.command)) return undefined;
+    return sourceFeaturesRequest(request, this.spec.featureSet, { candidateLimit: request.limit, ...this.spec.extra?.(request.command) });
+  }
+
+  candidates(reply: GetFeaturesResponse, request: SourceRequest): Candidate[] {
     const features = this.spec.entity === 'user' ? reply.userFeatures : reply.contextFeatures;
     return topCandidates(features[this.spec.feature]?.weights ?? {}, this.name, request.limit);
   }

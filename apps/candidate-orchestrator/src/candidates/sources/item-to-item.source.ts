@@ -1,4 +1,5 @@
-import { Candidate, CandidateSource, FeatureClient, fetchSourceFeatures, SourceRequest, topCandidates } from '../candidate-source';
+import { GetFeaturesRequest, GetFeaturesResponse } from '@recsys/proto';
+import { Candidate, CandidateSource, SourceRequest, sourceFeaturesRequest, topCandidates } from '../candidate-source';
 
 /**
  * item_to_item: neighbours of the item being viewed now (`seed_item_id`), from thresholded co-occurrence.
@@ -7,12 +8,13 @@ import { Candidate, CandidateSource, FeatureClient, fetchSourceFeatures, SourceR
 export class ItemToItemSource implements CandidateSource {
   readonly name = 'item_to_item';
 
-  constructor(private readonly features: FeatureClient) {}
-
-  async generate(request: SourceRequest): Promise<Candidate[]> {
+  request(request: SourceRequest): GetFeaturesRequest | undefined {
     const seed = request.command.seedItemId;
-    if (!seed) return [];
-    const reply = await fetchSourceFeatures(this.features, request, 'candidates_item_to_item', { itemIds: [seed] });
+    return seed ? sourceFeaturesRequest(request, 'candidates_item_to_item', { itemIds: [seed] }) : undefined;
+  }
+
+  candidates(reply: GetFeaturesResponse, request: SourceRequest): Candidate[] {
+    const seed = request.command.seedItemId;
     const weights = reply.items.find((i) => i.itemId === seed)?.features.item_cooccurrence_neighbors?.weights ?? {};
     return topCandidates(weights, this.name, request.limit, new Set([seed]));
   }

@@ -237,6 +237,28 @@ export interface RankingModel_WeightsEntry {
   value: number;
 }
 
+/** GetFeatureBatch input: at most 16 requests, all of the same tenant. */
+export interface GetFeatureBatchRequest {
+  /** The requests, each as GetFeatures takes it. */
+  requests: GetFeaturesRequest[];
+}
+
+/** One answer of a batch, in request order. */
+export interface GetFeatureBatchEntry {
+  /** The answer, when the request succeeded. */
+  response?:
+    | GetFeaturesResponse
+    | undefined;
+  /** Why the request failed (INVALID_ARGUMENT message or an internal error code); empty on success. */
+  error: string;
+}
+
+/** GetFeatureBatch output. */
+export interface GetFeatureBatchResponse {
+  /** One entry per request, in order. */
+  entries: GetFeatureBatchEntry[];
+}
+
 /** Permissioned feature access and event ingestion (feature-gateway, port 50053). */
 
 export interface FeatureServiceClient {
@@ -247,6 +269,13 @@ export interface FeatureServiceClient {
   /** Returns the features of one registry feature set that the request's privacy context allows. Internal. */
 
   getFeatures(request: GetFeaturesRequest, metadata?: Metadata): Observable<GetFeaturesResponse>;
+
+  /**
+   * Several GetFeatures in one call (the candidate sources of one Recommend), each checked on its own against the
+   * same privacy context; one failing entry does not fail the others. Internal.
+   */
+
+  getFeatureBatch(request: GetFeatureBatchRequest, metadata?: Metadata): Observable<GetFeatureBatchResponse>;
 
   /** Upserts catalog items and editorial lists of one tenant. Admin: used by the import and demo data tools. */
 
@@ -288,6 +317,16 @@ export interface FeatureServiceController {
     metadata?: Metadata,
   ): Promise<GetFeaturesResponse> | Observable<GetFeaturesResponse> | GetFeaturesResponse;
 
+  /**
+   * Several GetFeatures in one call (the candidate sources of one Recommend), each checked on its own against the
+   * same privacy context; one failing entry does not fail the others. Internal.
+   */
+
+  getFeatureBatch(
+    request: GetFeatureBatchRequest,
+    metadata?: Metadata,
+  ): Promise<GetFeatureBatchResponse> | Observable<GetFeatureBatchResponse> | GetFeatureBatchResponse;
+
   /** Upserts catalog items and editorial lists of one tenant. Admin: used by the import and demo data tools. */
 
   importCatalog(
@@ -328,6 +367,7 @@ export function FeatureServiceControllerMethods() {
     const grpcMethods: string[] = [
       "ingestEvents",
       "getFeatures",
+      "getFeatureBatch",
       "importCatalog",
       "refreshAggregates",
       "purgeSubjectProfile",

@@ -1,24 +1,7 @@
 import { EaseModel, sparsifyEase, trainEase } from './ease';
 import { Interaction, InteractionMatrix } from './interactions';
 import { neighborsOf } from './neighbors';
-
-function gaussJordanInverse(m: number[][]): number[][] {
-  const n = m.length;
-  const a = m.map((row, i) => [...row, ...row.map((_, j) => (i === j ? 1 : 0))]);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r][col]) > Math.abs(a[pivot][col])) pivot = r;
-    [a[col], a[pivot]] = [a[pivot], a[col]];
-    const p = a[col][col];
-    for (let j = 0; j < 2 * n; j++) a[col][j] /= p;
-    for (let r = 0; r < n; r++) {
-      if (r === col) continue;
-      const f = a[r][col];
-      for (let j = 0; j < 2 * n; j++) a[r][j] -= f * a[col][j];
-    }
-  }
-  return a.map((row) => row.slice(n));
-}
+import { gaussJordanInverse } from './testing/reference';
 
 /** Naive EASE over the given item columns: X binarized, P = (XᵀX + λI)⁻¹, B = I − P·diag(1/diag P). */
 function naiveEase(histories: Record<string, string[]>, items: string[], lambda: number): number[][] {

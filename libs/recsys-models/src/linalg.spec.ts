@@ -1,23 +1,5 @@
 import { cholesky, dot, invertSpd, solveSpd } from './linalg';
-
-/** Reference inverse: plain Gauss–Jordan elimination with partial pivoting on number[][]. */
-function gaussJordanInverse(m: number[][]): number[][] {
-  const n = m.length;
-  const a = m.map((row, i) => [...row, ...row.map((_, j) => (i === j ? 1 : 0))]);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r][col]) > Math.abs(a[pivot][col])) pivot = r;
-    [a[col], a[pivot]] = [a[pivot], a[col]];
-    const p = a[col][col];
-    for (let j = 0; j < 2 * n; j++) a[col][j] /= p;
-    for (let r = 0; r < n; r++) {
-      if (r === col) continue;
-      const f = a[r][col];
-      for (let j = 0; j < 2 * n; j++) a[r][j] -= f * a[col][j];
-    }
-  }
-  return a.map((row) => row.slice(n));
-}
+import { gaussJordanInverse } from './testing/reference';
 
 function matmul(a: number[][], b: number[][]): number[][] {
   return a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));

@@ -62,14 +62,8 @@ export class FeatureConfig extends DataServiceConfig {
   @IsString()
   REGISTRY_DIR = '';
 
-  /** Folder of surfaces.yaml (session policy, routes to train); empty finds config/ above the code. */
+  /** Folder of surfaces.yaml (session policy); empty finds config/ above the code. */
   @IsOptional()
   @IsString()
   CONFIG_DIR = '';
-
-  /** The training job reads the last this many days of behaviour (seed §20: raw behaviour events 90 d). */
-  @IsInt()
-  @Min(1)
-  @Max(3650)
-  TRAINING_WINDOW_DAYS = 90;
 }

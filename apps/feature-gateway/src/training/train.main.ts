@@ -7,11 +7,11 @@ import { createGrpcClient, openServiceDataSource, runMain, serviceRuntime } from
 import { isValidTenantId } from '@recsys/tenant-keys';
 import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
 import { CatalogRepository } from '../catalog/catalog.repository';
-import { FeatureConfig } from '../config/feature.config';
 import { FEATURE_MIGRATIONS } from '../migrations';
 import { ModelRepository } from './model.repository';
 import { ModelTrainer, NotEnoughTrainingDataError } from './model-trainer';
 import { TrainingDataRepository } from './training-data.repository';
+import { TrainingJobConfig } from './training.config';
 
 const JOB = 'feature-gateway-training';
 
@@ -38,7 +38,7 @@ runMain(JOB, async () => {
     })
     .strict()
     .parse();
-  const runtime = serviceRuntime(JOB, FeatureConfig, { logToStderr: true });
+  const runtime = serviceRuntime(JOB, TrainingJobConfig, { logToStderr: true });
   const { config, logger } = runtime;
   const registry = loadRegistry(config.REGISTRY_DIR || undefined);
   const surfaces = loadSurfaces(config.CONFIG_DIR || defaultConfigDir(), registry);

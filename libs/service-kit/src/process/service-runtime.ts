@@ -2,7 +2,7 @@ import { DynamicModule } from '@nestjs/common';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import type { Logger } from 'pino';
 import { ServiceName } from '@recsys/proto';
-import { BaseServiceConfig, DataServiceConfig } from '../config/base-config';
+import { BaseServiceConfig, DatabaseSettings, ProcessConfig } from '../config/base-config';
 import { describeConfig, loadConfig } from '../config/load-config';
 import { startGrpcService, RunningGrpcService } from '../grpc/grpc-server';
 import { createLogger } from '../observability/logger';
@@ -10,7 +10,7 @@ import { ServiceMetrics } from '../observability/metrics';
 import { createServiceDataSource, initializeServiceDataSource } from '../persistence/data-source';
 
 /** What every service process starts from: its validated config, its logger and its metrics registry. */
-export interface ServiceRuntime<C extends BaseServiceConfig> {
+export interface ServiceRuntime<C extends ProcessConfig> {
   name: string;
   config: C;
   logger: Logger;
@@ -18,7 +18,7 @@ export interface ServiceRuntime<C extends BaseServiceConfig> {
 }
 
 /** `logToStderr` is for jobs whose standard output is their result (the training job's JSON summaries). */
-export function serviceRuntime<C extends BaseServiceConfig>(
+export function serviceRuntime<C extends ProcessConfig>(
   name: string,
   configClass: new () => C,
   options: { logToStderr?: boolean } = {},
@@ -31,7 +31,7 @@ export function serviceRuntime<C extends BaseServiceConfig>(
 
 /** Connects to the service's own schema and migrates it. */
 export function openServiceDataSource(
-  runtime: ServiceRuntime<DataServiceConfig>,
+  runtime: ServiceRuntime<ProcessConfig & DatabaseSettings>,
   schema: string,
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities: MixedList<Function | string | EntitySchema>,

@@ -1,11 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConsentGrpcController } from './consent/consent.grpc';
 import { ConsentService } from './consent/consent.service';
+import { DeletionService } from './deletion/deletion.service';
 
 @Module({})
 export class ConsentModule {
   /** The module around an already-built domain service (built in main.ts, where its collaborators are). */
-  static register(service: ConsentService): DynamicModule {
-    return { module: ConsentModule, controllers: [ConsentGrpcController], providers: [{ provide: ConsentService, useValue: service }] };
+  static register(service: ConsentService, deletions: DeletionService): DynamicModule {
+    return {
+      module: ConsentModule,
+      controllers: [ConsentGrpcController],
+      providers: [
+        { provide: ConsentService, useValue: service },
+        { provide: DeletionService, useValue: deletions },
+      ],
+    };
   }
 }

@@ -17,6 +17,9 @@ import { ConsentRepository } from './consent/consent.repository';
 import { ConsentService } from './consent/consent.service';
 import { ConsentModule } from './consent.module';
 import { ControlPropagator } from './controls/control-propagator';
+import { DeletionRepository } from './deletion/deletion.repository';
+import { DeletionSaga } from './deletion/deletion.saga';
+import { DeletionService } from './deletion/deletion.service';
 import { CONSENT_MIGRATIONS } from './migrations';
 
 const SERVICE = 'consent-service';
@@ -33,11 +36,14 @@ runMain(SERVICE, async () => {
     intervalMs: config.CONTROL_RETRY_INTERVAL_MS,
     timeoutMs: 2000,
   });
+  const deletionRepository = new DeletionRepository(dataSource);
+  const pseudonymizer = new Pseudonymizer(config.PSEUDONYM_SECRET);
   const consent = new ConsentService({
     repository: new ConsentRepository(dataSource),
+    deletions: deletionRepository,
     cache,
     bus,
-    pseudonymizer: new Pseudonymizer(config.PSEUDONYM_SECRET),
+    pseudonymizer,
     audit,
     metrics,
     keySpace: { namespace: config.KEY_NAMESPACE },
@@ -45,19 +51,32 @@ runMain(SERVICE, async () => {
     cacheTtlSeconds: config.CONSENT_CACHE_TTL_SECONDS,
     propagator,
   });
+  const saga = new DeletionSaga({
+    repository: deletionRepository,
+    features: featureClient,
+    bus,
+    audit,
+    forget: (tenantId, subjectPid) => consent.forget(tenantId, subjectPid),
+    metrics,
+    logger,
+    options: { intervalMs: config.CONTROL_RETRY_INTERVAL_MS, timeoutMs: 5000 },
+  });
   // Another replica's change must drop this replica's cached state too.
   await bus.subscribe((message) => consent.forget(message.tenantId, message.subjectPid));
   const running = await serveGrpc(runtime, {
     service: 'ConsentService',
-    module: ConsentModule.register(consent),
+    module: ConsentModule.register(consent, new DeletionService(deletionRepository, saga, pseudonymizer, audit)),
     port: config.CONSENT_GRPC_PORT,
     metricsPort: config.CONSENT_METRICS_PORT,
   });
   propagator.start();
+  // Resumes every deletion a crash interrupted, then keeps sweeping.
+  saga.start();
   closeOnSignals(
     {
       close: async () => {
         propagator.stop();
+        saga.stop();
         await running.close();
         featureClient.close();
         await audit.drain();

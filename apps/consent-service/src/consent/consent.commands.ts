@@ -12,18 +12,18 @@ import {
 
 const MAX_ID = 256;
 
-function checkTenant(tenantId: string, problems: string[]): void {
+export function checkTenant(tenantId: string, problems: string[]): void {
   if (!tenantId) problems.push('tenant_id is required');
   else if (!isValidTenantId(tenantId)) problems.push('tenant_id must be 1-63 characters of a-z, 0-9, "-" or "_"');
 }
 
-function checkId(name: string, value: string, required: boolean, problems: string[]): void {
+export function checkId(name: string, value: string, required: boolean, problems: string[]): void {
   if (!value) {
     if (required) problems.push(`${name} is required`);
   } else if (value.length > MAX_ID) problems.push(`${name} must be at most ${MAX_ID} characters`);
 }
 
-function fail(problems: string[]): void {
+export function fail(problems: string[]): void {
   if (problems.length > 0) throw new InvalidArgumentError(problems);
 }
 

@@ -21,12 +21,17 @@ import {
 } from '@recsys/proto';
 import { consentCheckQuery, privacyContextQuery, setConsentCommand, trainingConsentQuery, userControlCommand } from './consent.commands';
 import { ConsentService } from './consent.service';
+import { deletionCommand, deletionStatusQuery } from '../deletion/deletion.commands';
+import { DeletionService } from '../deletion/deletion.service';
 
 /** gRPC transport of ConsentService: validate into a command, call the domain service. */
 @Controller()
 @ConsentServiceControllerMethods()
 export class ConsentGrpcController implements ConsentServiceController {
-  constructor(@Inject(ConsentService) private readonly consent: ConsentService) {}
+  constructor(
+    @Inject(ConsentService) private readonly consent: ConsentService,
+    @Inject(DeletionService) private readonly deletions: DeletionService,
+  ) {}
 
   setConsent(request: SetConsentRequest): Promise<ConsentState> {
     return this.consent.setConsent(setConsentCommand(request));
@@ -40,12 +45,13 @@ export class ConsentGrpcController implements ConsentServiceController {
     return this.consent.applyUserControl(userControlCommand(request));
   }
 
-  requestDeletion(_request: DeletionRequest): Promise<DeletionStatus> {
-    return Promise.reject(new AppError('UNIMPLEMENTED', 'RequestDeletion is not available yet'));
+  requestDeletion(request: DeletionRequest): Promise<DeletionStatus> {
+    return this.deletions.request(deletionCommand(request));
   }
 
-  getDeletionStatus(_request: DeletionStatusRequest): Promise<DeletionStatus> {
-    return Promise.reject(new AppError('UNIMPLEMENTED', 'GetDeletionStatus is not available yet'));
+  getDeletionStatus(request: DeletionStatusRequest): Promise<DeletionStatus> {
+    const q = deletionStatusQuery(request);
+    return this.deletions.status(q.tenantId, q.deletionId);
   }
 
   exportSubjectData(_request: ExportSubjectDataRequest): Promise<SubjectDataExport> {

@@ -102,11 +102,13 @@ export class ConsentRepository {
       }
       let suppressionRemoved = false;
       if (change.unsuppress?.length) {
-        const removed: unknown[] = await m.query(
-          `DELETE FROM consent.suppression WHERE tenant_id = $1 AND subject_pid = $2 AND kind = ANY($3) RETURNING 1`,
+        // A CTE, because TypeORM returns [rows, count] for a bare DELETE ... RETURNING.
+        const [{ n }] = (await m.query(
+          `WITH d AS (DELETE FROM consent.suppression WHERE tenant_id = $1 AND subject_pid = $2 AND kind = ANY($3) RETURNING 1)
+           SELECT count(*)::int AS n FROM d`,
           [tenantId, subjectPid, change.unsuppress],
-        );
-        suppressionRemoved = removed.length > 0;
+        )) as { n: number }[];
+        suppressionRemoved = n > 0;
       }
       let propagationId: string | undefined;
       if (change.propagate) {

@@ -6,6 +6,7 @@ import { ConsentChange, ConsentRepository, NO_CONSENT, StoredConsent } from './c
 import { PrivacyContextQuery, SetConsentCommand, UserControlCommand } from './consent.commands';
 import { resolvePrivacy } from './privacy-resolution';
 import { ControlPropagator } from '../controls/control-propagator';
+import { DeletionRepository } from '../deletion/deletion.repository';
 
 export interface ConsentServiceDeps {
   repository: ConsentRepository;
@@ -18,12 +19,10 @@ export interface ConsentServiceDeps {
   policyVersion: string;
   cacheTtlSeconds: number;
   propagator: Pick<ControlPropagator, 'propagate'>;
+  deletions: Pick<DeletionRepository, 'deleted'>;
 }
 
 /** Consent, privacy-context resolution and user controls. The only writer of the consent schema. */
-/** The deletion snapshot while no deletion request can be recorded yet. */
-export const NO_DELETIONS_RECORDED = 'no-deletions-recorded';
-
 export class ConsentService {
   private readonly cacheHits;
   private readonly resolutions;
@@ -86,16 +85,23 @@ export class ConsentService {
   }
 
   /**
-   * Training eligibility of many subjects (seed §17): only an explicit BEHAVIORAL_TRAINING grant counts. Deletion
-   * requests are not recorded yet (RequestDeletion answers UNIMPLEMENTED), so none is reported and the snapshot
-   * says so; the dataset builder already excludes whatever this returns as deleted.
+   * Training eligibility of many subjects (seed §17): only an explicit BEHAVIORAL_TRAINING grant counts, and a
+   * subject with a deletion request never does (the deletion's tombstone is the exclusion list).
    */
   async checkTrainingConsent(
     tenantId: string,
     subjectPids: string[],
   ): Promise<{ trainable: string[]; deleted: string[]; snapshot: string }> {
-    const trainable = await this.deps.repository.trainable(tenantId, [...new Set(subjectPids)]);
-    return { trainable: subjectPids.filter((pid) => trainable.has(pid)), deleted: [], snapshot: NO_DELETIONS_RECORDED };
+    const unique = [...new Set(subjectPids)];
+    const [trainable, { deleted, snapshot }] = await Promise.all([
+      this.deps.repository.trainable(tenantId, unique),
+      this.deps.deletions.deleted(tenantId, unique),
+    ]);
+    return {
+      trainable: subjectPids.filter((pid) => trainable.has(pid) && !deleted.has(pid)),
+      deleted: subjectPids.filter((pid) => deleted.has(pid)),
+      snapshot,
+    };
   }
 
   async applyUserControl(cmd: UserControlCommand): Promise<UserControlResult> {

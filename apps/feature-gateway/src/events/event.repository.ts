@@ -48,12 +48,22 @@ export class EventRepository {
    */
   async deleteSubject(tenantId: string, subjectPid: string): Promise<number> {
     return this.dataSource.transaction(async (m) => {
-      const removed = (await m.query(`DELETE FROM features.event WHERE tenant_id = $1 AND subject_pid = $2 RETURNING 1`, [
-        tenantId,
-        subjectPid,
-      ])) as unknown[];
-      if (removed.length > 0) await m.query(`DELETE FROM features.aggregate_state WHERE tenant_id = $1`, [tenantId]);
-      return removed.length;
+      // A CTE, because TypeORM returns [rows, count] for a bare DELETE ... RETURNING.
+      const [{ n: removed }] = (await m.query(
+        `WITH d AS (DELETE FROM features.event WHERE tenant_id = $1 AND subject_pid = $2 RETURNING 1) SELECT count(*)::int AS n FROM d`,
+        [tenantId, subjectPid],
+      )) as { n: number }[];
+      if (removed > 0) await m.query(`DELETE FROM features.aggregate_state WHERE tenant_id = $1`, [tenantId]);
+      return removed;
     });
+  }
+
+  /** Behaviour events still stored for a subject (the deletion saga's verification). */
+  async countSubject(tenantId: string, subjectPid: string): Promise<number> {
+    const rows = (await this.dataSource.query(`SELECT count(*)::int AS n FROM features.event WHERE tenant_id = $1 AND subject_pid = $2`, [
+      tenantId,
+      subjectPid,
+    ])) as { n: number }[];
+    return rows[0].n;
   }
 }

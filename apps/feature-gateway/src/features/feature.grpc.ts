@@ -3,6 +3,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { isValidTenantId } from '@recsys/tenant-keys';
 import { InvalidArgumentError, privacyToken } from '@recsys/service-kit';
 import {
+  CountSubjectDataRequest,
   FeatureServiceController,
   FeatureServiceControllerMethods,
   GetFeatureBatchRequest,
@@ -17,6 +18,7 @@ import {
   PurgeSubjectProfileRequest,
   PurgeSubjectProfileResult,
   RankingModel,
+  SubjectDataCount,
   RefreshAggregatesRequest,
   RefreshAggregatesResult,
 } from '@recsys/proto';
@@ -62,6 +64,10 @@ export class FeatureGrpcController implements FeatureServiceController {
 
   purgeSubjectProfile(request: PurgeSubjectProfileRequest): Promise<PurgeSubjectProfileResult> {
     return this.purges.purge(request);
+  }
+
+  countSubjectData(request: CountSubjectDataRequest): Promise<SubjectDataCount> {
+    return this.purges.count(request);
   }
 
   getRankingModel(request: GetRankingModelRequest): Promise<RankingModel> {

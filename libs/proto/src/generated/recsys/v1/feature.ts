@@ -259,6 +259,20 @@ export interface GetFeatureBatchResponse {
   entries: GetFeatureBatchEntry[];
 }
 
+/** CountSubjectData input. */
+export interface CountSubjectDataRequest {
+  /** Required tenant. */
+  tenantId: string;
+  /** The pseudonymous subject id (never a raw user id). */
+  subjectPid: string;
+}
+
+/** What feature-gateway holds of one subject. */
+export interface SubjectDataCount {
+  /** Behaviour events in the profile store. */
+  events: number;
+}
+
 /** Permissioned feature access and event ingestion (feature-gateway, port 50053). */
 
 export interface FeatureServiceClient {
@@ -286,11 +300,15 @@ export interface FeatureServiceClient {
   refreshAggregates(request: RefreshAggregatesRequest, metadata?: Metadata): Observable<RefreshAggregatesResult>;
 
   /**
-   * Removes a subject's behaviour from the profile store (user controls CLEAR_HISTORY, RESET_PROFILE).
-   * Internal: called by consent-service; idempotent.
+   * Removes a subject's behaviour from the profile store (user controls CLEAR_HISTORY, RESET_PROFILE, and the
+   * deletion saga). Internal: called by consent-service; idempotent.
    */
 
   purgeSubjectProfile(request: PurgeSubjectProfileRequest, metadata?: Metadata): Observable<PurgeSubjectProfileResult>;
+
+  /** Counts what feature-gateway still holds of a subject (the deletion saga's verification). Internal. */
+
+  countSubjectData(request: CountSubjectDataRequest, metadata?: Metadata): Observable<SubjectDataCount>;
 
   /**
    * The tenant's active trained model of a ranking route (weights, version, model card). Internal: the ranker
@@ -342,14 +360,21 @@ export interface FeatureServiceController {
   ): Promise<RefreshAggregatesResult> | Observable<RefreshAggregatesResult> | RefreshAggregatesResult;
 
   /**
-   * Removes a subject's behaviour from the profile store (user controls CLEAR_HISTORY, RESET_PROFILE).
-   * Internal: called by consent-service; idempotent.
+   * Removes a subject's behaviour from the profile store (user controls CLEAR_HISTORY, RESET_PROFILE, and the
+   * deletion saga). Internal: called by consent-service; idempotent.
    */
 
   purgeSubjectProfile(
     request: PurgeSubjectProfileRequest,
     metadata?: Metadata,
   ): Promise<PurgeSubjectProfileResult> | Observable<PurgeSubjectProfileResult> | PurgeSubjectProfileResult;
+
+  /** Counts what feature-gateway still holds of a subject (the deletion saga's verification). Internal. */
+
+  countSubjectData(
+    request: CountSubjectDataRequest,
+    metadata?: Metadata,
+  ): Promise<SubjectDataCount> | Observable<SubjectDataCount> | SubjectDataCount;
 
   /**
    * The tenant's active trained model of a ranking route (weights, version, model card). Internal: the ranker
@@ -371,6 +396,7 @@ export function FeatureServiceControllerMethods() {
       "importCatalog",
       "refreshAggregates",
       "purgeSubjectProfile",
+      "countSubjectData",
       "getRankingModel",
     ];
     for (const method of grpcMethods) {

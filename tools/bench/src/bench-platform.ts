@@ -1,15 +1,18 @@
 import { join } from 'node:path';
 import { generateDemoData, loadDemoData } from '@recsys/demo-data';
 import { repoRoot, SERVICES, Stack } from '@recsys/launcher';
-import { ConsentServiceClient, RecommendationServiceClient } from '@recsys/proto';
+import { ConsentServiceClient, FeatureServiceClient, RecommendationServiceClient } from '@recsys/proto';
 import { ClosableClient, createGrpcClient, RedisCacheStore, UnaryClient } from '@recsys/service-kit';
 import { createTestDatabase, freeStackPorts, testStackEnv, uniqueNamespace } from '@recsys/testing';
 
 export interface BenchPlatform {
   recommend: UnaryClient<RecommendationServiceClient> & ClosableClient;
   consent: UnaryClient<ConsentServiceClient> & ClosableClient;
+  features: UnaryClient<FeatureServiceClient> & ClosableClient;
   /** Demo users who consented to personalization. */
   users: string[];
+  /** The catalog's item ids. */
+  items: string[];
   close(): Promise<void>;
 }
 
@@ -53,14 +56,18 @@ export async function startBenchPlatform(redisUrl = process.env.TEST_REDIS_URL ?
       stack.address('candidate-orchestrator'),
       10_000,
     );
-    const consent = createGrpcClient<ConsentServiceClient>('ConsentService', stack.address('consent-service'), 10_000);
+    const consent = createGrpcClient<ConsentServiceClient>('ConsentService', stack.address('consent-service'), 30_000);
+    const features = createGrpcClient<FeatureServiceClient>('FeatureService', stack.address('feature-gateway'), 30_000);
     return {
       recommend,
       consent,
+      features,
       users: data.users.filter((u) => u.consentPersonalization).map((u) => u.userId),
+      items: data.items.map((i) => i.itemId),
       close: async () => {
         recommend.close();
         consent.close();
+        features.close();
         await cleanup();
       },
     };

@@ -22,13 +22,19 @@ describe('privacy alert rules', () => {
 
   it('alerts on the metrics that must stay zero', () => {
     expect(rules.map((r) => r.alert)).toEqual(
-      expect.arrayContaining(['ProfileFetchInNonPersonalizedMode', 'PersonalSourceInNonPersonalMode']),
+      expect.arrayContaining([
+        'ProfileFetchInNonPersonalizedMode',
+        'PersonalSourceInNonPersonalMode',
+        'RawEventsPastRetention',
+        'DeletionsNotCompleting',
+        'TrainedModelRejected',
+      ]),
     );
   });
 
   it('refers only to metrics that the services register', () => {
     for (const rule of rules) {
-      const names = [...rule.expr.matchAll(/(?:increase|rate)\(([a-z_]+)/g)].map((m) => m[1]);
+      const names = [...rule.expr.matchAll(/(?:increase|rate|max)\(([a-z_]+)/g)].map((m) => m[1]);
       expect(names.length).toBeGreaterThan(0);
       for (const name of names)
         expect({ rule: rule.alert, registered: code.includes(`'${name}'`) }).toEqual({ rule: rule.alert, registered: true });

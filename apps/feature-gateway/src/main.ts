@@ -28,6 +28,8 @@ import { FeatureService } from './features/feature.service';
 import { FeatureModule } from './feature.module';
 import { FEATURE_MIGRATIONS } from './migrations';
 import { ProfileStore } from './profile/profile.store';
+import { RetentionRepository } from './retention/retention.repository';
+import { RetentionSweeper } from './retention/retention-sweeper';
 import { ModelRepository } from './training/model.repository';
 import { RankingModelService } from './training/ranking-model.service';
 
@@ -67,6 +69,7 @@ runMain(SERVICE, async () => {
     sessions,
     profiles,
     metrics,
+    config.RAW_EVENT_RETENTION_DAYS,
   );
   const sessionPolicy = loadSessionPolicy(config.CONFIG_DIR || defaultConfigDir());
   const features = new FeatureService(registry, snapshots, profiles, sessions, sessionPolicy, codec, metrics, logger);
@@ -84,10 +87,23 @@ runMain(SERVICE, async () => {
     metricsPort: config.FEATURE_METRICS_PORT,
   });
   refresher.start();
+  const retention = new RetentionSweeper(
+    new RetentionRepository(dataSource),
+    {
+      rawEventDays: config.RAW_EVENT_RETENTION_DAYS,
+      aggregateDays: config.AGGREGATE_RETENTION_DAYS,
+      intervalSeconds: config.RETENTION_SWEEP_SECONDS,
+      batchSize: config.RETENTION_BATCH_SIZE,
+    },
+    metrics,
+    logger,
+  );
+  retention.start();
   closeOnSignals(
     {
       close: async () => {
         refresher.stop();
+        retention.stop();
         await running.close();
         consentClient.close();
         await cache.close();

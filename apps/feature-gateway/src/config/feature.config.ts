@@ -66,4 +66,28 @@ export class FeatureConfig extends DataServiceConfig {
   @IsOptional()
   @IsString()
   CONFIG_DIR = '';
+
+  /** Retention of raw behaviour events (seed §20: 90 d; at most 180 d, the behavioral_personal maximum). */
+  @IsInt()
+  @Min(1)
+  @Max(180)
+  RAW_EVENT_RETENTION_DAYS = 90;
+
+  /** Retention of aggregated features nobody refreshed (seed §20: 180 d; at most 365 d, aggregate_non_personal). */
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  AGGREGATE_RETENTION_DAYS = 180;
+
+  /** How often the retention sweep runs (it also runs at start). */
+  @IsInt()
+  @Min(10)
+  @Max(86_400)
+  RETENTION_SWEEP_SECONDS = 3600;
+
+  /** Rows deleted per statement by the retention sweep: short transactions, so serving never waits. */
+  @IsInt()
+  @Min(100)
+  @Max(100_000)
+  RETENTION_BATCH_SIZE = 10_000;
 }

@@ -68,4 +68,12 @@ describe(eventProblem.name, () => {
     expect(eventProblem(valid(), knownItem, NOW)).toBeUndefined();
     expect(knownItem).toHaveBeenCalledWith('acme', 'item-1');
   });
+
+  it('refuses an event older than the retention period, and accepts one just inside it', () => {
+    const oldest = NOW - 90 * 86_400_000;
+    expect(eventProblem(valid({ timestampMs: oldest - 1 }), catalog, NOW, oldest)).toBe(
+      'timestamp_ms is older than the retention period of behaviour events',
+    );
+    expect(eventProblem(valid({ timestampMs: oldest + 1 }), catalog, NOW, oldest)).toBeUndefined();
+  });
 });

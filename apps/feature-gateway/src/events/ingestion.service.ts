@@ -25,6 +25,8 @@ export class IngestionService {
     private readonly sessions: SessionStore,
     private readonly profiles: Pick<ProfileStore, 'invalidate'>,
     metrics: ServiceMetrics,
+    /** RAW_EVENT_RETENTION_DAYS: older events are refused rather than stored to be swept. */
+    private readonly retentionDays = 90,
   ) {
     this.outcomes = metrics.counter('ingested_events_total', 'Ingested events by outcome.', ['outcome']);
   }
@@ -37,7 +39,7 @@ export class IngestionService {
     const known = (tenantId: string, itemId: string) => this.snapshots.get(tenantId)?.items.has(itemId) ?? false;
     const rejections: EventRejection[] = [];
     const valid = request.events.filter((event, index) => {
-      const reason = eventProblem(event, known, now);
+      const reason = eventProblem(event, known, now, now - this.retentionDays * 86_400_000);
       if (reason) rejections.push({ index, reason });
       return reason === undefined;
     });

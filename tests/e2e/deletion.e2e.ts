@@ -1,14 +1,20 @@
 import { status } from '@grpc/grpc-js';
 import { recommendRequest } from '@recsys/launcher';
 import { DeletionStatus, PrivacyMode } from '@recsys/proto';
-import { Pseudonymizer } from '@recsys/tenant-keys';
+import Redis from 'ioredis';
+import { Pseudonymizer, recommendationSubjectPrefix, sessionStateKey } from '@recsys/tenant-keys';
 import { waitFor } from '@recsys/testing';
+import { metricValue } from './support/metrics';
 import { consentingUsersByHistory, Platform, startPlatform } from './support/platform';
 
 const TENANT = 'demo-retail';
 const STORES = [
   'consent-service.consent_records',
   'feature-gateway.events',
+  'feature-gateway.profile_cache',
+  'feature-gateway.session_state',
+  'feature-gateway.training_datasets',
+  'audit-service.decision_logs',
   'candidate-orchestrator.recommendation_cache',
   'training.exclusion_list',
   'verification',
@@ -33,7 +39,8 @@ describe('deletion: RequestDeletion reaches every store, survives crashes, and i
   const status_ = (deletionId: string) => p.consent.getDeletionStatus({ tenantId: TENANT, deletionId });
 
   beforeAll(async () => {
-    p = await startPlatform('redis', { CONTROL_RETRY_INTERVAL_MS: '300' });
+    // Every decision is logged, so each subject has decision records to delete.
+    p = await startPlatform('redis', { CONTROL_RETRY_INTERVAL_MS: '300', DECISION_LOG_SAMPLE_RATE: '1' });
     pseudonymizer = new Pseudonymizer(p.stack.env.PSEUDONYM_SECRET!);
     users = consentingUsersByHistory(p.data);
   }, 180_000);
@@ -47,15 +54,85 @@ describe('deletion: RequestDeletion reaches every store, survives crashes, and i
     const before = await events(userId);
     expect(before).toBeGreaterThan(0);
     expect(await consentRows(userId)).toBeGreaterThan(0);
-    // A cached personalized answer exists before the deletion.
+    // A cached personalized answer (and a cached profile) exists before the deletion, and a decision record.
     expect((await p.recommend.recommend(recommendRequest(userId, { tenantId: TENANT }))).privacy?.mode).toBe(PrivacyMode.PERSONALIZED);
+    const space = { namespace: p.stack.env.KEY_NAMESPACE! };
+    const redis = new Redis(p.stack.env.REDIS_URL!);
+    const keysOf = async (pattern: string) => (await redis.keys(pattern)).length;
+    const subjectKeys = () => keysOf(`${p.stack.env.KEY_NAMESPACE}:*${pid(userId)}*`);
+    const decisions = () =>
+      count(`SELECT count(*) AS n FROM audit.audit_record WHERE tenant_id = $1 AND target = $2 AND action = 'recommend.decision'`, userId);
+    // The session state of a device the user browsed on before signing in.
+    const anonymousId = `device-of-${userId}`;
+    await p.features.ingestEvents({
+      events: [
+        {
+          tenantId: TENANT,
+          userId: '',
+          anonymousId,
+          itemId: p.data.items[0].itemId,
+          eventType: 'view',
+          timestampMs: Date.now() - 1000,
+          sessionId: 's',
+          region: '',
+        },
+      ],
+    });
+    const sessionKey = sessionStateKey(space, TENANT, pseudonymizer.anonymousPid(TENANT, anonymousId));
+    try {
+      await waitFor(async () => (await decisions()) > 0, 5000);
+      expect(await keysOf(`${recommendationSubjectPrefix(space, TENANT, pid(userId))}*`)).toBeGreaterThan(0);
+      expect(await redis.exists(sessionKey)).toBe(1);
+      const hitsBefore = await metricValue(p.stack.metricsPort('feature-gateway'), 'deleted_user_profile_hit_count');
 
-    const deletion = await p.consent.requestDeletion({ tenantId: TENANT, userId, idempotencyKey: 'e2e-delete-1' });
-    expect(deletion.state).toBe('COMPLETED');
-    expect(deletion.steps.map((s) => [s.store, s.state])).toEqual(STORES.map((s) => [s, 'VERIFIED']));
-    expect(deletion.steps.find((s) => s.store === 'feature-gateway.events')?.recordsRemoved).toBe(before);
-    expect(await events(userId)).toBe(0);
-    expect(await consentRows(userId)).toBe(0);
+      const deletion = await p.consent.requestDeletion({
+        tenantId: TENANT,
+        userId,
+        idempotencyKey: 'e2e-delete-1',
+        anonymousIds: [anonymousId],
+      });
+      expect(deletion.state).toBe('COMPLETED');
+      expect(deletion.steps.map((s) => [s.store, s.state])).toEqual(STORES.map((s) => [s, 'VERIFIED']));
+      const removed = Object.fromEntries(deletion.steps.map((s) => [s.store, s.recordsRemoved]));
+      expect(removed['feature-gateway.events']).toBe(before);
+      expect(removed['feature-gateway.session_state']).toBe(1);
+      expect(removed['audit-service.decision_logs']).toBeGreaterThan(0);
+      expect(await events(userId)).toBe(0);
+      expect(await consentRows(userId)).toBe(0);
+      expect(await decisions()).toBe(0);
+      expect(await redis.exists(sessionKey)).toBe(0);
+      // No cached answer, privacy context or reachable profile of the subject is left in Redis (old profile
+      // generations are unreachable and expire with their TTL; the generation counter is not personal data).
+      expect(await keysOf(`${recommendationSubjectPrefix(space, TENANT, pid(userId))}*`)).toBe(0);
+      expect(await subjectKeys()).toBeLessThanOrEqual(2);
+
+      // A late event batch dated before the deletion cannot bring the subject back, and no later read finds them.
+      const late = await p.features.ingestEvents({
+        events: [
+          {
+            tenantId: TENANT,
+            userId,
+            anonymousId: '',
+            itemId: p.data.items[1].itemId,
+            eventType: 'click',
+            timestampMs: Date.now() - 60_000,
+            sessionId: 's',
+            region: '',
+          },
+        ],
+      });
+      expect(late.storedPersonal).toBe(0);
+      expect(await events(userId)).toBe(0);
+      expect(await metricValue(p.stack.metricsPort('feature-gateway'), 'deleted_user_profile_hit_count')).toBe(hitsBefore);
+    } finally {
+      redis.disconnect();
+    }
+    const deletion = await p.consent.requestDeletion({
+      tenantId: TENANT,
+      userId,
+      idempotencyKey: 'e2e-delete-1',
+      anonymousIds: [anonymousId],
+    });
     // What is left is the minimal proof: the tombstone and the request, pseudonymous only.
     expect(await count(`SELECT count(*) AS n FROM consent.deleted_subject WHERE tenant_id = $1 AND subject_pid = $2`, userId)).toBe(1);
 
@@ -73,12 +150,17 @@ describe('deletion: RequestDeletion reaches every store, survives crashes, and i
     await waitFor(async () => (await audited('deletion.completed')).length === 1, 5000);
     expect((await audited('deletion.requested')).length).toBe(1);
     expect((await audited('deletion.step')).map((r) => JSON.parse(r.detailsJson).store)).toEqual(
-      expect.arrayContaining(STORES.slice(0, 4)),
+      expect.arrayContaining(STORES.slice(0, -1)),
     );
     expect(JSON.stringify(await audited('deletion.step'))).not.toContain(userId);
 
     // The same request again: the same deletion and the same result, nothing changed.
-    const again = await p.consent.requestDeletion({ tenantId: TENANT, userId, idempotencyKey: 'e2e-delete-1' });
+    const again = await p.consent.requestDeletion({
+      tenantId: TENANT,
+      userId,
+      idempotencyKey: 'e2e-delete-1',
+      anonymousIds: [anonymousId],
+    });
     expect(again).toEqual(deletion);
     expect(await status_(deletion.deletionId)).toEqual(deletion);
   });
@@ -89,9 +171,9 @@ describe('deletion: RequestDeletion reaches every store, survives crashes, and i
     await p.stack.stopApp('feature-gateway');
     let deletion: DeletionStatus;
     try {
-      deletion = await p.consent.requestDeletion({ tenantId: TENANT, userId, idempotencyKey: '' });
+      deletion = await p.consent.requestDeletion({ tenantId: TENANT, userId, idempotencyKey: '', anonymousIds: [] });
       expect(deletion.state).toBe('RUNNING');
-      expect(deletion.steps.map((s) => s.state)).toEqual(['DONE', 'FAILED', 'PENDING', 'PENDING', 'PENDING']);
+      expect(deletion.steps.map((s) => s.state)).toEqual(['DONE', 'FAILED', ...STORES.slice(2).map(() => 'PENDING')]);
       expect(await events(userId)).toBe(before);
       // Events still stored, but the subject is on the exclusion list: a dataset built now leaves them out.
       const [report] = await p.stack.train([TENANT], { dryRun: true });
@@ -114,13 +196,17 @@ describe('deletion: RequestDeletion reaches every store, survives crashes, and i
   it('refuses bad input with INVALID_ARGUMENT and writes nothing; an unknown id is NOT_FOUND', async () => {
     const requests = async () => Number((await p.db.query(`SELECT count(*) AS n FROM consent.deletion_request`)).rows[0].n);
     const before = await requests();
-    await expect(p.consent.requestDeletion({ tenantId: TENANT, userId: '', idempotencyKey: '' })).rejects.toMatchObject({
+    await expect(p.consent.requestDeletion({ tenantId: TENANT, userId: '', idempotencyKey: '', anonymousIds: [] })).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,
     });
-    await expect(p.consent.requestDeletion({ tenantId: 'Bad Tenant', userId: 'u', idempotencyKey: 'k' })).rejects.toMatchObject({
+    await expect(
+      p.consent.requestDeletion({ tenantId: 'Bad Tenant', userId: 'u', idempotencyKey: 'k', anonymousIds: [] }),
+    ).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,
     });
-    await expect(p.consent.requestDeletion({ tenantId: TENANT, userId: 'u', idempotencyKey: 'not a key!' })).rejects.toMatchObject({
+    await expect(
+      p.consent.requestDeletion({ tenantId: TENANT, userId: 'u', idempotencyKey: 'not a key!', anonymousIds: [] }),
+    ).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,
     });
     expect(await requests()).toBe(before);

@@ -24,6 +24,7 @@ describe('privacy alert rules', () => {
     expect(rules.map((r) => r.alert)).toEqual(
       expect.arrayContaining([
         'ProfileFetchInNonPersonalizedMode',
+        'DeletedUserProfileHit',
         'PersonalSourceInNonPersonalMode',
         'RawEventsPastRetention',
         'DeletionsNotCompleting',

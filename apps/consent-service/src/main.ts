@@ -19,6 +19,8 @@ import { ConsentModule } from './consent.module';
 import { ControlPropagator } from './controls/control-propagator';
 import { DeletionRepository } from './deletion/deletion.repository';
 import { DeletionSaga } from './deletion/deletion.saga';
+import { SubjectExportRepository } from './export/subject-export.repository';
+import { SubjectExportService } from './export/subject-export.service';
 import { DeletionService } from './deletion/deletion.service';
 import { CONSENT_MIGRATIONS } from './migrations';
 
@@ -54,6 +56,7 @@ runMain(SERVICE, async () => {
   const saga = new DeletionSaga({
     repository: deletionRepository,
     features: featureClient,
+    decisions: auditClient,
     bus,
     audit,
     forget: (tenantId, subjectPid) => consent.forget(tenantId, subjectPid),
@@ -65,7 +68,18 @@ runMain(SERVICE, async () => {
   await bus.subscribe((message) => consent.forget(message.tenantId, message.subjectPid));
   const running = await serveGrpc(runtime, {
     service: 'ConsentService',
-    module: ConsentModule.register(consent, new DeletionService(deletionRepository, saga, pseudonymizer, audit)),
+    module: ConsentModule.register(
+      consent,
+      new DeletionService(deletionRepository, saga, pseudonymizer, audit),
+      new SubjectExportService({
+        repository: new SubjectExportRepository(dataSource),
+        features: featureClient,
+        audit: auditClient,
+        sink: audit,
+        pseudonymizer,
+        timeoutMs: 10_000,
+      }),
+    ),
     port: config.CONSENT_GRPC_PORT,
     metricsPort: config.CONSENT_METRICS_PORT,
   });

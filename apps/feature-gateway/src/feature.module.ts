@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AggregateRefresher } from './aggregates/aggregate-refresher';
 import { CatalogService } from './catalog/catalog.service';
 import { IngestionService } from './events/ingestion.service';
-import { ProfilePurgeService } from './events/profile-purge.service';
+import { SubjectDataService } from './events/subject-data.service';
 import { FeatureGrpcController } from './features/feature.grpc';
 import { FeatureService } from './features/feature.service';
 import { RankingModelService } from './training/ranking-model.service';
@@ -12,7 +12,7 @@ export interface FeatureModuleDeps {
   ingestion: IngestionService;
   catalog: CatalogService;
   refresher: AggregateRefresher;
-  purges: ProfilePurgeService;
+  subjects: SubjectDataService;
   rankingModels: RankingModelService;
 }
 
@@ -27,7 +27,7 @@ export class FeatureModule {
         { provide: IngestionService, useValue: deps.ingestion },
         { provide: CatalogService, useValue: deps.catalog },
         { provide: AggregateRefresher, useValue: deps.refresher },
-        { provide: ProfilePurgeService, useValue: deps.purges },
+        { provide: SubjectDataService, useValue: deps.subjects },
         { provide: RankingModelService, useValue: deps.rankingModels },
       ],
     };

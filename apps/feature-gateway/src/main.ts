@@ -22,7 +22,8 @@ import { FeatureConfig } from './config/feature.config';
 import { ConsentGate } from './events/consent-gate';
 import { EventRepository } from './events/event.repository';
 import { IngestionService } from './events/ingestion.service';
-import { ProfilePurgeService } from './events/profile-purge.service';
+import { SubjectDataService } from './events/subject-data.service';
+import { DatasetRepository } from './training/dataset.repository';
 import { SessionStore } from './events/session-store';
 import { FeatureService } from './features/feature.service';
 import { FeatureModule } from './feature.module';
@@ -80,7 +81,7 @@ runMain(SERVICE, async () => {
       ingestion,
       catalog: new CatalogService(catalogRepository, snapshots),
       refresher,
-      purges: new ProfilePurgeService(eventRepository, profiles, metrics),
+      subjects: new SubjectDataService(eventRepository, profiles, sessions, new DatasetRepository(dataSource), metrics),
       rankingModels: new RankingModelService(models, registry),
     }),
     port: config.FEATURE_GRPC_PORT,

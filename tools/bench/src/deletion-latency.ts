@@ -52,7 +52,7 @@ async function main(): Promise<void> {
         if (result.storedPersonal !== batch.length) throw new Error(`stored ${result.storedPersonal} of ${batch.length} events`);
       }
       const started = process.hrtime.bigint();
-      const status = await consent.requestDeletion({ tenantId: TENANT, userId, idempotencyKey: `bench-${s}` });
+      const status = await consent.requestDeletion({ tenantId: TENANT, userId, idempotencyKey: `bench-${s}`, anonymousIds: [] });
       samples.push(process.hrtime.bigint() - started);
       if (status.state !== 'COMPLETED') throw new Error(`deletion ended ${status.state}`);
       removed.push(status.steps.find((step) => step.store === 'feature-gateway.events')?.recordsRemoved ?? 0);

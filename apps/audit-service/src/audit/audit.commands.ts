@@ -1,6 +1,6 @@
-import { isValidTenantId } from '@recsys/tenant-keys';
+import { isSubjectPid, isValidTenantId } from '@recsys/tenant-keys';
 import { InvalidArgumentError } from '@recsys/service-kit';
-import { AppendRecordsRequest, AuditRecord, QueryRecordsRequest } from '@recsys/proto';
+import { AppendRecordsRequest, AuditRecord, QueryRecordsRequest, SubjectRecordsRequest } from '@recsys/proto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_BATCH = 1000;
@@ -32,4 +32,12 @@ export function queryCommand(req: QueryRecordsRequest): { tenantId: string; acti
   if (req.limit < 0 || req.limit > 1000) problems.push('limit must be 0..1000');
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   return { tenantId: req.tenantId, action: req.action, target: req.target, limit: req.limit || 100 };
+}
+
+export function subjectCommand(req: SubjectRecordsRequest): { tenantId: string; subjectPid: string } {
+  const problems: string[] = [];
+  if (!isValidTenantId(req.tenantId)) problems.push('tenant_id is missing or invalid');
+  if (!isSubjectPid(req.subjectPid)) problems.push('subject_pid must be a pseudonymous subject id');
+  if (problems.length > 0) throw new InvalidArgumentError(problems);
+  return { tenantId: req.tenantId, subjectPid: req.subjectPid };
 }

@@ -6,8 +6,10 @@ import {
   AuditServiceControllerMethods,
   QueryRecordsRequest,
   QueryRecordsResult,
+  SubjectRecordsCount,
+  SubjectRecordsRequest,
 } from '@recsys/proto';
-import { appendCommand, queryCommand } from './audit.commands';
+import { appendCommand, queryCommand, subjectCommand } from './audit.commands';
 import { AuditRepository } from './audit.repository';
 
 @Controller()
@@ -22,5 +24,15 @@ export class AuditGrpcController implements AuditServiceController {
   async queryRecords(request: QueryRecordsRequest): Promise<QueryRecordsResult> {
     const q = queryCommand(request);
     return { records: await this.repository.query(q.tenantId, q) };
+  }
+
+  async purgeSubjectDecisions(request: SubjectRecordsRequest): Promise<SubjectRecordsCount> {
+    const q = subjectCommand(request);
+    return { decisionRecords: await this.repository.purgeSubjectDecisions(q.tenantId, q.subjectPid) };
+  }
+
+  async countSubjectDecisions(request: SubjectRecordsRequest): Promise<SubjectRecordsCount> {
+    const q = subjectCommand(request);
+    return { decisionRecords: await this.repository.countSubjectDecisions(q.tenantId, q.subjectPid) };
   }
 }

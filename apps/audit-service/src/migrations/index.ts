@@ -1,3 +1,4 @@
 import { InitAudit1764000000000 } from './1764000000000-init-audit';
+import { ErasedSubjects1764800000000 } from './1764800000000-erased-subjects';
 
-export const AUDIT_MIGRATIONS = [InitAudit1764000000000];
+export const AUDIT_MIGRATIONS = [InitAudit1764000000000, ErasedSubjects1764800000000];

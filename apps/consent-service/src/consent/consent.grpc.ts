@@ -23,6 +23,7 @@ import { consentCheckQuery, privacyContextQuery, setConsentCommand, trainingCons
 import { ConsentService } from './consent.service';
 import { deletionCommand, deletionStatusQuery } from '../deletion/deletion.commands';
 import { DeletionService } from '../deletion/deletion.service';
+import { exportCommand, SubjectExportService } from '../export/subject-export.service';
 
 /** gRPC transport of ConsentService: validate into a command, call the domain service. */
 @Controller()
@@ -31,6 +32,7 @@ export class ConsentGrpcController implements ConsentServiceController {
   constructor(
     @Inject(ConsentService) private readonly consent: ConsentService,
     @Inject(DeletionService) private readonly deletions: DeletionService,
+    @Inject(SubjectExportService) private readonly exports: SubjectExportService,
   ) {}
 
   setConsent(request: SetConsentRequest): Promise<ConsentState> {
@@ -54,8 +56,8 @@ export class ConsentGrpcController implements ConsentServiceController {
     return this.deletions.status(q.tenantId, q.deletionId);
   }
 
-  exportSubjectData(_request: ExportSubjectDataRequest): Promise<SubjectDataExport> {
-    return Promise.reject(new AppError('UNIMPLEMENTED', 'ExportSubjectData is not available yet'));
+  exportSubjectData(request: ExportSubjectDataRequest): Promise<SubjectDataExport> {
+    return this.exports.export(exportCommand(request));
   }
 
   async checkPersonalizationConsent(request: CheckPersonalizationConsentRequest): Promise<CheckPersonalizationConsentResult> {

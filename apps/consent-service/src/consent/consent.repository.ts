@@ -15,7 +15,7 @@ export interface StoredConsent {
 export type SuppressionKind = 'item' | 'creator' | 'less_like_item';
 
 /** A control that other stores must carry out; queued in the same transaction as the change. */
-export type PropagatedControl = 'CLEAR_HISTORY' | 'RESET_PROFILE';
+export type PropagatedControl = 'CLEAR_HISTORY' | 'RESET_PROFILE' | 'CONSENT_REVOKED';
 
 /** One change to a subject's consent state; fields left out stay as they are. */
 export interface ConsentChange {
@@ -110,11 +110,15 @@ export class ConsentRepository {
         )) as { n: number }[];
         suppressionRemoved = n > 0;
       }
+      // Revoking a PERSONALIZATION grant takes away the basis for holding the profile (seed §18): the stored
+      // behaviour is purged like CLEAR_HISTORY, queued in this transaction so it is never lost.
+      const revoked = grantChanges.some((g) => g.purpose === Purpose.PERSONALIZATION && !g.granted && before.grants[g.purpose] === true);
+      const propagate = change.propagate ?? (revoked ? 'CONSENT_REVOKED' : undefined);
       let propagationId: string | undefined;
-      if (change.propagate) {
+      if (propagate) {
         const [row] = (await m.query(
           `INSERT INTO consent.control_propagation (tenant_id, subject_pid, control) VALUES ($1, $2, $3) RETURNING id::text`,
-          [tenantId, subjectPid, change.propagate],
+          [tenantId, subjectPid, propagate],
         )) as { id: string }[];
         propagationId = row.id;
       }
@@ -150,7 +154,7 @@ export class ConsentRepository {
             personalizationOff: switchChanged ? change.personalizationOff : undefined,
             suppress: suppressionAdded ? change.suppress : undefined,
             unsuppress: suppressionRemoved ? change.unsuppress : undefined,
-            propagate: change.propagate,
+            propagate,
           }),
           change.source,
           version,

@@ -11,7 +11,7 @@ interface PendingRow {
 }
 
 /**
- * Carries profile controls (CLEAR_HISTORY, RESET_PROFILE) to feature-gateway's profile store. The control is
+ * Carries profile controls (CLEAR_HISTORY, RESET_PROFILE, and CONSENT_REVOKED when a PERSONALIZATION grant is withdrawn) to feature-gateway's profile store. The control is
  * queued in consent.control_propagation in the same transaction that records it, tried at once, and retried
  * by a sweep until feature-gateway confirms, so an unreachable store delays a control but never loses it.
  * Purges are idempotent, so a row carried out twice (a crash between purge and bookkeeping) does no harm.

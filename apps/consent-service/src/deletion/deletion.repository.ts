@@ -5,6 +5,10 @@ import { DataSource } from 'typeorm';
 export const DELETION_STEPS = [
   'consent-service.consent_records',
   'feature-gateway.events',
+  'feature-gateway.profile_cache',
+  'feature-gateway.session_state',
+  'feature-gateway.training_datasets',
+  'audit-service.decision_logs',
   'candidate-orchestrator.recommendation_cache',
   'training.exclusion_list',
   'verification',
@@ -15,6 +19,8 @@ export interface DeletionRecord {
   tenantId: string;
   deletionId: string;
   subjectPid: string;
+  /** Anonymous visitors of the subject whose session state goes too. */
+  visitorPids: string[];
   state: 'PENDING' | 'RUNNING' | 'COMPLETED';
   steps: { store: DeletionStepName; state: string; recordsRemoved: number }[];
 }
@@ -27,7 +33,12 @@ export class DeletionRepository {
    * Records a deletion request with its steps and the subject's tombstone, in one transaction. The same
    * idempotency key, or a deletion of the same subject still in progress, returns the existing request.
    */
-  async create(tenantId: string, subjectPid: string, idempotencyKey: string): Promise<{ deletionId: string; created: boolean }> {
+  async create(
+    tenantId: string,
+    subjectPid: string,
+    idempotencyKey: string,
+    visitorPids: string[] = [],
+  ): Promise<{ deletionId: string; created: boolean }> {
     return this.dataSource.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`deletion:${tenantId}:${subjectPid}`]);
       const existing = (await m.query(
@@ -38,12 +49,10 @@ export class DeletionRepository {
       )) as { deletion_id: string }[];
       if (existing.length > 0) return { deletionId: existing[0].deletion_id, created: false };
       const deletionId = randomUUID();
-      await m.query(`INSERT INTO consent.deletion_request (tenant_id, deletion_id, subject_pid, idempotency_key) VALUES ($1, $2, $3, $4)`, [
-        tenantId,
-        deletionId,
-        subjectPid,
-        idempotencyKey || null,
-      ]);
+      await m.query(
+        `INSERT INTO consent.deletion_request (tenant_id, deletion_id, subject_pid, idempotency_key, visitor_pids) VALUES ($1, $2, $3, $4, $5)`,
+        [tenantId, deletionId, subjectPid, idempotencyKey || null, visitorPids],
+      );
       await m.query(
         `INSERT INTO consent.deletion_step (tenant_id, deletion_id, store, position)
          SELECT $1, $2, store, position FROM unnest($3::text[]) WITH ORDINALITY AS s(store, position)`,
@@ -61,16 +70,24 @@ export class DeletionRepository {
 
   async get(tenantId: string, deletionId: string): Promise<DeletionRecord | undefined> {
     const rows = (await this.dataSource.query(
-      `SELECT r.subject_pid, r.state, s.store, s.state AS step_state, s.records_removed::float8 AS removed
+      `SELECT r.subject_pid, r.visitor_pids, r.state, s.store, s.state AS step_state, s.records_removed::float8 AS removed
        FROM consent.deletion_request r JOIN consent.deletion_step s ON s.tenant_id = r.tenant_id AND s.deletion_id = r.deletion_id
        WHERE r.tenant_id = $1 AND r.deletion_id = $2 ORDER BY s.position`,
       [tenantId, deletionId],
-    )) as { subject_pid: string; state: DeletionRecord['state']; store: DeletionStepName; step_state: string; removed: number }[];
+    )) as {
+      subject_pid: string;
+      visitor_pids: string[];
+      state: DeletionRecord['state'];
+      store: DeletionStepName;
+      step_state: string;
+      removed: number;
+    }[];
     if (rows.length === 0) return undefined;
     return {
       tenantId,
       deletionId,
       subjectPid: rows[0].subject_pid,
+      visitorPids: rows[0].visitor_pids,
       state: rows[0].state,
       steps: rows.map((r) => ({ store: r.store, state: r.step_state, recordsRemoved: r.removed })),
     };

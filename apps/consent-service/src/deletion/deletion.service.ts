@@ -16,7 +16,8 @@ export class DeletionService {
 
   async request(cmd: DeletionCommand): Promise<DeletionStatus> {
     const subjectPid = this.pseudonymizer.userPid(cmd.tenantId, cmd.userId);
-    const { deletionId, created } = await this.repository.create(cmd.tenantId, subjectPid, cmd.idempotencyKey);
+    const visitorPids = cmd.anonymousIds.map((id) => this.pseudonymizer.anonymousPid(cmd.tenantId, id));
+    const { deletionId, created } = await this.repository.create(cmd.tenantId, subjectPid, cmd.idempotencyKey, visitorPids);
     if (created) {
       this.audit.record({
         tenantId: cmd.tenantId,
@@ -25,7 +26,7 @@ export class DeletionService {
         target: subjectPid,
         reason: 'RequestDeletion',
         requestId: deletionId,
-        details: { idempotencyKey: Boolean(cmd.idempotencyKey) },
+        details: { idempotencyKey: Boolean(cmd.idempotencyKey), anonymousVisitors: visitorPids.length },
       });
     }
     // Run it now as far as it goes; whatever is left (a store down, a crash) the sweep finishes.

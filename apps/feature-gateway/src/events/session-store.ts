@@ -40,6 +40,21 @@ export class SessionStore {
     return raw ? this.fresh(JSON.parse(raw) as SessionEvent[], now) : [];
   }
 
+  /** Drops a subject's session state (user controls, deletion); resolves with the entries dropped. */
+  async erase(tenantId: string, pid: string): Promise<number> {
+    const key = sessionStateKey(this.keySpace, tenantId, pid);
+    const raw = await this.cache.get(key);
+    if (raw === undefined) return 0;
+    await this.cache.delete(key);
+    return (JSON.parse(raw) as SessionEvent[]).length;
+  }
+
+  /** Session state entries held of a subject, expired ones included until the cache drops them. */
+  async count(tenantId: string, pid: string): Promise<number> {
+    const raw = await this.cache.get(sessionStateKey(this.keySpace, tenantId, pid));
+    return raw === undefined ? 0 : (JSON.parse(raw) as SessionEvent[]).length;
+  }
+
   private fresh(events: SessionEvent[], now: number): SessionEvent[] {
     const oldest = now - this.ttlSeconds * 1000;
     return events.filter((e) => e.timestampMs > oldest);

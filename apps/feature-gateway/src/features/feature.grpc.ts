@@ -4,6 +4,7 @@ import { isValidTenantId } from '@recsys/tenant-keys';
 import { InvalidArgumentError, privacyToken } from '@recsys/service-kit';
 import {
   CountSubjectDataRequest,
+  ExportSubjectProfileRequest,
   FeatureServiceController,
   FeatureServiceControllerMethods,
   GetFeatureBatchRequest,
@@ -19,13 +20,14 @@ import {
   PurgeSubjectProfileResult,
   RankingModel,
   SubjectDataCount,
+  SubjectProfileExport,
   RefreshAggregatesRequest,
   RefreshAggregatesResult,
 } from '@recsys/proto';
 import { AggregateRefresher } from '../aggregates/aggregate-refresher';
 import { CatalogService } from '../catalog/catalog.service';
 import { IngestionService } from '../events/ingestion.service';
-import { ProfilePurgeService } from '../events/profile-purge.service';
+import { SubjectDataService } from '../events/subject-data.service';
 import { RankingModelService } from '../training/ranking-model.service';
 import { FeatureService } from './feature.service';
 
@@ -37,7 +39,7 @@ export class FeatureGrpcController implements FeatureServiceController {
     @Inject(IngestionService) private readonly ingestion: IngestionService,
     @Inject(CatalogService) private readonly catalog: CatalogService,
     @Inject(AggregateRefresher) private readonly refresher: AggregateRefresher,
-    @Inject(ProfilePurgeService) private readonly purges: ProfilePurgeService,
+    @Inject(SubjectDataService) private readonly subjects: SubjectDataService,
     @Inject(RankingModelService) private readonly rankingModels: RankingModelService,
   ) {}
 
@@ -63,11 +65,15 @@ export class FeatureGrpcController implements FeatureServiceController {
   }
 
   purgeSubjectProfile(request: PurgeSubjectProfileRequest): Promise<PurgeSubjectProfileResult> {
-    return this.purges.purge(request);
+    return this.subjects.purge(request);
   }
 
   countSubjectData(request: CountSubjectDataRequest): Promise<SubjectDataCount> {
-    return this.purges.count(request);
+    return this.subjects.count(request);
+  }
+
+  exportSubjectProfile(request: ExportSubjectProfileRequest): Promise<SubjectProfileExport> {
+    return this.subjects.export(request);
   }
 
   getRankingModel(request: GetRankingModelRequest): Promise<RankingModel> {

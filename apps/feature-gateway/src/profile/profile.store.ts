@@ -35,6 +35,7 @@ export class ProfileStore {
   private readonly reads;
   private readonly violations;
   private readonly cacheLookups;
+  private readonly deletedHits;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -47,6 +48,10 @@ export class ProfileStore {
       'Profile reads attempted without a personalization context (refused). Must stay 0.',
     );
     this.cacheLookups = metrics.counter('profile_cache_lookups_total', 'Profile reads by cache outcome.', ['outcome']);
+    this.deletedHits = metrics.counter(
+      'deleted_user_profile_hit_count',
+      'Profile reads that found behaviour of an erased subject dated before the erasure (dropped). Must stay 0.',
+    );
   }
 
   async read(ctx: PrivacyContext): Promise<ProfileEvent[]> {
@@ -78,6 +83,30 @@ export class ProfileStore {
     await cache.cache.incrementMany(keys, GENERATION_TTL_SECONDS);
   }
 
+  /**
+   * Drops the subject's reachable cached profile and makes any entry being filled unreachable (the deletion
+   * saga); resolves with the entries dropped. Entries of older generations were unreachable already and expire
+   * with their TTL.
+   */
+  async erase(tenantId: string, subjectPid: string): Promise<number> {
+    const cache = this.cache;
+    if (!cache) return 0;
+    const generation = (await cache.cache.get(this.generationKey(tenantId, subjectPid))) ?? '0';
+    const key = this.profileKey(tenantId, subjectPid, generation);
+    const held = (await cache.cache.get(key)) !== undefined;
+    await cache.cache.delete(key);
+    await this.invalidate(tenantId, [subjectPid]);
+    return held ? 1 : 0;
+  }
+
+  /** Reachable cached profiles of a subject (0 or 1; the deletion saga's verification). */
+  async cachedEntries(tenantId: string, subjectPid: string): Promise<number> {
+    const cache = this.cache;
+    if (!cache) return 0;
+    const generation = (await cache.cache.get(this.generationKey(tenantId, subjectPid))) ?? '0';
+    return (await cache.cache.get(this.profileKey(tenantId, subjectPid, generation))) === undefined ? 0 : 1;
+  }
+
   private generationKey(tenantId: string, subjectPid: string): string {
     return featureCacheKey(this.cache!.keySpace, tenantId, 'user', subjectPid, 'profile_generation');
   }
@@ -86,14 +115,22 @@ export class ProfileStore {
     return featureCacheKey(this.cache!.keySpace, tenantId, 'user', subjectPid, `profile_g${generation}`);
   }
 
+  /**
+   * The subject's latest events. An event of an erased subject dated before the erasure must not exist any more:
+   * if one is found it is counted in `deleted_user_profile_hit_count` (alerted) and left out (fail closed).
+   */
   private async query(tenantId: string, subjectPid: string): Promise<ProfileEvent[]> {
     const rows = (await this.dataSource.query(
-      `SELECT e.item_id, e.event_type, (extract(epoch FROM e.occurred_at) * 1000)::bigint AS ts, i.category
+      `SELECT e.item_id, e.event_type, (extract(epoch FROM e.occurred_at) * 1000)::bigint AS ts, i.category,
+              x.erased_at IS NOT NULL AND e.occurred_at <= x.erased_at AS erased
        FROM features.event e JOIN features.item i ON i.tenant_id = e.tenant_id AND i.item_id = e.item_id
+       LEFT JOIN features.erased_subject x ON x.tenant_id = e.tenant_id AND x.subject_pid = e.subject_pid
        WHERE e.tenant_id = $1 AND e.subject_pid = $2
        ORDER BY e.occurred_at DESC LIMIT ${PROFILE_EVENTS}`,
       [tenantId, subjectPid],
-    )) as { item_id: string; event_type: string; ts: string; category: string }[];
-    return rows.map((r) => ({ itemId: r.item_id, eventType: r.event_type, timestampMs: Number(r.ts), category: r.category }));
+    )) as { item_id: string; event_type: string; ts: string; category: string; erased: boolean }[];
+    const kept = rows.filter((r) => !r.erased);
+    if (kept.length < rows.length) this.deletedHits.inc();
+    return kept.map((r) => ({ itemId: r.item_id, eventType: r.event_type, timestampMs: Number(r.ts), category: r.category }));
   }
 }

@@ -21,12 +21,18 @@ export class TrainingJobConfig extends DataJobConfig {
   @Max(3650)
   TRAINING_WINDOW_DAYS = 90;
 
+  /** Stored training datasets kept per tenant (seed §20: training artifacts); older ones are dropped at each save. */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  TRAINING_DATASETS_KEPT = 3;
+
   /** Folder of the registry files; empty finds registry/ above the code. */
   @IsOptional()
   @IsString()
   REGISTRY_DIR = '';
 
-  /** Folder of surfaces.yaml (the routes to train); empty finds config/ above the code. */
+  /** Folder of surfaces.yaml (the routes to train) and training-scopes.yaml; empty finds config/ above the code. */
   @IsOptional()
   @IsString()
   CONFIG_DIR = '';

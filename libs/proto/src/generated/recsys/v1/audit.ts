@@ -61,6 +61,20 @@ export interface QueryRecordsResult {
   records: AuditRecord[];
 }
 
+/** PurgeSubjectDecisions and CountSubjectDecisions input. */
+export interface SubjectRecordsRequest {
+  /** Required tenant. */
+  tenantId: string;
+  /** The pseudonymous subject id (never a raw user id). */
+  subjectPid: string;
+}
+
+/** Decision records removed (PurgeSubjectDecisions) or still held (CountSubjectDecisions). */
+export interface SubjectRecordsCount {
+  /** The number of decision records. */
+  decisionRecords: number;
+}
+
 /** The audit trail of sensitive access and privacy decisions (audit-service, port 50055). Internal. */
 
 export interface AuditServiceClient {
@@ -71,6 +85,17 @@ export interface AuditServiceClient {
   /** Reads records of one tenant, newest first. */
 
   queryRecords(request: QueryRecordsRequest, metadata?: Metadata): Observable<QueryRecordsResult>;
+
+  /**
+   * Deletes the sampled decision records of one subject (the deletion saga); the audit trail of sensitive access
+   * is kept. Later decision records of the subject dated before the deletion are refused. Idempotent.
+   */
+
+  purgeSubjectDecisions(request: SubjectRecordsRequest, metadata?: Metadata): Observable<SubjectRecordsCount>;
+
+  /** Counts the decision records still held of one subject (the deletion saga's verification). */
+
+  countSubjectDecisions(request: SubjectRecordsRequest, metadata?: Metadata): Observable<SubjectRecordsCount>;
 }
 
 /** The audit trail of sensitive access and privacy decisions (audit-service, port 50055). Internal. */
@@ -89,11 +114,28 @@ export interface AuditServiceController {
     request: QueryRecordsRequest,
     metadata?: Metadata,
   ): Promise<QueryRecordsResult> | Observable<QueryRecordsResult> | QueryRecordsResult;
+
+  /**
+   * Deletes the sampled decision records of one subject (the deletion saga); the audit trail of sensitive access
+   * is kept. Later decision records of the subject dated before the deletion are refused. Idempotent.
+   */
+
+  purgeSubjectDecisions(
+    request: SubjectRecordsRequest,
+    metadata?: Metadata,
+  ): Promise<SubjectRecordsCount> | Observable<SubjectRecordsCount> | SubjectRecordsCount;
+
+  /** Counts the decision records still held of one subject (the deletion saga's verification). */
+
+  countSubjectDecisions(
+    request: SubjectRecordsRequest,
+    metadata?: Metadata,
+  ): Promise<SubjectRecordsCount> | Observable<SubjectRecordsCount> | SubjectRecordsCount;
 }
 
 export function AuditServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["appendRecords", "queryRecords"];
+    const grpcMethods: string[] = ["appendRecords", "queryRecords", "purgeSubjectDecisions", "countSubjectDecisions"];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("AuditService", method)(constructor.prototype[method], method, descriptor);

@@ -138,6 +138,8 @@ export interface DeletionRequest {
   userId: string;
   /** A repeated request with the same key returns the same deletion. */
   idempotencyKey: string;
+  /** Anonymous visitor ids the user's devices used (at most 20): their session state is deleted too. */
+  anonymousIds: string[];
 }
 
 /** GetDeletionStatus input. */
@@ -174,13 +176,15 @@ export interface ExportSubjectDataRequest {
   tenantId: string;
   /** Required user id. */
   userId: string;
+  /** Anonymous visitor ids of the user's devices (at most 20): their session state is exported too. */
+  anonymousIds: string[];
 }
 
 /** Everything held about a subject. */
 export interface SubjectDataExport {
   /** The tenant. */
   tenantId: string;
-  /** The export as one JSON document with a stable schema. */
+  /** The export as one JSON document with a stable schema (docs/data-export.md, schema "recsys.subject-export/v1"). */
   documentJson: string;
 }
 

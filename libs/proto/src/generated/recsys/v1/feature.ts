@@ -206,10 +206,16 @@ export interface PurgeSubjectProfileRequest {
   reason: string;
 }
 
-/** PurgeSubjectProfile output. */
+/** PurgeSubjectProfile output. Counts are 0 when a retried call finds nothing left. */
 export interface PurgeSubjectProfileResult {
-  /** Behaviour events removed (0 when a retried call finds nothing left). */
+  /** Behaviour events removed. */
   eventsRemoved: number;
+  /** Session state entries removed (the subject's short-lived session state in the cache). */
+  sessionEntriesRemoved: number;
+  /** Cached profile entries removed. */
+  profileCacheEntriesRemoved: number;
+  /** Rows of stored training datasets removed (only for reason DELETION). */
+  datasetRowsRemoved: number;
 }
 
 /** GetRankingModel input. */
@@ -271,6 +277,30 @@ export interface CountSubjectDataRequest {
 export interface SubjectDataCount {
   /** Behaviour events in the profile store. */
   events: number;
+  /** Session state entries. */
+  sessionEntries: number;
+  /** Reachable cached profile entries. */
+  profileCacheEntries: number;
+  /** Rows in stored training datasets. */
+  datasetRows: number;
+}
+
+/** ExportSubjectProfile input. */
+export interface ExportSubjectProfileRequest {
+  /** Required tenant. */
+  tenantId: string;
+  /** The pseudonymous subject id (never a raw user id). */
+  subjectPid: string;
+}
+
+/** What feature-gateway holds of one subject, as JSON documents (schemas in docs/data-export.md). */
+export interface SubjectProfileExport {
+  /** The subject's stored behaviour events, oldest first: [{item_id, event_type, occurred_at, session_id, region}]. */
+  eventsJson: string;
+  /** The subject's session state: [{item_id, event_type, occurred_at}]. */
+  sessionStateJson: string;
+  /** Stored training datasets holding the subject: [{dataset_id, name, created_at, rows}]. */
+  trainingDatasetsJson: string;
 }
 
 /** Permissioned feature access and event ingestion (feature-gateway, port 50053). */
@@ -309,6 +339,13 @@ export interface FeatureServiceClient {
   /** Counts what feature-gateway still holds of a subject (the deletion saga's verification). Internal. */
 
   countSubjectData(request: CountSubjectDataRequest, metadata?: Metadata): Observable<SubjectDataCount>;
+
+  /**
+   * Everything feature-gateway holds of one subject, for the subject's data export. Internal: called by
+   * consent-service, which resolved the subject; pseudonymous ids only.
+   */
+
+  exportSubjectProfile(request: ExportSubjectProfileRequest, metadata?: Metadata): Observable<SubjectProfileExport>;
 
   /**
    * The tenant's active trained model of a ranking route (weights, version, model card). Internal: the ranker
@@ -377,6 +414,16 @@ export interface FeatureServiceController {
   ): Promise<SubjectDataCount> | Observable<SubjectDataCount> | SubjectDataCount;
 
   /**
+   * Everything feature-gateway holds of one subject, for the subject's data export. Internal: called by
+   * consent-service, which resolved the subject; pseudonymous ids only.
+   */
+
+  exportSubjectProfile(
+    request: ExportSubjectProfileRequest,
+    metadata?: Metadata,
+  ): Promise<SubjectProfileExport> | Observable<SubjectProfileExport> | SubjectProfileExport;
+
+  /**
    * The tenant's active trained model of a ranking route (weights, version, model card). Internal: the ranker
    * loads its route models with it; found is false while the tenant has no trained model.
    */
@@ -397,6 +444,7 @@ export function FeatureServiceControllerMethods() {
       "refreshAggregates",
       "purgeSubjectProfile",
       "countSubjectData",
+      "exportSubjectProfile",
       "getRankingModel",
     ];
     for (const method of grpcMethods) {

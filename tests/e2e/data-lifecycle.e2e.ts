@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import Redis from 'ioredis';
 import { recommendRequest } from '@recsys/launcher';
 import { PrivacyMode, Purpose, UserControl } from '@recsys/proto';
-import { featureCacheKey, Pseudonymizer, recommendationSubjectPrefix, sessionStateKey } from '@recsys/tenant-keys';
+import { featureCacheKey, Pseudonymizer, recommendationSubjectPrefix } from '@recsys/tenant-keys';
 import { waitFor } from '@recsys/testing';
 import { consentingUsersByHistory, Platform, startPlatform } from './support/platform';
 

@@ -1,5 +1,4 @@
 import { Controller, Inject } from '@nestjs/common';
-import { AppError } from '@recsys/service-kit';
 import {
   CheckPersonalizationConsentRequest,
   CheckPersonalizationConsentResult,

@@ -1,25 +1,46 @@
 import 'reflect-metadata';
-import { closeOnSignals, openServiceDataSource, runMain, serveGrpc, serviceRuntime } from '@recsys/service-kit';
+import { closeOnSignals, createServiceDataSource, openServiceDataSource, runMain, serveGrpc, serviceRuntime } from '@recsys/service-kit';
 import { AuditConfig } from './config/audit.config';
 import { AUDIT_ENTITIES } from './audit/audit.entities';
 import { AuditRepository } from './audit/audit.repository';
+import { DebugTraceService } from './audit/debug-trace.service';
 import { AuditModule } from './audit.module';
 import { AUDIT_MIGRATIONS } from './migrations';
-import { DecisionLogRetention } from './retention/decision-log-retention';
+import { AuditRetention } from './retention/audit-retention';
 
 runMain('audit-service', async () => {
   const runtime = serviceRuntime('audit-service', AuditConfig);
   const { config, logger, metrics } = runtime;
-  const dataSource = await openServiceDataSource(runtime, 'audit', AUDIT_ENTITIES, AUDIT_MIGRATIONS);
+  // Migrate as the connecting user, then serve as the least-privileged runtime role (no UPDATE/DELETE of audit rows).
+  const migrator = await openServiceDataSource(runtime, 'audit', AUDIT_ENTITIES, AUDIT_MIGRATIONS);
+  let dataSource = migrator;
+  if (config.AUDIT_DB_ROLE) {
+    dataSource = await createServiceDataSource({
+      url: config.DATABASE_URL,
+      schema: 'audit',
+      entities: AUDIT_ENTITIES,
+      migrations: [],
+      poolSize: config.DATABASE_POOL_SIZE,
+      applicationName: 'audit-service',
+      role: config.AUDIT_DB_ROLE,
+    }).initialize();
+    await migrator.destroy();
+  }
+  const repository = new AuditRepository(dataSource);
   const running = await serveGrpc(runtime, {
     service: 'AuditService',
-    module: AuditModule.register(new AuditRepository(dataSource)),
+    module: AuditModule.register(repository, new DebugTraceService(dataSource, repository, metrics)),
     port: config.AUDIT_GRPC_PORT,
     metricsPort: config.AUDIT_METRICS_PORT,
   });
-  const retention = new DecisionLogRetention(
+  const retention = new AuditRetention(
     dataSource,
-    { days: config.DECISION_LOG_RETENTION_DAYS, intervalSeconds: config.RETENTION_SWEEP_SECONDS, batchSize: 10_000 },
+    {
+      decisionDays: config.DECISION_LOG_RETENTION_DAYS,
+      debugTraceDays: config.DEBUG_TRACE_RETENTION_DAYS,
+      intervalSeconds: config.RETENTION_SWEEP_SECONDS,
+      batchSize: 10_000,
+    },
     metrics,
     logger,
   );

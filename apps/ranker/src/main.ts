@@ -23,7 +23,7 @@ runMain('ranker', async () => {
     metrics,
     logger,
   );
-  const ranking = new RankingService(registry, models, codec, metrics);
+  const ranking = new RankingService(registry, models, codec, metrics, logger);
   const running = await serveGrpc(runtime, {
     service: 'RankerService',
     module: RankerModule.register(ranking),

@@ -41,3 +41,8 @@ export function subjectCommand(req: SubjectRecordsRequest): { tenantId: string; 
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   return { tenantId: req.tenantId, subjectPid: req.subjectPid };
 }
+
+export function tenantCommand(req: { tenantId: string }): string {
+  if (!isValidTenantId(req.tenantId)) throw new InvalidArgumentError(['tenant_id is missing or invalid']);
+  return req.tenantId;
+}

@@ -27,6 +27,8 @@ describe(`${AuditRepository.name} subject decisions`, () => {
     requestId: 'r',
     detailsJson: '{}',
     recordId: randomUUID(),
+    seq: 0,
+    hash: '',
   });
   const actions = async (tenantId: string, target: string) =>
     (await repository.query(tenantId, { target, limit: 100 })).map((r) => r.action).sort();
@@ -60,10 +62,10 @@ describe(`${AuditRepository.name} subject decisions`, () => {
       record('acme', OTHER, 'recommend.decision'),
       record('globex', SUBJECT, 'recommend.decision'),
     ]);
-    expect(await repository.countSubjectDecisions('acme', SUBJECT)).toBe(2);
-    expect(await repository.purgeSubjectDecisions('acme', SUBJECT)).toBe(2);
-    expect(await repository.purgeSubjectDecisions('acme', SUBJECT)).toBe(0);
-    expect(await repository.countSubjectDecisions('acme', SUBJECT)).toBe(0);
+    expect(await repository.countSubjectDecisions('acme', SUBJECT, 'h_none')).toBe(2);
+    expect(await repository.purgeSubjectDecisions('acme', SUBJECT, 'h_none')).toBe(2);
+    expect(await repository.purgeSubjectDecisions('acme', SUBJECT, 'h_none')).toBe(0);
+    expect(await repository.countSubjectDecisions('acme', SUBJECT, 'h_none')).toBe(0);
     expect(await actions('acme', SUBJECT)).toEqual(['consent.set']);
     expect(await actions('acme', OTHER)).toEqual(['recommend.decision']);
     expect(await actions('globex', SUBJECT)).toEqual(['recommend.decision']);
@@ -82,7 +84,7 @@ describe(`${AuditRepository.name} subject decisions`, () => {
         record('acme', SUBJECT, 'recommend.decision', erasedAt + 1000),
       ]),
     ).toBe(2);
-    expect(await repository.countSubjectDecisions('acme', SUBJECT)).toBe(1);
+    expect(await repository.countSubjectDecisions('acme', SUBJECT, 'h_none')).toBe(1);
     expect(await actions('acme', SUBJECT)).toEqual(['consent.set', 'deletion.step', 'recommend.decision']);
   });
 });

@@ -1,4 +1,4 @@
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { DataServiceConfig, IsPort } from '@recsys/service-kit';
 
 export class AuditConfig extends DataServiceConfig {
@@ -14,7 +14,22 @@ export class AuditConfig extends DataServiceConfig {
   @Max(30)
   DECISION_LOG_RETENTION_DAYS = 30;
 
-  /** How often the decision-log retention sweep runs (it also runs at start). */
+  /** Retention of sampled debug traces (seed §20: 7 d). */
+  @IsInt()
+  @Min(1)
+  @Max(7)
+  DEBUG_TRACE_RETENTION_DAYS = 7;
+
+  /**
+   * The database role audit-service switches to after migrating: INSERT and SELECT on the audit trail only, so the
+   * running service cannot change or remove an audit record (the migration creates it; the connecting user must be
+   * a member). Empty runs as the connecting user (the append-only trigger still refuses changes).
+   */
+  @IsOptional()
+  @Matches(/^([a-z_][a-z0-9_]{0,62})?$/, { message: 'AUDIT_DB_ROLE must be a PostgreSQL role name or empty' })
+  AUDIT_DB_ROLE = 'recsys_audit_writer';
+
+  /** How often the retention sweep of decision records and debug traces runs (it also runs at start). */
   @IsInt()
   @Min(10)
   @Max(86_400)

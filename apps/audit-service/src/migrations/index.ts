@@ -1,4 +1,5 @@
 import { InitAudit1764000000000 } from './1764000000000-init-audit';
 import { ErasedSubjects1764800000000 } from './1764800000000-erased-subjects';
+import { AuditChain1765000000000 } from './1765000000000-audit-chain';
 
-export const AUDIT_MIGRATIONS = [InitAudit1764000000000, ErasedSubjects1764800000000];
+export const AUDIT_MIGRATIONS = [InitAudit1764000000000, ErasedSubjects1764800000000, AuditChain1765000000000];

@@ -321,7 +321,7 @@ export class RecommendationService {
   ): RecommendedItem[] {
     return diversify(ranked, attributes, surface, limit).map((r) => {
       const reason = this.deps.reasons.map(r.internalReason, attributes(r.itemId).category);
-      return { itemId: r.itemId, score: r.score, reasonCode: reason.code, reasonText: reason.text, source: r.source };
+      return { itemId: r.itemId, score: r.score, reasonCode: reason.code, reasonText: reason.text, source: r.source, explanation: '' };
     });
   }
 

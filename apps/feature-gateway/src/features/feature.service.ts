@@ -12,7 +12,7 @@ import {
   WithheldFeature,
 } from '@recsys/proto';
 import { isAnonymousPid, isValidTenantId } from '@recsys/tenant-keys';
-import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
+import { InvalidArgumentError, PrivacyContextGuard, ServiceMetrics } from '@recsys/service-kit';
 import { CatalogSnapshots, TenantSnapshot } from '../catalog/catalog-snapshot';
 import { SessionStore } from '../events/session-store';
 import type { Logger } from 'pino';
@@ -78,6 +78,7 @@ export class FeatureService {
   /** Feature set → the features its ranking route consumes (only sets that serve a route). */
   private readonly consumedBySet = new Map<string, Set<string>>();
   private readonly fetchCounts = new Map<string, { fetched: number; unused: number }>();
+  private readonly contexts: PrivacyContextGuard;
 
   constructor(
     private readonly registry: Registry,
@@ -85,10 +86,11 @@ export class FeatureService {
     private readonly profile: ProfileStore,
     private readonly sessions: SessionStore,
     private readonly sessionPolicy: SessionPolicy,
-    private readonly codec: PrivacyContextCodec,
+    codec: PrivacyContextCodec,
     metrics: ServiceMetrics,
     private readonly logger: Logger,
   ) {
+    this.contexts = new PrivacyContextGuard(codec, metrics, logger);
     this.fetched = metrics.histogram(
       'features_fetched_per_request',
       'Features served per GetFeatures call.',
@@ -121,7 +123,7 @@ export class FeatureService {
 
   async getFeatures(req: GetFeaturesRequest, token: string | undefined): Promise<GetFeaturesResponse> {
     this.validate(req);
-    const ctx = this.codec.resolveOrDefault(token, req.tenantId);
+    const ctx = this.contexts.resolve(token, req.tenantId);
     return this.serve(req, ctx, new Map());
   }
 
@@ -133,10 +135,13 @@ export class FeatureService {
     const problems: string[] = [];
     if (req.requests.length === 0 || req.requests.length > MAX_BATCH) problems.push(`requests must hold 1..${MAX_BATCH} requests`);
     const tenants = new Set(req.requests.map((r) => r.tenantId));
-    if (tenants.size > 1) problems.push('every request of a batch must be for the same tenant');
+    if (tenants.size > 1) {
+      problems.push('every request of a batch must be for the same tenant');
+      this.contexts.refused('batch_tenants', { tenants: [...tenants].filter(isValidTenantId).sort() });
+    }
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const tenantId = req.requests[0].tenantId;
-    const ctx = this.codec.resolveOrDefault(token, tenantId);
+    const ctx = this.contexts.resolve(token, tenantId);
     const profiles: ProfileMemo = new Map();
     const entries = await Promise.all(
       req.requests.map(async (r) => {

@@ -3,7 +3,8 @@ import { RankableCandidate, rankLinear } from '@recsys/models';
 import { isServedMode, modeRegistryName, PrivacyContextCodec, PrivacyMode, Purpose, ServedMode, stricterOf } from '@recsys/privacy-context';
 import { FeatureValue, RankRequest, RankResponse } from '@recsys/proto';
 import { isValidTenantId } from '@recsys/tenant-keys';
-import { AppError, InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
+import { AppError, InvalidArgumentError, PrivacyContextGuard, ServiceMetrics } from '@recsys/service-kit';
+import type { Logger } from 'pino';
 import { RankingModels } from './ranking-models';
 
 const MAX_CANDIDATES = 2000;
@@ -18,13 +19,16 @@ export class RankingService {
   private readonly routes = new Map<string, RankingRouteDefinition>();
   private readonly dropped;
   private readonly ranked;
+  private readonly contexts: PrivacyContextGuard;
 
   constructor(
     private readonly registry: Registry,
     private readonly models: RankingModels,
-    private readonly codec: PrivacyContextCodec,
+    codec: PrivacyContextCodec,
     metrics: ServiceMetrics,
+    logger?: Logger,
   ) {
+    this.contexts = new PrivacyContextGuard(codec, metrics, logger);
     for (const route of registry.routes.values()) this.routes.set(`${route.surface}:${route.mode}`, route);
     this.dropped = metrics.counter(
       'ranker_dropped_features_total',
@@ -36,7 +40,7 @@ export class RankingService {
 
   async rank(req: RankRequest, token: string | undefined): Promise<RankResponse> {
     this.validate(req);
-    const ctx = this.codec.resolveOrDefault(token, req.tenantId);
+    const ctx = this.contexts.resolve(token, req.tenantId);
     const mode = stricterOf(req.mode, ctx.mode);
     const route = this.routeFor(req.surface || 'home', mode);
     // Checked against the mode actually served, which may be stricter than the context's.

@@ -4,7 +4,7 @@ import { AuditRecord, AuditServiceClient } from '@recsys/proto';
 import { UnaryClient } from '../grpc/grpc-client';
 import { ServiceMetrics } from '../observability/metrics';
 
-export type AuditInput = Omit<AuditRecord, 'recordId' | 'occurredAtMs' | 'detailsJson'> & {
+export type AuditInput = Omit<AuditRecord, 'recordId' | 'occurredAtMs' | 'detailsJson' | 'seq' | 'hash'> & {
   details?: Record<string, unknown>;
 };
 
@@ -44,6 +44,8 @@ export class AuditSink {
       recordId: randomUUID(),
       occurredAtMs: Date.now(),
       detailsJson: details ? JSON.stringify(details) : '',
+      seq: 0,
+      hash: '',
     });
     this.schedule();
   }

@@ -3,6 +3,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, protoRoot, ServiceName } from '@recsys/proto';
+import { injectTraceContext } from '../observability/trace-context';
 
 export interface CallOptions {
   metadata?: Metadata;
@@ -24,6 +25,7 @@ export interface ClosableClient {
 /**
  * A promise-based client of one recsys.v1 service over @grpc/grpc-js. Every call has a deadline
  * (`defaultTimeoutMs` unless the call gives one): a slow dependency turns into DEADLINE_EXCEEDED, never a hang.
+ * Every call carries the active trace context (W3C `traceparent`) in a copy of its metadata.
  */
 export function createGrpcClient<C>(service: ServiceName, address: string, defaultTimeoutMs = 2000): UnaryClient<C> & ClosableClient {
   const definition = loadSync(join(protoRoot(), PROTO_FILES[service]), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] });
@@ -44,7 +46,8 @@ export function createGrpcClient<C>(service: ServiceName, address: string, defau
     client[camel] = (request: unknown, options: CallOptions = {}) =>
       new Promise((resolve, reject) => {
         const deadline = Date.now() + (options.timeoutMs ?? defaultTimeoutMs);
-        raw[name](request, options.metadata ?? new Metadata(), { deadline }, (err, res) => (err ? reject(err) : resolve(res)));
+        const metadata = injectTraceContext(options.metadata?.clone() ?? new Metadata());
+        raw[name](request, metadata, { deadline }, (err, res) => (err ? reject(err) : resolve(res)));
       });
   }
   return client as UnaryClient<C> & ClosableClient;

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, protoRoot, ServiceName } from '@recsys/proto';
 import { ServiceMetrics } from '../observability/metrics';
 import { rpcMetricsInterceptor, RpcErrorFilter } from './rpc.interceptor';
+import { rpcTraceInterceptor } from './trace.interceptor';
 
 export interface GrpcServiceOptions {
   /** The recsys.v1 service this process serves. */
@@ -49,7 +50,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
       protoPath: [join(protoRoot(), PROTO_FILES[options.service]), healthProtoPath],
       loader: { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] },
       gracefulShutdown: true,
-      channelOptions: { interceptors: [rpcMetricsInterceptor(options.metrics)] },
+      channelOptions: { interceptors: [rpcMetricsInterceptor(options.metrics), rpcTraceInterceptor()] },
       onLoadPackageDefinition: (pkg: PackageDefinition, server: Server) => {
         new ReflectionService(pkg).addToServer(server);
         health.addToServer(server);

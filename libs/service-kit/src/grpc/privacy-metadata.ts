@@ -1,11 +1,12 @@
 import { Metadata } from '@grpc/grpc-js';
 import { PRIVACY_CONTEXT_METADATA_KEY, PrivacyContext, PrivacyContextCodec } from '@recsys/privacy-context';
+import { injectTraceContext } from '../observability/trace-context';
 
-/** Metadata carrying a signed privacy context to a downstream call. */
+/** Metadata carrying a signed privacy context to a downstream call, beside the active trace context. */
 export function privacyMetadata(codec: PrivacyContextCodec, context: PrivacyContext): Metadata {
   const metadata = new Metadata();
   metadata.set(PRIVACY_CONTEXT_METADATA_KEY, codec.encode(context));
-  return metadata;
+  return injectTraceContext(metadata);
 }
 
 /** The signed context token of an incoming call, if any. */

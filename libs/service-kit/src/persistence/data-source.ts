@@ -10,6 +10,8 @@ export interface ServiceDataSourceOptions {
   migrations: MixedList<Function | string>;
   poolSize?: number;
   applicationName: string;
+  /** A database role every connection switches to at start (least privilege at run time); empty = none. */
+  role?: string;
 }
 
 /** A TypeORM data source bound to one service schema. Never `synchronize`: schemas change by migration only. */
@@ -26,7 +28,7 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     // Off: TypeORM's error log prints query parameters, which hold (pseudonymous) subject ids.
     logging: false,
     applicationName: options.applicationName,
-    extra: { max: options.poolSize ?? 10 },
+    extra: { max: options.poolSize ?? 10, ...(options.role ? { options: `-c role=${options.role}` } : {}) },
   });
 }
 

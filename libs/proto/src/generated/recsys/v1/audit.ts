@@ -29,6 +29,13 @@ export interface AuditRecord {
   detailsJson: string;
   /** A unique id chosen by the sender, so a retried append is not stored twice. */
   recordId: string;
+  /** Output only: the record's position in its tenant's chain (0 for decision records, which are not chained). */
+  seq: number;
+  /**
+   * Output only: SHA-256 over the previous record's hash and this record's content (hex); empty for decision
+   * records.
+   */
+  hash: string;
 }
 
 /** AppendRecords input. */
@@ -75,6 +82,77 @@ export interface SubjectRecordsCount {
   decisionRecords: number;
 }
 
+/** VerifyChain input. */
+export interface VerifyChainRequest {
+  /** Required tenant. */
+  tenantId: string;
+}
+
+/** VerifyChain output. */
+export interface ChainVerification {
+  /** True when every record's hash matches its content and its predecessor. */
+  intact: boolean;
+  /** Records checked. */
+  recordsChecked: number;
+  /** The first broken record's chain position (0 when intact). */
+  firstBrokenSeq: number;
+  /** The first broken record's id, when the record still exists. */
+  firstBrokenRecordId: string;
+  /** What is wrong with it: "content changed", "predecessor missing or moved", ... */
+  problem: string;
+}
+
+/** One sampled debug trace of a Recommend, redacted by its sender. */
+export interface DebugTrace {
+  /** The tenant. */
+  tenantId: string;
+  /** The Recommend request id. */
+  requestId: string;
+  /** When (ms since epoch). */
+  occurredAtMs: number;
+  /** The redacted trace document (JSON; schema in docs/debug-traces.md). */
+  traceJson: string;
+}
+
+/** RecordDebugTraces input. */
+export interface RecordDebugTracesRequest {
+  /** The traces, at most 100. */
+  traces: DebugTrace[];
+}
+
+/** RecordDebugTraces output. */
+export interface RecordDebugTracesResult {
+  /** Traces newly stored (a retried trace is not stored twice). */
+  stored: number;
+}
+
+/** GetDebugTrace input. */
+export interface GetDebugTraceRequest {
+  /** Required tenant. */
+  tenantId: string;
+  /** The Recommend request id. */
+  requestId: string;
+  /** Required: "viewer", "engineer" or "privacy_officer". */
+  role: string;
+  /**
+   * Required: why the trace is read (audited). A privacy officer states a purpose: "purpose:quality_monitoring
+   * ticket:<ref>".
+   */
+  reason: string;
+  /** Required: who reads (operator id, never an end user's id). */
+  actor: string;
+}
+
+/** A debug trace as the role may see it. */
+export interface DebugTraceView {
+  /** The request id. */
+  requestId: string;
+  /** The role the view was made for. */
+  role: string;
+  /** The view (JSON). */
+  traceJson: string;
+}
+
 /** The audit trail of sensitive access and privacy decisions (audit-service, port 50055). Internal. */
 
 export interface AuditServiceClient {
@@ -96,6 +174,24 @@ export interface AuditServiceClient {
   /** Counts the decision records still held of one subject (the deletion saga's verification). */
 
   countSubjectDecisions(request: SubjectRecordsRequest, metadata?: Metadata): Observable<SubjectRecordsCount>;
+
+  /**
+   * Checks one tenant's hash chain of audit records and names the first record that was edited, deleted or
+   * moved.
+   */
+
+  verifyChain(request: VerifyChainRequest, metadata?: Metadata): Observable<ChainVerification>;
+
+  /** Stores sampled, already redacted debug traces of Recommend (kept 7 days by default). */
+
+  recordDebugTraces(request: RecordDebugTracesRequest, metadata?: Metadata): Observable<RecordDebugTracesResult>;
+
+  /**
+   * Reads one debug trace in the view of the caller's role; refused without a role and a reason; every read is
+   * audited.
+   */
+
+  getDebugTrace(request: GetDebugTraceRequest, metadata?: Metadata): Observable<DebugTraceView>;
 }
 
 /** The audit trail of sensitive access and privacy decisions (audit-service, port 50055). Internal. */
@@ -131,11 +227,46 @@ export interface AuditServiceController {
     request: SubjectRecordsRequest,
     metadata?: Metadata,
   ): Promise<SubjectRecordsCount> | Observable<SubjectRecordsCount> | SubjectRecordsCount;
+
+  /**
+   * Checks one tenant's hash chain of audit records and names the first record that was edited, deleted or
+   * moved.
+   */
+
+  verifyChain(
+    request: VerifyChainRequest,
+    metadata?: Metadata,
+  ): Promise<ChainVerification> | Observable<ChainVerification> | ChainVerification;
+
+  /** Stores sampled, already redacted debug traces of Recommend (kept 7 days by default). */
+
+  recordDebugTraces(
+    request: RecordDebugTracesRequest,
+    metadata?: Metadata,
+  ): Promise<RecordDebugTracesResult> | Observable<RecordDebugTracesResult> | RecordDebugTracesResult;
+
+  /**
+   * Reads one debug trace in the view of the caller's role; refused without a role and a reason; every read is
+   * audited.
+   */
+
+  getDebugTrace(
+    request: GetDebugTraceRequest,
+    metadata?: Metadata,
+  ): Promise<DebugTraceView> | Observable<DebugTraceView> | DebugTraceView;
 }
 
 export function AuditServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["appendRecords", "queryRecords", "purgeSubjectDecisions", "countSubjectDecisions"];
+    const grpcMethods: string[] = [
+      "appendRecords",
+      "queryRecords",
+      "purgeSubjectDecisions",
+      "countSubjectDecisions",
+      "verifyChain",
+      "recordDebugTraces",
+      "getDebugTrace",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("AuditService", method)(constructor.prototype[method], method, descriptor);

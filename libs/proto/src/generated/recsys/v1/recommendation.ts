@@ -70,6 +70,11 @@ export interface RecommendedItem {
   reasonText: string;
   /** The registry name of the candidate source that proposed the item. */
   source: string;
+  /**
+   * A short explanation sentence, built only from allowed facts (the item's public metadata and the user-safe
+   * reason code) and validated against the allowed reason set; empty when no explanation passed validation.
+   */
+  explanation: string;
 }
 
 /** What the platform decided about privacy for this request, so callers can verify it. */

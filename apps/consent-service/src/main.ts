@@ -3,6 +3,7 @@ import { AuditServiceClient, FeatureServiceClient } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
 import {
   AuditSink,
+  PgAuditOutbox,
   closeOnSignals,
   createCacheInfrastructure,
   createGrpcClient,
@@ -32,7 +33,13 @@ runMain(SERVICE, async () => {
   const dataSource = await openServiceDataSource(runtime, 'consent', CONSENT_ENTITIES, CONSENT_MIGRATIONS);
   const { cache, bus } = createCacheInfrastructure(config);
   const auditClient = createGrpcClient<AuditServiceClient>('AuditService', config.AUDIT_SERVICE_ADDR);
-  const audit = new AuditSink(auditClient, `svc:${SERVICE}`, metrics, logger);
+  // What audit-service cannot take now waits in consent.audit_outbox and is relayed when it is back.
+  const audit = new AuditSink(auditClient, `svc:${SERVICE}`, metrics, logger, {
+    maxQueue: 10_000,
+    batchSize: 200,
+    intervalMs: 200,
+    outbox: new PgAuditOutbox(dataSource, 'consent'),
+  });
   const featureClient = createGrpcClient<FeatureServiceClient>('FeatureService', config.FEATURE_GATEWAY_ADDR);
   const propagator = new ControlPropagator(dataSource, featureClient, bus, metrics, logger, {
     intervalMs: config.CONTROL_RETRY_INTERVAL_MS,

@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { defaultConfigDir, loadRegistry, loadSessionPolicy } from '@recsys/feature-registry';
 import { parseKeyring, PrivacyContextCodec } from '@recsys/privacy-context';
-import { ConsentServiceClient } from '@recsys/proto';
+import { AuditServiceClient, ConsentServiceClient } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
 import {
+  AuditSink,
   closeOnSignals,
   createCacheStore,
   createGrpcClient,
   openServiceDataSource,
+  PgAuditOutbox,
   runMain,
   serveGrpc,
   serviceRuntime,
@@ -55,6 +57,14 @@ runMain(SERVICE, async () => {
   );
   await refresher.tick();
   const consentClient = createGrpcClient<ConsentServiceClient>('ConsentService', config.CONSENT_SERVICE_ADDR);
+  // The training and dataset jobs write what audit-service could not take to features.audit_outbox; relayed here.
+  const auditClient = createGrpcClient<AuditServiceClient>('AuditService', config.AUDIT_SERVICE_ADDR);
+  const audit = new AuditSink(auditClient, `svc:${SERVICE}`, metrics, logger, {
+    maxQueue: 10_000,
+    batchSize: 200,
+    intervalMs: 200,
+    outbox: new PgAuditOutbox(dataSource, 'features'),
+  });
   const eventRepository = new EventRepository(dataSource);
   const profiles = new ProfileStore(dataSource, metrics, {
     cache,
@@ -107,6 +117,9 @@ runMain(SERVICE, async () => {
         retention.stop();
         await running.close();
         consentClient.close();
+        await audit.drain();
+        audit.close();
+        auditClient.close();
         await cache.close();
         await dataSource.destroy();
       },

@@ -14,6 +14,7 @@ export * from './cache/invalidation-bus';
 export * from './cache/redis-invalidation-bus';
 export * from './cache/pg-invalidation-bus';
 export * from './cache/cache-infrastructure';
+export * from './audit/audit-outbox';
 export * from './audit/audit-sink';
 export * from './audit/debug-trace';
 export * from './process/run-main';

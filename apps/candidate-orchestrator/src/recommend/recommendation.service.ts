@@ -19,6 +19,7 @@ import { PrivacyResolver, ResolvedPrivacy } from '../privacy/privacy-resolver';
 import { RecommendCommand } from './recommend.command';
 import { diversify } from './diversity';
 import { ReasonMapper } from './reason-mapper';
+import { FallbackRate } from './fallback-rate';
 
 export interface RecommendationDeps {
   registry: Registry;
@@ -87,6 +88,7 @@ export class RecommendationService {
   private readonly sourceFailures;
   private readonly sourceCalls;
   private readonly invalidations;
+  private readonly fallbackRate;
 
   constructor(private readonly deps: RecommendationDeps) {
     const m = deps.metrics;
@@ -113,6 +115,7 @@ export class RecommendationService {
       'recommendation_cache_invalidations_total',
       'Subject invalidations of the recommendation cache received from the bus.',
     );
+    this.fallbackRate = new FallbackRate(m);
   }
 
   async recommend(cmd: RecommendCommand): Promise<RecommendResponse> {
@@ -123,6 +126,7 @@ export class RecommendationService {
       consent: resolved.consentKnown ? (ctx.mode === PrivacyMode.PERSONALIZED ? 'granted' : 'not_granted') : 'unknown',
     });
     if (resolved.reason) this.fallbacks.inc({ reason: resolved.reason });
+    this.fallbackRate.observe(resolved.reason !== '');
 
     const cacheKey = resolved.consentKnown && this.deps.options.cacheTtlSeconds > 0 ? this.cacheKey(cmd, resolved) : undefined;
     if (cacheKey) {

@@ -1,3 +1,4 @@
+import { auditOutboxMigration } from '@recsys/service-kit';
 import { InitConsent1764000000000 } from './1764000000000-init-consent';
 import { UserControls1764100000000 } from './1764100000000-user-controls';
 import { Deletion1764700000000 } from './1764700000000-deletion';

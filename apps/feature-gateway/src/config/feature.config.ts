@@ -15,6 +15,10 @@ export class FeatureConfig extends DataServiceConfig {
   @IsString()
   CONSENT_SERVICE_ADDR = '127.0.0.1:50052';
 
+  /** audit-service: the service relays the audit records its jobs left in features.audit_outbox. */
+  @IsString()
+  AUDIT_SERVICE_ADDR = '127.0.0.1:50055';
+
   /**
    * Deadline of the consent check of one ingested batch (up to 1000 subjects in one call). Past it the batch is
    * refused with UNAVAILABLE and nothing is stored; the producer retries.

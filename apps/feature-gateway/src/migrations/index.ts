@@ -1,3 +1,4 @@
+import { auditOutboxMigration } from '@recsys/service-kit';
 import { InitFeatures1764000000000 } from './1764000000000-init-features';
 import { Models1764600000000 } from './1764600000000-models';
 import { ErasedSubjects1764800000000 } from './1764800000000-erased-subjects';
@@ -8,4 +9,5 @@ export const FEATURE_MIGRATIONS = [
   Models1764600000000,
   ErasedSubjects1764800000000,
   TrainingDatasets1764900000000,
+  auditOutboxMigration('features', 1765000000000),
 ];

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError, runMain } from '@recsys/service-kit';
+import { datasetDetails } from './dataset-audit';
 import { DatasetBuilder } from './dataset-builder';
 import { DatasetCommand, parseDatasetCommand, UsageError } from './dataset.cli';
 import { StoredDataset } from './dataset.repository';
@@ -57,6 +58,15 @@ async function run(job: TrainingJob, command: DatasetCommand): Promise<number> {
         try {
           const built = await builder.build(tenant, { name: command.name, windowDays: command.windowDays, overrides: command.overrides });
           print({ ...built.manifest, rows_removed_by_deletion: built.purged, dropped_datasets: built.dropped });
+          job.audit.record({
+            tenantId: tenant,
+            actor: '',
+            action: 'training_dataset.built',
+            target: built.datasetId,
+            reason: 'npm run dataset -- build',
+            requestId: built.datasetId,
+            details: datasetDetails(built.manifest),
+          });
         } catch (error) {
           // With --all one tenant's refusal (say, global_shared without a permission) does not stop the others.
           if (!(error instanceof TrainingDatasetError) || command.tenants !== 'all') throw error;
@@ -84,6 +94,15 @@ async function run(job: TrainingJob, command: DatasetCommand): Promise<number> {
     }
     case 'permit': {
       const { permission, effective } = await scopes.permit(command.tenant, command.contract, command.by);
+      job.audit.record({
+        tenantId: command.tenant,
+        actor: `operator:${command.by}`,
+        action: 'training_scope.permitted',
+        target: command.tenant,
+        reason: `contract ${command.contract}`,
+        requestId: '',
+        details: { scope: 'global_shared', configuredScope: job.scopes.scopeOf(command.tenant), effective },
+      });
       print({
         tenant: permission.tenantId,
         contract: permission.contractRef,
@@ -100,6 +119,15 @@ async function run(job: TrainingJob, command: DatasetCommand): Promise<number> {
     }
     case 'revoke':
       await scopes.revoke(command.tenant, command.by);
+      job.audit.record({
+        tenantId: command.tenant,
+        actor: `operator:${command.by}`,
+        action: 'training_scope.revoked',
+        target: command.tenant,
+        reason: 'npm run dataset -- revoke',
+        requestId: '',
+        details: { scope: 'global_shared' },
+      });
       print({ tenant: command.tenant, revoked: true });
       return 0;
   }

@@ -5,6 +5,7 @@ import { loadRegistry, loadSurfaces } from '@recsys/feature-registry';
 import { runMain } from '@recsys/service-kit';
 import { isValidTenantId } from '@recsys/tenant-keys';
 import { CatalogRepository } from '../catalog/catalog.repository';
+import { datasetDetails } from './dataset-audit';
 import { ModelRepository } from './model.repository';
 import { ModelTrainer, NotEnoughTrainingDataError } from './model-trainer';
 import { terminalProgress } from './progress';
@@ -68,6 +69,26 @@ runMain(JOB, async () => {
           continue;
         }
         const summary = await trainer.train(tenant, { datasetId: argv.dataset });
+        if (argv.dataset === undefined) {
+          job.audit.record({
+            tenantId: tenant,
+            actor: '',
+            action: 'training_dataset.built',
+            target: summary.dataset_id,
+            reason: 'npm run train',
+            requestId: summary.dataset_id,
+            details: datasetDetails(summary.dataset),
+          });
+        }
+        job.audit.record({
+          tenantId: tenant,
+          actor: '',
+          action: 'model.published',
+          target: summary.version,
+          reason: 'npm run train',
+          requestId: summary.dataset_id,
+          details: { datasetId: summary.dataset_id, routes: Object.keys(summary.routes) },
+        });
         console.log(
           JSON.stringify({
             tenant,

@@ -1,8 +1,16 @@
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { defaultConfigDir } from '@recsys/feature-registry';
-import { ConsentServiceClient } from '@recsys/proto';
-import { ClosableClient, createGrpcClient, openServiceDataSource, serviceRuntime, UnaryClient } from '@recsys/service-kit';
+import { AuditServiceClient, ConsentServiceClient } from '@recsys/proto';
+import {
+  AuditSink,
+  ClosableClient,
+  createGrpcClient,
+  openServiceDataSource,
+  PgAuditOutbox,
+  serviceRuntime,
+  UnaryClient,
+} from '@recsys/service-kit';
 import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
 import { FEATURE_MIGRATIONS } from '../migrations';
 import { DatasetBuilder } from './dataset-builder';
@@ -23,6 +31,11 @@ export interface TrainingJob {
   datasets: DatasetRepository;
   permissions: ScopePermissionRepository;
   data: TrainingDataRepository;
+  /**
+   * The audit trail of dataset builds, scope permissions and published models. What audit-service cannot take
+   * now goes to feature-gateway's outbox (features.audit_outbox), which the running service relays.
+   */
+  audit: AuditSink;
   /** Connects to consent-service on first use: list, show, permit and revoke never need it. */
   builder(progress?: ProgressFactory): DatasetBuilder;
   close(): Promise<void>;
@@ -39,6 +52,13 @@ export async function openTrainingJob(name: string): Promise<TrainingJob> {
   const permissions = new ScopePermissionRepository(dataSource);
   const data = new TrainingDataRepository(dataSource);
   let consent: (UnaryClient<ConsentServiceClient> & ClosableClient) | undefined;
+  const auditClient = createGrpcClient<AuditServiceClient>('AuditService', config.AUDIT_SERVICE_ADDR);
+  const audit = new AuditSink(auditClient, `job:${name}`, runtime.metrics, logger, {
+    maxQueue: 10_000,
+    batchSize: 200,
+    intervalMs: 50,
+    outbox: new PgAuditOutbox(dataSource, 'features'),
+  });
   return {
     config,
     logger,
@@ -48,6 +68,7 @@ export async function openTrainingJob(name: string): Promise<TrainingJob> {
     datasets,
     permissions,
     data,
+    audit,
     builder: (progress) => {
       consent ??= createGrpcClient<ConsentServiceClient>('ConsentService', config.CONSENT_SERVICE_ADDR, 30_000);
       return new DatasetBuilder({
@@ -62,6 +83,9 @@ export async function openTrainingJob(name: string): Promise<TrainingJob> {
       });
     },
     close: async () => {
+      await audit.drain(3000);
+      audit.close();
+      auditClient.close();
       consent?.close();
       await dataSource.destroy();
     },

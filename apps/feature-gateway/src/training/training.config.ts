@@ -9,6 +9,10 @@ export class TrainingJobConfig extends DataJobConfig {
   @IsString()
   CONSENT_SERVICE_ADDR = '127.0.0.1:50052';
 
+  /** audit-service, which records dataset builds, scope permissions and published models. */
+  @IsString()
+  AUDIT_SERVICE_ADDR = '127.0.0.1:50055';
+
   /** k of seed §22, as feature-gateway uses it: only items with at least k distinct users enter a model. */
   @IsInt()
   @Min(2)

@@ -1,6 +1,7 @@
 import { AppendRecordsRequest, AuditRecord } from '@recsys/proto';
 import { createLogger } from '../observability/logger';
 import { ServiceMetrics } from '../observability/metrics';
+import { AuditOutbox } from './audit-outbox';
 import { AuditInput, AuditSink } from './audit-sink';
 
 /** A stand-in for audit-service: fails the first `failures` calls, then accepts; remembers every call. */
@@ -173,6 +174,67 @@ describe(AuditSink.name, () => {
     await sink.drain(200);
 
     expect(sink.pending).toBe(0);
+    sink.close();
+  });
+
+  it('moves what audit-service does not take to the outbox and relays it, exactly once, when audit-service is back', async () => {
+    const stored = new Map<string, AuditRecord>();
+    const outbox: AuditOutbox = {
+      save: (records) => {
+        for (const r of records) if (!stored.has(r.recordId)) stored.set(r.recordId, r);
+        return Promise.resolve();
+      },
+      take: (limit) => Promise.resolve([...stored.values()].slice(0, limit)),
+      remove: (ids) => {
+        ids.forEach((id) => stored.delete(id));
+        return Promise.resolve();
+      },
+      count: () => Promise.resolve(stored.size),
+    };
+    const client = new FakeAuditClient(1000);
+    const sink = new AuditSink(client, 'orchestrator', metrics, logger, {
+      maxQueue: 3,
+      batchSize: 2,
+      intervalMs: 10,
+      outbox,
+      relayIntervalMs: 50,
+    });
+    const actions = Array.from({ length: 9 }, (_, i) => `a${i}`);
+    for (const action of actions) {
+      sink.record(input(action));
+      await jest.advanceTimersByTimeAsync(20);
+    }
+    await jest.advanceTimersByTimeAsync(500);
+    // Nothing delivered, nothing dropped: everything is durable in the outbox (the memory queue holds 3 at most).
+    expect(client.delivered).toEqual([]);
+    expect(await counterValue(metrics, 'audit_records_dropped_total')).toBe(0);
+    expect([...stored.values()].map((r) => r.action).sort()).toEqual(actions);
+    expect(sink.pending).toBe(0);
+
+    client.failures = 0;
+    await jest.advanceTimersByTimeAsync(500);
+    expect(client.delivered.map((r) => r.action)).toEqual(actions);
+    expect(stored.size).toBe(0);
+    sink.close();
+  });
+
+  it('stores what is still queued at shutdown in the outbox', async () => {
+    const saved: AuditRecord[] = [];
+    const outbox: AuditOutbox = {
+      save: (records) => Promise.resolve(void saved.push(...records)),
+      take: () => Promise.resolve([]),
+      remove: () => Promise.resolve(),
+      count: () => Promise.resolve(0),
+    };
+    const sink = new AuditSink(new FakeAuditClient(1000), 'orchestrator', metrics, logger, {
+      maxQueue: 10,
+      batchSize: 10,
+      intervalMs: 10_000,
+      outbox,
+    });
+    sink.record(input('last words'));
+    await sink.drain(100);
+    expect(saved.map((r) => r.action)).toEqual(['last words']);
     sink.close();
   });
 });

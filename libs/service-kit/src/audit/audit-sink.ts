@@ -3,15 +3,28 @@ import type { Logger } from 'pino';
 import { AuditRecord, AuditServiceClient } from '@recsys/proto';
 import { UnaryClient } from '../grpc/grpc-client';
 import { ServiceMetrics } from '../observability/metrics';
+import { AuditOutbox } from './audit-outbox';
 
 export type AuditInput = Omit<AuditRecord, 'recordId' | 'occurredAtMs' | 'detailsJson' | 'seq' | 'hash'> & {
   details?: Record<string, unknown>;
 };
 
+export interface AuditSinkOptions {
+  maxQueue: number;
+  batchSize: number;
+  intervalMs: number;
+  /** Durable storage for what audit-service could not take; without one, records wait in the bounded queue. */
+  outbox?: AuditOutbox;
+  /** How often the outbox is relayed to audit-service while it holds records. */
+  relayIntervalMs?: number;
+}
+
 /**
  * Sends audit records to audit-service in the background: `record()` never blocks or fails the caller. Records
- * are batched, retried with backoff while audit-service is down, and deduplicated there by record id.
- * The queue is bounded in memory; a durable outbox replaces it in the audit issue.
+ * are batched and deduplicated there by record id. When a batch cannot be delivered it goes to the service's
+ * durable outbox (a table of its own schema) and a relay delivers it when audit-service is back, oldest first:
+ * an audit-service outage delays records but loses none. Without an outbox (tests, tools) the batch stays in a
+ * bounded in-memory queue and is retried with backoff.
  */
 export class AuditSink {
   private readonly queue: AuditRecord[] = [];
@@ -20,16 +33,28 @@ export class AuditSink {
   private backoffMs = 0;
   private readonly dropped;
   private readonly sent;
+  private readonly outboxed;
+  private readonly pendingGauge;
+  private relayTimer?: NodeJS.Timeout;
+  private relaying?: Promise<void>;
+  private closed = false;
 
   constructor(
     private readonly client: Pick<UnaryClient<AuditServiceClient>, 'appendRecords'>,
     private readonly actor: string,
     metrics: ServiceMetrics,
     private readonly logger: Logger,
-    private readonly options = { maxQueue: 10_000, batchSize: 200, intervalMs: 200 },
+    private readonly options: AuditSinkOptions = { maxQueue: 10_000, batchSize: 200, intervalMs: 200 },
   ) {
     this.dropped = metrics.counter('audit_records_dropped_total', 'Audit records dropped because the in-memory queue was full.');
     this.sent = metrics.counter('audit_records_sent_total', 'Audit records delivered to audit-service.');
+    this.outboxed = metrics.counter(
+      'audit_records_outboxed_total',
+      'Audit records stored in the durable outbox (audit-service unreachable).',
+    );
+    this.pendingGauge = metrics.gauge('audit_outbox_pending', 'Audit records waiting in the durable outbox.');
+    // Records left by an earlier run (or another replica) are relayed from the start.
+    if (options.outbox) this.scheduleRelay(0);
   }
 
   record(input: AuditInput): void {
@@ -55,18 +80,79 @@ export class AuditSink {
     return this.queue.length;
   }
 
-  /** Tries to deliver everything queued; used at shutdown. */
+  /** Tries to deliver everything queued; used at shutdown. With an outbox, what is left is stored there. */
   async drain(timeoutMs = 2000): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (this.queue.length > 0 && Date.now() < until) {
       const ok = await this.flush();
-      if (!ok) await new Promise((r) => setTimeout(r, 100));
+      if (!ok && !this.options.outbox) await new Promise((r) => setTimeout(r, 100));
     }
+    if (this.queue.length > 0 && this.options.outbox) await this.toOutbox(this.queue.slice());
   }
 
   close(): void {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.relayTimer) clearTimeout(this.relayTimer);
     this.timer = undefined;
+    this.relayTimer = undefined;
+  }
+
+  /** Delivers what the outbox holds, oldest first, until it is empty or a delivery fails. */
+  async relay(): Promise<void> {
+    const outbox = this.options.outbox;
+    if (!outbox) return;
+    if (this.relaying) return this.relaying;
+    this.relaying = (async () => {
+      try {
+        for (;;) {
+          const batch = await outbox.take(this.options.batchSize);
+          this.pendingGauge.set(batch.length < this.options.batchSize ? batch.length : await outbox.count());
+          if (batch.length === 0) return;
+          await this.client.appendRecords({ records: batch }, { timeoutMs: 5000 });
+          await outbox.remove(batch.map((r) => r.recordId));
+          this.sent.inc(batch.length);
+        }
+      } finally {
+        this.relaying = undefined;
+      }
+    })();
+    return this.relaying;
+  }
+
+  private scheduleRelay(delayMs: number): void {
+    if (this.relayTimer || this.closed) return;
+    this.relayTimer = setTimeout(() => {
+      this.relayTimer = undefined;
+      this.relay()
+        .catch((error: unknown) => {
+          this.logger.warn({ err: String((error as Error).message ?? error) }, 'audit outbox relay failed; will retry');
+          this.scheduleRelay(this.options.relayIntervalMs ?? 2000);
+        })
+        .catch(() => undefined);
+    }, delayMs);
+    this.relayTimer.unref();
+  }
+
+  /** Moves records from memory to the durable outbox; false when even that failed (they stay queued). */
+  private async toOutbox(batch: AuditRecord[]): Promise<boolean> {
+    try {
+      await this.options.outbox!.save(batch);
+    } catch (error) {
+      this.logger.error({ err: String((error as Error).message ?? error) }, 'audit outbox write failed; records stay queued');
+      return false;
+    }
+    this.removeFromQueue(batch);
+    this.outboxed.inc(batch.length);
+    this.pendingGauge.inc(batch.length);
+    this.scheduleRelay(this.options.relayIntervalMs ?? 2000);
+    return true;
+  }
+
+  private removeFromQueue(batch: AuditRecord[]): void {
+    // Remove exactly these: while a batch was in flight, a full queue may have dropped some of it.
+    const done = new Set(batch.map((r) => r.recordId));
+    for (let i = this.queue.length - 1; i >= 0; i -= 1) if (done.has(this.queue[i].recordId)) this.queue.splice(i, 1);
   }
 
   private schedule(): void {
@@ -95,13 +181,13 @@ export class AuditSink {
   private async send(batch: AuditRecord[]): Promise<boolean> {
     try {
       await this.client.appendRecords({ records: batch }, { timeoutMs: 2000 });
-      // Remove exactly what was sent: while the batch was in flight, a full queue may have dropped some of it.
-      const sent = new Set(batch.map((r) => r.recordId));
-      for (let i = this.queue.length - 1; i >= 0; i -= 1) if (sent.has(this.queue[i].recordId)) this.queue.splice(i, 1);
+      this.removeFromQueue(batch);
       this.sent.inc(batch.length);
       return true;
     } catch (error) {
       this.logger.warn({ pending: this.queue.length, err: String((error as Error).message ?? error) }, 'audit delivery failed; will retry');
+      // Durable from here on: the relay delivers it when audit-service is back.
+      if (this.options.outbox) return this.toOutbox(batch);
       return false;
     }
   }

@@ -72,7 +72,8 @@ export function traceProblems(doc: DebugTraceDocument, knownIds: readonly string
   const text = JSON.stringify(doc);
   if (PSEUDONYM.test(text)) problems.push('holds a pseudonymous subject id');
   if (EMAIL.test(text)) problems.push('holds an e-mail address');
-  if (knownIds.some((id) => id && text.includes(id))) problems.push('holds a raw id');
+  // A short id would match digits of a score: those are looked for as whole JSON strings only.
+  if (knownIds.some((id) => id && text.includes(id.length >= 8 ? id : JSON.stringify(id)))) problems.push('holds a raw id');
   for (const f of doc.features ?? []) {
     if ((f.visibility !== 'visible' || f.sensitive_inference) && f.value !== undefined) problems.push(`feature ${f.name} must be masked`);
   }

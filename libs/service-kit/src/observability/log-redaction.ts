@@ -59,13 +59,27 @@ export function maskLogValue(value: unknown, depth = 0, seen = new WeakSet<objec
   if (seen.has(value)) return '[circular]';
   seen.add(value);
   if (Array.isArray(value)) return value.map((v) => maskLogValue(v, depth + 1, seen));
-  if (value instanceof Error) {
-    // What pino's error serializer would print, masked (own fields such as `code` kept).
-    const fields = maskLogValue({ ...value }, depth + 1, seen) as Record<string, unknown>;
-    return { ...fields, type: value.name, message: maskText(value.message), stack: value.stack && maskText(value.stack) };
-  }
   if (value instanceof Date || Buffer.isBuffer(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) out[key] = isIdentifierKey(key) ? maskIdentifier(v) : maskLogValue(v, depth + 1, seen);
   return out;
+}
+
+/** Keys of a serialized line that make it worth parsing (most lines have none of them). */
+const IDENTIFIER_KEY_IN_JSON =
+  /"(?:user|anonymous|device)[_-]?id"\s*:|"(?:e[_-]?)?mail(?:[_-]?address)?"\s*:|"(?:phone(?:[_-]?number)?|mobile|msisdn)"\s*:/i;
+
+/**
+ * The logger's last step, over each serialized JSON line (so it covers the message, child bindings and
+ * serialized errors alike): e-mail addresses and phone numbers are masked in the text, and a line that has an
+ * identifier key is parsed and masked by key too.
+ */
+export function maskLogLine(line: string): string {
+  const text = maskText(line);
+  if (!IDENTIFIER_KEY_IN_JSON.test(text)) return text;
+  try {
+    return `${JSON.stringify(maskLogValue(JSON.parse(text)))}\n`;
+  } catch {
+    return text;
+  }
 }

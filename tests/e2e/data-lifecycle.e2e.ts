@@ -147,11 +147,7 @@ describe('data lifecycle: consent revocation impacts and ExportSubjectData, end 
       await p.features.ingestEvents({ events: [{ ...click('', 5), anonymousId, eventType: 'view' }] });
       await p.consent.applyUserControl({ tenantId: TENANT, userId, control: UserControl.HIDE_ITEM, targetId: p.data.items[6].itemId });
       await p.recommend.recommend(recommendRequest(userId, { tenantId: TENANT }));
-      const decisions = () =>
-        count(
-          `SELECT count(*) AS n FROM audit.audit_record WHERE tenant_id = $1 AND target = $2 AND action = 'recommend.decision'`,
-          userId,
-        );
+      const decisions = () => count(`SELECT count(*) AS n FROM audit.decision_record WHERE tenant_id = $1 AND target = $2`, userId);
       await waitFor(async () => (await decisions()) > 0, 5000);
 
       const exported = await p.consent.exportSubjectData({ tenantId: TENANT, userId, anonymousIds: [anonymousId] });

@@ -60,8 +60,7 @@ describe('deletion: RequestDeletion reaches every store, survives crashes, and i
     const redis = new Redis(p.stack.env.REDIS_URL!);
     const keysOf = async (pattern: string) => (await redis.keys(pattern)).length;
     const subjectKeys = () => keysOf(`${p.stack.env.KEY_NAMESPACE}:*${pid(userId)}*`);
-    const decisions = () =>
-      count(`SELECT count(*) AS n FROM audit.audit_record WHERE tenant_id = $1 AND target = $2 AND action = 'recommend.decision'`, userId);
+    const decisions = () => count(`SELECT count(*) AS n FROM audit.decision_record WHERE tenant_id = $1 AND target = $2`, userId);
     // The session state of a device the user browsed on before signing in.
     const anonymousId = `device-of-${userId}`;
     await p.features.ingestEvents({

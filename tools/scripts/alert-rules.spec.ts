@@ -57,9 +57,7 @@ describe('privacy alert rules', () => {
 
   it.each(MUST_BE_ZERO)('has a critical rule that fires as soon as %s moves above 0', (metric) => {
     const firing = rules.filter((r) =>
-      r.expr
-        .split(/\s+(?:and|or|unless)\s+/)
-        .some((part) => metricNames(part).includes(metric) && /\)\s*>\s*0\s*$/.test(part.trim())),
+      r.expr.split(/\s+(?:and|or|unless)\s+/).some((part) => metricNames(part).includes(metric) && /\)\s*>\s*0\s*$/.test(part.trim())),
     );
     expect(firing.map((r) => ({ alert: r.alert, severity: r.labels?.severity }))).toEqual([
       { alert: expect.any(String), severity: 'critical' },
@@ -70,7 +68,7 @@ describe('privacy alert rules', () => {
     const byMetric = (metric: string) => rules.filter((r) => metricNames(r.expr).includes(metric)).map((r) => r.alert);
     expect(byMetric('consent_unknown_fallback_count')).toEqual(['ConsentUnknownFallbacksHigh']);
     expect(byMetric('non_personalized_fallback_rate')).toEqual(['NonPersonalizedFallbackSpike']);
-    expect(byMetric('debug_access_count')).toEqual(['DebugTraceReadsHigh']);
+    expect(byMetric('debug_access_count')).toEqual(['DebugTraceReadsHigh', 'DebugTraceReadsRefused']);
   });
 
   it('refers only to metrics that the services register', () => {

@@ -8,6 +8,8 @@ import {
   closeOnSignals,
   createCacheInfrastructure,
   createGrpcClient,
+  openServiceDataSource,
+  PgAuditOutbox,
   runMain,
   serveGrpc,
   serviceRuntime,
@@ -22,6 +24,8 @@ import { OrchestratorModule } from './orchestrator.module';
 import { PrivacyResolver } from './privacy/privacy-resolver';
 import { ReasonMapper } from './recommend/reason-mapper';
 import { RecommendationService } from './recommend/recommendation.service';
+import { DebugTraceRecorder } from './recommend/debug-trace-recorder';
+import { ORCHESTRATOR_MIGRATIONS } from './migrations';
 import { loadReasons } from './recommend/reason-config';
 
 const SERVICE = 'candidate-orchestrator';
@@ -37,7 +41,14 @@ runMain(SERVICE, async () => {
   const featureClient = createGrpcClient<FeatureServiceClient>('FeatureService', config.FEATURE_GATEWAY_ADDR);
   const rankerClient = createGrpcClient<RankerServiceClient>('RankerService', config.RANKER_ADDR);
   const auditClient = createGrpcClient<AuditServiceClient>('AuditService', config.AUDIT_SERVICE_ADDR);
-  const audit = new AuditSink(auditClient, `svc:${SERVICE}`, metrics, logger);
+  // Decision records audit-service cannot take now wait in orchestrator.audit_outbox (the service's only table).
+  const dataSource = await openServiceDataSource(runtime, 'orchestrator', [], ORCHESTRATOR_MIGRATIONS);
+  const audit = new AuditSink(auditClient, `svc:${SERVICE}`, metrics, logger, {
+    maxQueue: 10_000,
+    batchSize: 200,
+    intervalMs: 200,
+    outbox: new PgAuditOutbox(dataSource, 'orchestrator'),
+  });
   const { cache, bus } = createCacheInfrastructure(config);
   const sources = new Map<string, CandidateSource>(
     [new ItemToItemSource(), ...FEATURE_LIST_SOURCES.map((spec) => new FeatureListSource(spec))].map((s) => [s.name, s]),
@@ -71,6 +82,7 @@ runMain(SERVICE, async () => {
     cache,
     audit,
     reasons: new ReasonMapper(loadReasons(configDir), registry),
+    traces: new DebugTraceRecorder(registry, auditClient, metrics, logger, { sampleRate: config.DEBUG_TRACE_SAMPLE_RATE, timeoutMs: 1000 }),
     metrics,
     logger,
     keySpace: { namespace: config.KEY_NAMESPACE },
@@ -98,6 +110,7 @@ runMain(SERVICE, async () => {
         for (const c of [consentClient, featureClient, rankerClient, auditClient]) c.close();
         await bus.close();
         await cache.close();
+        await dataSource.destroy();
       },
     },
     logger,

@@ -6,6 +6,7 @@ import { repoRoot, SERVICES, Stack, trainTenants } from '@recsys/launcher';
 import { AuditServiceClient, ConsentServiceClient, FeatureServiceClient, RecommendationServiceClient } from '@recsys/proto';
 import { ClosableClient, createGrpcClient, RedisCacheStore, UnaryClient } from '@recsys/service-kit';
 import { createTestDatabase, freeStackPorts, testStackEnv, uniqueNamespace } from '@recsys/testing';
+import { findRawIdentifiers, RawIdentifiers } from './log-scan';
 
 export type CacheMode = 'redis' | 'embedded';
 
@@ -17,6 +18,14 @@ export interface Platform {
   consent: UnaryClient<ConsentServiceClient> & ClosableClient;
   features: UnaryClient<FeatureServiceClient> & ClosableClient;
   audit: UnaryClient<AuditServiceClient> & ClosableClient;
+  /** This run's service logs (one file per service, and the training job's). */
+  logDir: string;
+  /**
+   * Adds a raw identifier a test sent (an anonymous id, a user id of its own) to those that close() looks for in
+   * the logs; the demo data's user and session ids are there from the start.
+   */
+  trackRawId(kind: string, value: string): void;
+  /** Stops everything, then fails if any service log holds a tracked raw identifier or an e-mail address. */
   close(): Promise<void>;
 }
 
@@ -34,9 +43,10 @@ export async function startPlatform(mode: CacheMode, overrides: Record<string, s
   const namespace = uniqueNamespace();
   const redisUrl = mode === 'redis' ? (process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379') : '';
   const ports = await freeStackPorts(SERVICES.map((s) => s.app));
+  const logDir = join(root, 'tmp', 'e2e-logs', `${mode}-${Date.now()}`);
   const stack = new Stack({
     root,
-    logDir: join(root, 'tmp', 'e2e-logs', `${mode}-${Date.now()}`),
+    logDir,
     ports,
     // Fresh random secrets per run: nothing secret is committed.
     env: testStackEnv({
@@ -66,6 +76,10 @@ export async function startPlatform(mode: CacheMode, overrides: Record<string, s
       meanEventsPerUser: 20,
       nowMs: Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()),
     });
+    const rawIds: RawIdentifiers = new Map([
+      ['demo user id', new Set(data.users.map((u) => u.userId))],
+      ['demo session id', new Set(data.events.map((e) => e.sessionId).filter(Boolean))],
+    ]);
     await loadDemoData(data, { consentAddr: stack.address('consent-service'), featureAddr: stack.address('feature-gateway') });
     await trainTenants(stack, ['demo-retail']);
     const db = new Client({ connectionString: database.url });
@@ -86,6 +100,11 @@ export async function startPlatform(mode: CacheMode, overrides: Record<string, s
       consent,
       features,
       audit,
+      logDir,
+      trackRawId: (kind, value) => {
+        if (!rawIds.has(kind)) rawIds.set(kind, new Set());
+        rawIds.get(kind)!.add(value);
+      },
       close: async () => {
         for (const c of [recommend, consent, features, audit]) c.close();
         await db.end();
@@ -96,6 +115,9 @@ export async function startPlatform(mode: CacheMode, overrides: Record<string, s
           await redis.deleteByPrefix(`${namespace}:`);
           await redis.close();
         }
+        // Seed §24: logs are data processing too. Only pseudonymous ids may reach them.
+        const leaks = findRawIdentifiers(logDir, rawIds);
+        if (leaks.length > 0) throw new Error(`raw identifiers in the service logs of this run:\n  ${leaks.join('\n  ')}`);
       },
     };
   } catch (error) {

@@ -158,7 +158,8 @@ export class Stack {
   async stopApp(app: AppName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const running = this.apps.get(app);
     if (!running || running.process.exitCode !== null || running.process.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.process.once('exit', () => resolve()));
+    // 'close', not 'exit': the service's output has then been read to the end (its log file is complete).
+    const exited = new Promise<void>((resolve) => running.process.once('close', () => resolve()));
     running.process.kill(signal);
     const timer = setTimeout(() => running.process.kill('SIGKILL'), 5000);
     await exited;
@@ -167,7 +168,7 @@ export class Stack {
 
   async stop(): Promise<void> {
     await Promise.all([...this.apps.keys()].map((app) => this.stopApp(app)));
-    for (const log of this.logs) log.end();
+    await Promise.all(this.logs.map((log) => new Promise<void>((resolve) => log.end(() => resolve()))));
   }
 
   /** The shared environment, with every service's own port and the addresses of the others. */

@@ -150,12 +150,12 @@ export class AuditRepository {
     if (action === '' || action !== DECISION_ACTION) {
       parts.push(`SELECT tenant_id, record_id::text, actor, action, target, reason, ${ISO_MS} AS occurred_at_ms, request_id,
                          COALESCE(details::text, '') AS details_json, chain_seq AS seq, hash, occurred_at
-                  FROM audit.audit_record WHERE tenant_id = $1 AND ($2 = '' OR action = $2) AND ($3 = '' OR target = $3)`);
+                  FROM audit.audit_record WHERE tenant_id = $1 AND ($2::text = '' OR action = $2::text) AND ($3::text = '' OR target = $3::text)`);
     }
     if (action === '' || action === DECISION_ACTION) {
       parts.push(`SELECT tenant_id, record_id::text, actor, '${DECISION_ACTION}' AS action, target, reason, ${ISO_MS} AS occurred_at_ms,
                          request_id, COALESCE(details::text, '') AS details_json, 0::bigint AS seq, '' AS hash, occurred_at
-                  FROM audit.decision_record WHERE tenant_id = $1 AND ($3 = '' OR target = $3)`);
+                  FROM audit.decision_record WHERE tenant_id = $1 AND $2::text IN ('', '${DECISION_ACTION}') AND ($3::text = '' OR target = $3::text)`);
     }
     const rows = (await this.dataSource.query(
       `SELECT * FROM (${parts.join(' UNION ALL ')}) r ORDER BY occurred_at DESC, seq DESC LIMIT $4`,

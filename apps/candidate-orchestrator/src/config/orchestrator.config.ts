@@ -50,6 +50,12 @@ export class OrchestratorConfig extends DataServiceConfig {
   @Max(1)
   DECISION_LOG_SAMPLE_RATE = 0.1;
 
+  /** Share of Recommend requests that leave a redacted debug trace in audit-service (kept 7 days), 0..1. */
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  DEBUG_TRACE_SAMPLE_RATE = 0.01;
+
   /** Kill switch (seed §36): comma-separated "source" or "tenant/source" entries that must not run. */
   @IsOptional()
   @Matches(/^([a-z0-9_-]+(\/[a-z_]+)?)?(,[a-z0-9_-]+(\/[a-z_]+)?)*$/, {

@@ -19,6 +19,7 @@ import { PrivacyResolver, ResolvedPrivacy } from '../privacy/privacy-resolver';
 import { RecommendCommand } from './recommend.command';
 import { diversify } from './diversity';
 import { ReasonMapper } from './reason-mapper';
+import { DebugTraceRecorder } from './debug-trace-recorder';
 import { FallbackRate } from './fallback-rate';
 
 export interface RecommendationDeps {
@@ -32,6 +33,7 @@ export interface RecommendationDeps {
   cache: CacheStore;
   audit: AuditSink;
   reasons: ReasonMapper;
+  traces: Pick<DebugTraceRecorder, 'maybeRecord'>;
   metrics: ServiceMetrics;
   logger: Logger;
   keySpace: KeySpace;
@@ -208,6 +210,14 @@ export class RecommendationService {
     };
     if (cacheKey) await this.deps.cache.set(cacheKey, JSON.stringify(response), this.deps.options.cacheTtlSeconds).catch(() => undefined);
     this.recordDecision(cmd, resolved, response, ranked.modelVersion);
+    this.deps.traces.maybeRecord({
+      command: cmd,
+      context: ctx,
+      response,
+      sources: results.map((r) => ({ name: r.name, ok: r.ok, candidates: r.candidates.length })),
+      features: { ...features.userFeatures, ...features.contextFeatures },
+      modelVersion: ranked.modelVersion,
+    });
     return response;
   }
 

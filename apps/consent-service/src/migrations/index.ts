@@ -9,4 +9,5 @@ export const CONSENT_MIGRATIONS = [
   UserControls1764100000000,
   Deletion1764700000000,
   DeletionSessions1764800000000,
+  auditOutboxMigration('consent', 1765000000000),
 ];

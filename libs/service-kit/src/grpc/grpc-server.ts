@@ -50,7 +50,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
       protoPath: [join(protoRoot(), PROTO_FILES[options.service]), healthProtoPath],
       loader: { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] },
       gracefulShutdown: true,
-      channelOptions: { interceptors: [rpcMetricsInterceptor(options.metrics), rpcTraceInterceptor()] },
+      channelOptions: { interceptors: [rpcMetricsInterceptor(options.metrics), rpcTraceInterceptor(options.logger)] },
       onLoadPackageDefinition: (pkg: PackageDefinition, server: Server) => {
         new ReflectionService(pkg).addToServer(server);
         health.addToServer(server);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
-import { defaultConfigDir, loadRegistry, loadSessionPolicy, loadSurfaces } from '@recsys/feature-registry';
+import { defaultConfigDir, defaultRegistryDir, loadRegistry, loadSessionPolicy, loadSurfaces } from '@recsys/feature-registry';
 import { parseKeyring, PrivacyContextCodec } from '@recsys/privacy-context';
 import { AuditServiceClient, ConsentServiceClient, FeatureServiceClient, RankerServiceClient } from '@recsys/proto';
 import {
@@ -21,6 +21,7 @@ import { FEATURE_LIST_SOURCES, FeatureListSource } from './candidates/sources/fe
 import { ItemToItemSource } from './candidates/sources/item-to-item.source';
 import { OrchestratorConfig } from './config/orchestrator.config';
 import { OrchestratorModule } from './orchestrator.module';
+import { PrivacyConfigAudit, registryDigest } from './privacy/privacy-config-audit';
 import { PrivacyResolver } from './privacy/privacy-resolver';
 import { ReasonMapper } from './recommend/reason-mapper';
 import { RecommendationService } from './recommend/recommendation.service';
@@ -62,6 +63,9 @@ runMain(SERVICE, async () => {
     metrics,
     logger,
   );
+  const configAudit = new PrivacyConfigAudit(audit, SERVICE);
+  configAudit.registryLoaded(registry, registryDigest(config.REGISTRY_DIR || defaultRegistryDir()));
+  killSwitches.onChange = (entries) => configAudit.killSwitchesChanged(entries);
   killSwitches.start();
   const recommendations = new RecommendationService({
     registry,

@@ -42,6 +42,8 @@ function parseKillSwitchFile(text: string, known: ReadonlySet<string>): Set<stri
  */
 export class KillSwitches {
   private fromFile = new Set<string>();
+  /** Called with every active switch after the file changed them (the audit trail of privacy configuration). */
+  onChange?: (entries: string[]) => void;
   private readonly errors;
   private readonly active;
 
@@ -92,7 +94,10 @@ export class KillSwitches {
       const next = text === undefined ? new Set<string>() : parseKillSwitchFile(text, this.known);
       const changed = next.size !== this.fromFile.size || [...next].some((e) => !this.fromFile.has(e));
       this.fromFile = next;
-      if (changed) this.logger.warn({ killSwitches: this.fingerprint }, 'kill switches changed');
+      if (changed) {
+        this.logger.warn({ killSwitches: this.fingerprint }, 'kill switches changed');
+        this.onChange?.([...new Set([...this.fixed, ...this.fromFile])]);
+      }
     } catch (error) {
       this.errors.inc();
       this.logger.error({ file: this.file, err: error instanceof Error ? error.message : String(error) }, 'kill-switch file not applied');

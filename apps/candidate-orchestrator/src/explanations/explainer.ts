@@ -12,7 +12,8 @@ export interface ExplanationResult {
 export interface Explainer {
   /** A short stable name, for logs. */
   readonly name: string;
-  explain(facts: ExplanationFacts): Promise<ExplanationResult>;
+  /** @param signal aborted when the answer's explanation deadline passes. */
+  explain(facts: ExplanationFacts, signal?: AbortSignal): Promise<ExplanationResult>;
 }
 
 export interface CompletionOptions {

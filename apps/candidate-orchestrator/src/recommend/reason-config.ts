@@ -31,6 +31,6 @@ export function loadReasons(dir: string): ReasonConfig {
 }
 
 /** Every reason code the platform may show: the generic one and each mapped one. */
-export function allowedReasonCodes(config: ReasonConfig): Set<string> {
+export function allowedReasonCodes(config: Pick<ReasonConfig, 'generic' | 'reasons'>): Set<string> {
   return new Set([config.generic.code, ...[...config.reasons.values()].map((r) => r.code)]);
 }

@@ -164,6 +164,7 @@ describe('data lifecycle: consent revocation impacts and ExportSubjectData, end 
           'behaviour_events',
           'session_state',
           'training_datasets',
+          'experiment_exposures',
           'decision_records',
           'audit_trail',
           'audit_records_truncated',

@@ -14,6 +14,7 @@ const STORES = [
   'feature-gateway.profile_cache',
   'feature-gateway.session_state',
   'feature-gateway.training_datasets',
+  'feature-gateway.experiment_exposures',
   'audit-service.decision_logs',
   'candidate-orchestrator.recommendation_cache',
   'training.exclusion_list',

@@ -1,6 +1,13 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
-import { defaultConfigDir, defaultRegistryDir, loadRegistry, loadSessionPolicy, loadSurfaces } from '@recsys/feature-registry';
+import {
+  defaultConfigDir,
+  defaultRegistryDir,
+  loadExperiments,
+  loadRegistry,
+  loadSessionPolicy,
+  loadSurfaces,
+} from '@recsys/feature-registry';
 import { parseKeyring, PrivacyContextCodec } from '@recsys/privacy-context';
 import { AuditServiceClient, ConsentServiceClient, FeatureServiceClient, RankerServiceClient } from '@recsys/proto';
 import {
@@ -20,6 +27,8 @@ import { KillSwitches, parseKillSwitches } from './candidates/kill-switches';
 import { FEATURE_LIST_SOURCES, FeatureListSource } from './candidates/sources/feature-list.source';
 import { ItemToItemSource } from './candidates/sources/item-to-item.source';
 import { OrchestratorConfig } from './config/orchestrator.config';
+import { ExperimentAssigner } from './experiments/experiment-assigner';
+import { ExposureSink } from './experiments/exposure-sink';
 import { OrchestratorModule } from './orchestrator.module';
 import { PrivacyConfigAudit, registryDigest } from './privacy/privacy-config-audit';
 import { PrivacyResolver } from './privacy/privacy-resolver';
@@ -28,6 +37,11 @@ import { RecommendationService } from './recommend/recommendation.service';
 import { DebugTraceRecorder } from './recommend/debug-trace-recorder';
 import { ORCHESTRATOR_MIGRATIONS } from './migrations';
 import { loadReasons } from './recommend/reason-config';
+import { createExplainer } from './explanations/explainer.factory';
+import { LanguageModel } from './explanations/explainer';
+import { ExplanationFactsBuilder } from './explanations/explanation-facts';
+import { ExplanationService } from './explanations/explanation.service';
+import { ExplanationValidator } from './explanations/explanation.validator';
 
 const SERVICE = 'candidate-orchestrator';
 
@@ -37,6 +51,18 @@ runMain(SERVICE, async () => {
   const registry = loadRegistry(config.REGISTRY_DIR || undefined);
   const configDir = config.CONFIG_DIR || defaultConfigDir();
   const surfaces = loadSurfaces(configDir, registry);
+  const reasons = loadReasons(configDir);
+  // No language model is bundled. An adapter for an approved runtime (seed §25) implementing LanguageModel is
+  // plugged here; EXPLAINER=llm without one stops the start with a configuration error (docs/explanations.md).
+  const languageModel: LanguageModel | undefined = undefined;
+  const explanations = new ExplanationService(
+    createExplainer(config.EXPLAINER, languageModel),
+    new ExplanationFactsBuilder(registry, reasons),
+    new ExplanationValidator(reasons),
+    metrics,
+    logger,
+    { deadlineMs: config.EXPLANATION_DEADLINE_MS },
+  );
   const codec = new PrivacyContextCodec(parseKeyring(config.PRIVACY_CONTEXT_KEYS));
   const consentClient = createGrpcClient<ConsentServiceClient>('ConsentService', config.CONSENT_SERVICE_ADDR);
   const featureClient = createGrpcClient<FeatureServiceClient>('FeatureService', config.FEATURE_GATEWAY_ADDR);
@@ -63,6 +89,7 @@ runMain(SERVICE, async () => {
     metrics,
     logger,
   );
+  const exposures = new ExposureSink(featureClient, metrics, logger);
   const configAudit = new PrivacyConfigAudit(audit, SERVICE);
   configAudit.registryLoaded(registry, registryDigest(config.REGISTRY_DIR || defaultRegistryDir()));
   killSwitches.onChange = (entries) => configAudit.killSwitchesChanged(entries);
@@ -85,7 +112,10 @@ runMain(SERVICE, async () => {
     codec,
     cache,
     audit,
-    reasons: new ReasonMapper(loadReasons(configDir), registry),
+    reasons: new ReasonMapper(reasons, registry),
+    explanations,
+    experiments: new ExperimentAssigner(loadExperiments(configDir, registry, surfaces)),
+    exposures,
     traces: new DebugTraceRecorder(registry, auditClient, metrics, logger, { sampleRate: config.DEBUG_TRACE_SAMPLE_RATE, timeoutMs: 1000 }),
     metrics,
     logger,
@@ -111,6 +141,8 @@ runMain(SERVICE, async () => {
         await running.close();
         await audit.drain();
         audit.close();
+        await exposures.drain();
+        exposures.close();
         for (const c of [consentClient, featureClient, rankerClient, auditClient]) c.close();
         await bus.close();
         await cache.close();

@@ -6,3 +6,4 @@ export * from './access-policy';
 export { scanLines } from './yaml-lines';
 export type { EntryLines, FileLines } from './yaml-lines';
 export * from './surfaces';
+export * from './experiments';

@@ -161,4 +161,25 @@ describe(CandidateRouter.name, () => {
       expect((source as ReturnType<typeof fakeSource>).candidates).not.toHaveBeenCalled();
     }
   });
+
+  it('gates what an experiment variant adds like any other source: a variant cannot widen a mode', () => {
+    const router = new CandidateRouter(registry, sources(), switches(''), ALLOW_SESSIONS);
+    // A change that slipped past the config check (or was built in code) still cannot run personal sources.
+    const widening = { add_sources: ['user_cf', 'user_two_tower'], remove_sources: ['editorial'], source_weights: {} };
+    for (const mode of [PrivacyMode.CONTEXTUAL_ONLY, PrivacyMode.NON_PERSONALIZED] as const) {
+      const routed = router.route(home, ctx(mode, []), widening);
+      expect(names(routed.run)).not.toContain('user_cf');
+      expect(names(routed.run)).not.toContain('user_two_tower');
+      expect(names(routed.run)).not.toContain('editorial');
+      expect(routed.skipped.map((s) => s.name)).toEqual(expect.arrayContaining(['user_cf', 'user_two_tower']));
+    }
+    // In PERSONALIZED mode with the purpose granted, the same change applies.
+    const personal = router.route(home, ctx(PrivacyMode.PERSONALIZED), {
+      add_sources: [],
+      remove_sources: ['user_cf'],
+      source_weights: {},
+    });
+    expect(names(personal.run)).not.toContain('user_cf');
+    expect(names(personal.run)).toContain('user_two_tower');
+  });
 });

@@ -1,4 +1,4 @@
-import { Registry, SessionPolicy, sourceAllowed, SurfaceConfig } from '@recsys/feature-registry';
+import { Registry, SessionPolicy, sourceAllowed, SurfaceConfig, VariantChange } from '@recsys/feature-registry';
 import { modeRegistryName, PrivacyContext } from '@recsys/privacy-context';
 import { CandidateSource } from './candidate-source';
 import { KillSwitches } from './kill-switches';
@@ -28,10 +28,16 @@ export class CandidateRouter {
     return this.killSwitches.fingerprint;
   }
 
-  route(surface: SurfaceConfig, ctx: PrivacyContext): RoutedSources {
+  /**
+   * The sources to run. An experiment variant's change (for the served mode) adds or removes sources *before*
+   * the gates, so every source it adds passes the same registry, consent, kill-switch and session checks as any
+   * other: a variant cannot widen what the privacy context allows.
+   */
+  route(surface: SurfaceConfig, ctx: PrivacyContext, change?: VariantChange): RoutedSources {
     const run: CandidateSource[] = [];
     const skipped: RoutedSources['skipped'] = [];
-    for (const name of surface.sources[modeRegistryName(ctx.mode)]) {
+    const listed = surface.sources[modeRegistryName(ctx.mode)].filter((name) => !change?.remove_sources.includes(name));
+    for (const name of [...new Set([...listed, ...(change?.add_sources ?? [])])]) {
       const definition = this.registry.sources.get(name);
       const source = this.sources.get(name);
       if (!definition || !source) {

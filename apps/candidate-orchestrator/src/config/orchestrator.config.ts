@@ -1,5 +1,6 @@
-import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { DataServiceConfig, IsPort } from '@recsys/service-kit';
+import { EXPLAINER_SETTINGS, ExplainerSetting } from '../explanations/explainer.factory';
 
 export class OrchestratorConfig extends DataServiceConfig {
   @IsPort()
@@ -82,4 +83,17 @@ export class OrchestratorConfig extends DataServiceConfig {
   @IsOptional()
   @IsString()
   CONFIG_DIR = '';
+
+  /**
+   * What fills RecommendedItem.explanation (docs/explanations.md): `template` (default, no model), `none`, or
+   * `llm`, which needs a LanguageModel adapter plugged in main.ts (none is bundled: without one, no start).
+   */
+  @IsIn(EXPLAINER_SETTINGS)
+  EXPLAINER: ExplainerSetting = 'template';
+
+  /** Time all explanations of one answer may take; an item still unexplained then gets an empty one. */
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  EXPLANATION_DEADLINE_MS = 100;
 }

@@ -44,7 +44,9 @@ export class ExplanationService {
       const vocabulary = this.vocabulary(table);
       const timedOut = new Promise<'timeout'>((resolve) => deadline.signal.addEventListener('abort', () => resolve('timeout')));
       const texts = await Promise.all(
-        items.map((item) => this.explainOne(explainer, item, rowValues(table, rowOf.get(item.itemId)), vocabulary, deadline.signal, timedOut)),
+        items.map((item) =>
+          this.explainOne(explainer, item, rowValues(table, rowOf.get(item.itemId)), vocabulary, deadline.signal, timedOut),
+        ),
       );
       return items.map((item, i) => ({ ...item, explanation: texts[i] }));
     } catch (error) {

@@ -54,6 +54,8 @@ function input(): TraceInput {
         featureSetName: 'home_personalized',
       },
       fromCache: false,
+      experiment: '',
+      variant: '',
     },
     sources: [{ name: 'user_cf', ok: true, candidates: 120 }],
     features: {

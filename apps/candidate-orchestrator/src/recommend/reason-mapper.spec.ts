@@ -7,6 +7,7 @@ const GENERIC = { code: 'RECOMMENDED', text: 'Recommended for you' };
 
 const config: ReasonConfig = {
   sensitiveCategories: new Set(['health']),
+  sensitiveTerms: new Set(),
   generic: GENERIC,
   reasons: new Map([
     ['source:user_cf', { code: 'SIMILAR_TO_HISTORY', text: 'Similar to items you viewed', personal: true }],

@@ -19,7 +19,10 @@ import { PrivacyResolver, ResolvedPrivacy } from '../privacy/privacy-resolver';
 import { RecommendCommand } from './recommend.command';
 import { diversify } from './diversity';
 import { ReasonMapper } from './reason-mapper';
+import { ExplanationService } from '../explanations/explanation.service';
 import { DebugTraceRecorder } from './debug-trace-recorder';
+import { Assignment, ExperimentAssigner } from '../experiments/experiment-assigner';
+import { ExposureSink } from '../experiments/exposure-sink';
 import { FallbackRate } from './fallback-rate';
 
 export interface RecommendationDeps {
@@ -33,7 +36,11 @@ export interface RecommendationDeps {
   cache: CacheStore;
   audit: AuditSink;
   reasons: ReasonMapper;
+  /** Fills each returned item's explanation from allowed facts only, validated; never fails the answer. */
+  explanations: Pick<ExplanationService, 'fill'>;
   traces: Pick<DebugTraceRecorder, 'maybeRecord'>;
+  experiments: Pick<ExperimentAssigner, 'assign'>;
+  exposures: Pick<ExposureSink, 'record'>;
   metrics: ServiceMetrics;
   logger: Logger;
   keySpace: KeySpace;
@@ -130,25 +137,33 @@ export class RecommendationService {
     if (resolved.reason) this.fallbacks.inc({ reason: resolved.reason });
     this.fallbackRate.observe(resolved.reason !== '');
 
-    const cacheKey = resolved.consentKnown && this.deps.options.cacheTtlSeconds > 0 ? this.cacheKey(cmd, resolved) : undefined;
+    const assignment = this.deps.experiments.assign(ctx, cmd.surface, cmd.sessionId);
+    const cacheKey =
+      resolved.consentKnown && this.deps.options.cacheTtlSeconds > 0
+        ? this.cacheKey(cmd, resolved, assignment?.cacheVariant ?? 'none')
+        : undefined;
     if (cacheKey) {
       const cached = await this.deps.cache.get(cacheKey).catch(() => undefined);
       if (cached) {
-        const response = JSON.parse(cached) as RecommendResponse;
-        return { ...response, requestId: ctx.requestId, fromCache: true };
+        const response = { ...(JSON.parse(cached) as RecommendResponse), requestId: ctx.requestId, fromCache: true };
+        this.recordExposure(cmd, response, assignment);
+        return response;
       }
     }
 
     const surface = this.deps.surfaces.get(cmd.surface)!;
     const metadata = privacyMetadata(this.deps.codec, ctx);
     const timeoutMs = this.deps.options.downstreamTimeoutMs;
-    const routed = this.deps.router.route(surface, ctx);
-    const sourceRequest: SourceRequest = { command: cmd, limit: surface.candidatesPerSource };
+    // The variant's change for the served mode goes through the router's gates like the surface's own sources.
+    const change = assignment?.change;
+    const routed = this.deps.router.route(surface, ctx, change);
+    const sourceRequest: SourceRequest = { command: cmd, limit: change?.candidates_per_source ?? surface.candidatesPerSource };
     const results = await this.runSources(routed.run, sourceRequest, ctx.mode, { metadata, timeoutMs });
+    const weight = (source: string) => change?.source_weights[source] ?? 1;
     // A source that failed contributed nothing and is not reported as used.
     const sourcesUsed = results.filter((r) => r.ok).map((r) => r.name);
     const candidates = this.merge(
-      results.flatMap((r) => r.candidates),
+      results.flatMap((r) => (weight(r.name) === 1 ? r.candidates : r.candidates.map((c) => ({ ...c, score: c.score * weight(r.name) })))),
       resolved,
       cmd.seedItemId,
     ).slice(0, surface.maxCandidates);
@@ -191,7 +206,10 @@ export class RecommendationService {
       { metadata, timeoutMs },
     );
 
-    const items = this.finalize(this.demoteLessLiked(ranked.items, attributes, resolved), attributes, surface, cmd.limit);
+    const items = await this.deps.explanations.fill(
+      this.finalize(this.demoteLessLiked(ranked.items, attributes, resolved), attributes, surface, cmd.limit),
+      table,
+    );
     const response: RecommendResponse = {
       requestId: ctx.requestId,
       items,
@@ -207,9 +225,12 @@ export class RecommendationService {
         featureSetName: route.feature_set,
       },
       fromCache: false,
+      experiment: assignment?.experiment.name ?? '',
+      variant: assignment?.variant.name ?? '',
     };
     if (cacheKey) await this.deps.cache.set(cacheKey, JSON.stringify(response), this.deps.options.cacheTtlSeconds).catch(() => undefined);
     this.recordDecision(cmd, resolved, response, ranked.modelVersion);
+    this.recordExposure(cmd, response, assignment);
     this.deps.traces.maybeRecord({
       command: cmd,
       context: ctx,
@@ -263,7 +284,23 @@ export class RecommendationService {
     return this.deps.cache.deleteByPrefix(recommendationSubjectPrefix(this.deps.keySpace, tenantId, subjectPid));
   }
 
-  private cacheKey(cmd: RecommendCommand, resolved: ResolvedPrivacy): string {
+  /** An answer served in an experiment variant is an exposure (personal data of its own class, seed §29). */
+  private recordExposure(cmd: RecommendCommand, response: RecommendResponse, assignment: Assignment | undefined): void {
+    if (!assignment) return;
+    this.deps.exposures.record({
+      tenantId: cmd.tenantId,
+      subjectPid: assignment.exposureSubject,
+      experiment: assignment.experiment.name,
+      variant: assignment.variant.name,
+      mode: String(response.privacy?.mode ?? ''),
+      requestId: response.requestId,
+      itemIds: response.items.map((i) => i.itemId),
+      occurredAtMs: Date.now(),
+      surface: cmd.surface,
+    });
+  }
+
+  private cacheKey(cmd: RecommendCommand, resolved: ResolvedPrivacy, variant: string): string {
     const ctx = resolved.context;
     return recommendationCacheKey(this.deps.keySpace, {
       tenantId: cmd.tenantId,
@@ -271,7 +308,7 @@ export class RecommendationService {
       mode: ctx.mode,
       consentVersion: ctx.consentVersion,
       policyVersion: ctx.policyVersion || 'none',
-      variant: 'none',
+      variant,
       requestFingerprint: fingerprint({
         surface: cmd.surface,
         region: cmd.region,
@@ -361,6 +398,8 @@ export class RecommendationService {
         route: privacy.rankingRoute,
         modelVersion,
         itemCount: response.items.length,
+        experiment: response.experiment,
+        variant: response.variant,
       },
     });
   }

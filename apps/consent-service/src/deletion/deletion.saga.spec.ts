@@ -61,12 +61,13 @@ describe(DeletionSaga.name, () => {
             profileCacheEntriesRemoved: user ? 1 : 0,
             sessionEntriesRemoved: user ? 0 : 3,
             datasetRowsRemoved: user ? 5 : 0,
+            exposuresRemoved: user ? 6 : 0,
           });
         },
         countSubjectData: (req) => {
           const events = req.subjectPid === SUBJECT ? leftovers : 0;
           leftovers = 0;
-          return Promise.resolve({ events, sessionEntries: 0, profileCacheEntries: 0, datasetRows: 0 });
+          return Promise.resolve({ events, sessionEntries: 0, profileCacheEntries: 0, datasetRows: 0, exposures: 0 });
         },
       },
       decisions: {
@@ -97,6 +98,7 @@ describe(DeletionSaga.name, () => {
       'feature-gateway.profile_cache': 1,
       'feature-gateway.session_state': 3,
       'feature-gateway.training_datasets': 5,
+      'feature-gateway.experiment_exposures': 6,
       'audit-service.decision_logs': 2,
     });
   });

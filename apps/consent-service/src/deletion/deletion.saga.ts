@@ -22,6 +22,7 @@ const FEATURE_GATEWAY_STORES = [
   'feature-gateway.profile_cache',
   'feature-gateway.session_state',
   'feature-gateway.training_datasets',
+  'feature-gateway.experiment_exposures',
 ] as const satisfies readonly DeletionStepName[];
 
 /** What a step removed, per store (one call can empty several stores of one service). */
@@ -29,8 +30,8 @@ type Removed = Partial<Record<DeletionStepName, number>>;
 
 /**
  * The deletion saga (seed §19): a durable request drives one step per store, in order, each through the owning
- * service (feature-gateway's purge for its events, cached profile, session state and stored training datasets;
- * audit-service's purge for sampled decision records), and a last step that asks every store to count what is
+ * service (feature-gateway's purge for its events, cached profile, session state, stored training datasets and
+ * experiment exposures; audit-service's purge for sampled decision records and debug traces), and a last step that asks every store to count what is
  * left of the subject; only with nothing left is the request COMPLETED, and a store with leftovers (an event
  * batch in flight during the purge) has its step run again. Steps are idempotent and a step done is not done
  * again, so a crash anywhere (kill -9 of any service) only delays the saga: every replica sweeps open requests
@@ -117,7 +118,8 @@ export class DeletionSaga {
       case 'feature-gateway.events':
       case 'feature-gateway.profile_cache':
       case 'feature-gateway.session_state':
-      case 'feature-gateway.training_datasets': {
+      case 'feature-gateway.training_datasets':
+      case 'feature-gateway.experiment_exposures': {
         // The subject, and the anonymous visitors of their devices (session state only).
         const removed: Removed = {};
         for (const pid of [subjectPid, ...visitorPids]) {
@@ -126,6 +128,7 @@ export class DeletionSaga {
           add(removed, 'feature-gateway.profile_cache', r.profileCacheEntriesRemoved);
           add(removed, 'feature-gateway.session_state', r.sessionEntriesRemoved);
           add(removed, 'feature-gateway.training_datasets', r.datasetRowsRemoved);
+          add(removed, 'feature-gateway.experiment_exposures', r.exposuresRemoved);
         }
         return removed;
       }
@@ -155,6 +158,7 @@ export class DeletionSaga {
       add(counts, 'feature-gateway.profile_cache', f.profileCacheEntries);
       add(counts, 'feature-gateway.session_state', f.sessionEntries);
       add(counts, 'feature-gateway.training_datasets', f.datasetRows);
+      add(counts, 'feature-gateway.experiment_exposures', f.exposures);
     }
     return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
   }

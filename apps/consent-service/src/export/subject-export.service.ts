@@ -89,6 +89,7 @@ export class SubjectExportService {
         ...visitors.map((v, i) => ({ anonymous_id: v.anonymousId, events: JSON.parse(visitorProfiles[i].sessionStateJson) as unknown[] })),
       ],
       training_datasets: JSON.parse(profile.trainingDatasetsJson) as unknown[],
+      experiment_exposures: JSON.parse(profile.exposuresJson || '[]') as unknown[],
       decision_records: records.filter((r) => r.action === DECISION_ACTION),
       audit_trail: records.filter((r) => r.action !== DECISION_ACTION),
       audit_records_truncated: audit.records.length >= AUDIT_LIMIT,

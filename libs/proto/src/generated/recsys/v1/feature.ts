@@ -216,6 +216,8 @@ export interface PurgeSubjectProfileResult {
   profileCacheEntriesRemoved: number;
   /** Rows of stored training datasets removed (only for reason DELETION). */
   datasetRowsRemoved: number;
+  /** Experiment exposures removed (only for reason DELETION). */
+  exposuresRemoved: number;
 }
 
 /** GetRankingModel input. */
@@ -283,6 +285,8 @@ export interface SubjectDataCount {
   profileCacheEntries: number;
   /** Rows in stored training datasets. */
   datasetRows: number;
+  /** Experiment exposures. */
+  exposures: number;
 }
 
 /** ExportSubjectProfile input. */
@@ -301,6 +305,45 @@ export interface SubjectProfileExport {
   sessionStateJson: string;
   /** Stored training datasets holding the subject: [{dataset_id, name, created_at, rows}]. */
   trainingDatasetsJson: string;
+  /** The subject's experiment exposures: [{experiment, variant, mode, request_id, item_ids, occurred_at}]. */
+  exposuresJson: string;
+}
+
+/** One experiment exposure: a Recommend answer served in a variant. */
+export interface Exposure {
+  /** The tenant. */
+  tenantId: string;
+  /**
+   * The pseudonymous subject id (`u_`/`a_`), or empty when the subject's consent does not cover the
+   * experiment's purpose (the exposure then counts, but is linked to nobody).
+   */
+  subjectPid: string;
+  /** The experiment. */
+  experiment: string;
+  /** The variant. */
+  variant: string;
+  /** The served privacy mode (PERSONALIZED, CONTEXTUAL_ONLY or NON_PERSONALIZED). */
+  mode: string;
+  /** The Recommend request id. */
+  requestId: string;
+  /** The items shown, in order. */
+  itemIds: string[];
+  /** When (ms since epoch). */
+  occurredAtMs: number;
+  /** The surface. */
+  surface: string;
+}
+
+/** RecordExposures input. */
+export interface RecordExposuresRequest {
+  /** At most 1000 exposures. */
+  exposures: Exposure[];
+}
+
+/** RecordExposures output. */
+export interface RecordExposuresResult {
+  /** Exposures newly stored (a retried exposure is stored once). */
+  stored: number;
 }
 
 /** Permissioned feature access and event ingestion (feature-gateway, port 50053). */
@@ -346,6 +389,13 @@ export interface FeatureServiceClient {
    */
 
   exportSubjectProfile(request: ExportSubjectProfileRequest, metadata?: Metadata): Observable<SubjectProfileExport>;
+
+  /**
+   * Stores experiment exposures (candidate-orchestrator, asynchronously). Internal. Exposure logs are personal
+   * data of their own class: pseudonymous, kept 30 days by default, deleted with their subject.
+   */
+
+  recordExposures(request: RecordExposuresRequest, metadata?: Metadata): Observable<RecordExposuresResult>;
 
   /**
    * The tenant's active trained model of a ranking route (weights, version, model card). Internal: the ranker
@@ -424,6 +474,16 @@ export interface FeatureServiceController {
   ): Promise<SubjectProfileExport> | Observable<SubjectProfileExport> | SubjectProfileExport;
 
   /**
+   * Stores experiment exposures (candidate-orchestrator, asynchronously). Internal. Exposure logs are personal
+   * data of their own class: pseudonymous, kept 30 days by default, deleted with their subject.
+   */
+
+  recordExposures(
+    request: RecordExposuresRequest,
+    metadata?: Metadata,
+  ): Promise<RecordExposuresResult> | Observable<RecordExposuresResult> | RecordExposuresResult;
+
+  /**
    * The tenant's active trained model of a ranking route (weights, version, model card). Internal: the ranker
    * loads its route models with it; found is false while the tenant has no trained model.
    */
@@ -445,6 +505,7 @@ export function FeatureServiceControllerMethods() {
       "purgeSubjectProfile",
       "countSubjectData",
       "exportSubjectProfile",
+      "recordExposures",
       "getRankingModel",
     ];
     for (const method of grpcMethods) {

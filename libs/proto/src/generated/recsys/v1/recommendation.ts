@@ -109,6 +109,10 @@ export interface RecommendResponse {
     | undefined;
   /** True when the answer came from the recommendation cache. */
   fromCache: boolean;
+  /** The experiment the request was assigned in (config/experiments.yaml); empty outside experiments. */
+  experiment: string;
+  /** The variant of that experiment; empty outside experiments. A variant never widens the privacy mode. */
+  variant: string;
 }
 
 /** The public entry point: privacy-aware recommendations (candidate-orchestrator, port 50051). */

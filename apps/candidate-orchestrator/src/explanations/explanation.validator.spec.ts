@@ -1,0 +1,88 @@
+import { defaultConfigDir, loadRegistry } from '@recsys/feature-registry';
+import { loadReasons } from '../recommend/reason-config';
+import { ExplanationFacts, ExplanationFactsBuilder } from './explanation-facts';
+import { ExplanationValidator } from './explanation.validator';
+import { TemplateExplainer } from './template.explainer';
+
+const reasons = loadReasons(defaultConfigDir());
+const validator = new ExplanationValidator(reasons);
+const facts: ExplanationFacts = {
+  itemId: 'r-item-00012',
+  item: { item_category: 'home_kitchen', item_creator: 'Kayu Press' },
+  reason: { code: 'POPULAR', text: 'Popular right now' },
+};
+const vocabulary = new Map([
+  ['item_category', new Set(['home_kitchen', 'books', 'comic_books', 'health'])],
+  ['item_creator', new Set(['Kayu Press', 'Nusa Books'])],
+]);
+const verdict = (output: string, f: ExplanationFacts = facts) => validator.validate(output, f, vocabulary);
+
+describe(ExplanationValidator.name, () => {
+  it('accepts one grounded sentence with its own reason code, and answers it without the code', () => {
+    expect(verdict('POPULAR: Popular right now, in the home kitchen category.')).toEqual({
+      ok: true,
+      text: 'Popular right now, in the home kitchen category.',
+    });
+    expect(verdict('POPULAR: A popular pick from Kayu Press for your kitchen').ok).toBe(true);
+  });
+
+  it.each([
+    ['a made-up reason code', 'BECAUSE_WE_KNOW_YOU: Popular right now.', 'unknown_reason_code'],
+    ['another allowed reason code', 'SIMILAR_TO_HISTORY: Similar to items you viewed recently.', 'reason_code_mismatch'],
+    ['a second code inside the sentence', 'POPULAR: Popular right now and MATCHES_INTERESTS too.', 'reason_code_mismatch'],
+    ['no reason code', 'Popular right now.', 'missing_reason_code'],
+    ['nothing', '  ', 'empty'],
+    ['a code and no sentence', 'POPULAR:   ', 'empty'],
+    ['two sentences', 'POPULAR: Popular right now. People love it.', 'not_one_sentence'],
+    ['two lines', 'POPULAR: Popular right now\nGreat for kitchens', 'not_one_sentence'],
+    ['a question and an answer', 'POPULAR: Why? Because it is popular.', 'not_one_sentence'],
+    ['an e-mail address', 'POPULAR: Popular right now, ask shop@example.com', 'contains_contact'],
+    ['a link', 'POPULAR: Popular right now, see https://shop.example/deal', 'contains_contact'],
+    ['a bare domain', 'POPULAR: Popular right now on kayupress.com', 'contains_contact'],
+    ['an id', 'POPULAR: Popular right now, like r-item-00077', 'contains_identifier'],
+    ['a number', 'POPULAR: Bought by 1200 shoppers nearby', 'contains_identifier'],
+    ['a sensitive category', 'POPULAR: Popular right now with health fans', 'sensitive_term'],
+    ['a sensitive term', 'POPULAR: Popular right now, good for managing debt', 'sensitive_term'],
+    ['speculation about the user', 'POPULAR: You seem to love cooking', 'sensitive_term'],
+    ['a category the item does not have', 'POPULAR: Popular right now in books', 'ungrounded_fact'],
+    ['a creator the item does not have', 'POPULAR: Popular right now, from Nusa Books', 'ungrounded_fact'],
+    ['an over-long sentence', `POPULAR: Popular right now${' and popular'.repeat(20)}`, 'too_long'],
+  ])('rejects %s', (_, output, reason) => {
+    expect(verdict(output)).toEqual({ ok: false, reason });
+  });
+
+  it('does not take the item’s own category for another one it contains', () => {
+    const comics = { ...facts, item: { item_category: 'comic_books' } };
+    expect(verdict('POPULAR: Popular right now, in the comic books category.', comics).ok).toBe(true);
+    expect(verdict('POPULAR: Popular right now, like other books', comics)).toEqual({ ok: false, reason: 'ungrounded_fact' });
+  });
+
+  it('rejects any category when the facts hold none (a sensitive item or a generic reason)', () => {
+    const hidden = { ...facts, item: {} };
+    expect(verdict('POPULAR: Popular right now.', hidden).ok).toBe(true);
+    expect(verdict('POPULAR: Popular right now, in the home kitchen category.', hidden)).toEqual({
+      ok: false,
+      reason: 'ungrounded_fact',
+    });
+    // A sensitive category is known to the validator even when no candidate of the answer had it.
+    expect(validator.validate('POPULAR: Popular right now among finance readers', hidden, new Map()).ok).toBe(false);
+  });
+
+  describe('with the template explainer and the repository reasons file', () => {
+    const builder = new ExplanationFactsBuilder(loadRegistry(), reasons);
+    const template = new TemplateExplainer();
+    const shown = [reasons.generic, ...reasons.reasons.values()];
+
+    it.each(shown.map((r) => [r.code, r] as const))('always accepts the template sentence of %s', async (_, reason) => {
+      for (const category of ['home_kitchen', 'books', 'news', ...reasons.sensitiveCategories]) {
+        const f = builder.factsFor('r-item-00012', { item_category: category, item_creator: 'r-creator-0003' }, reason);
+        const result = verdict((await template.explain(f)).output, f);
+        expect(result).toEqual({ ok: true, text: expect.stringContaining(reason.text) });
+        const text = (result as { text: string }).text.toLowerCase();
+        // The category is shown only when it is neither sensitive nor hidden behind the generic reason.
+        const showsCategory = reason.code !== reasons.generic.code && !reasons.sensitiveCategories.has(category);
+        expect(text.includes(category.replace(/_/g, ' '))).toBe(showsCategory);
+      }
+    });
+  });
+});

@@ -80,8 +80,10 @@ describe('experiments, end to end', () => {
     }
     expect(new Set(seen.values())).toEqual(new Set(['control', 'treatment']));
     for (const userId of users.slice(0, 10)) expect((await p.recommend.recommend(ask(userId))).variant).toBe(seen.get(userId));
-    const [decision] = (await p.audit.queryRecords({ tenantId: TENANT, action: 'recommend.decision', target: pid(users[0]), limit: 1 }))
-      .records;
+    const decisions = async () =>
+      (await p.audit.queryRecords({ tenantId: TENANT, action: 'recommend.decision', target: pid(users[0]), limit: 1 })).records;
+    await waitFor(async () => (await decisions()).length === 1, 10_000, 100);
+    const [decision] = await decisions();
     expect(JSON.parse(decision.detailsJson)).toMatchObject({ experiment: 'home_test', variant: seen.get(users[0]) });
     // A surface without an experiment: no assignment.
     const itemPage = await p.recommend.recommend({

@@ -3,6 +3,7 @@ import { AggregateRefresher } from './aggregates/aggregate-refresher';
 import { CatalogService } from './catalog/catalog.service';
 import { IngestionService } from './events/ingestion.service';
 import { SubjectDataService } from './events/subject-data.service';
+import { ExposureService } from './experiments/exposure.service';
 import { FeatureGrpcController } from './features/feature.grpc';
 import { FeatureService } from './features/feature.service';
 import { RankingModelService } from './training/ranking-model.service';
@@ -14,6 +15,7 @@ export interface FeatureModuleDeps {
   refresher: AggregateRefresher;
   subjects: SubjectDataService;
   rankingModels: RankingModelService;
+  exposures: ExposureService;
 }
 
 @Module({})
@@ -29,6 +31,7 @@ export class FeatureModule {
         { provide: AggregateRefresher, useValue: deps.refresher },
         { provide: SubjectDataService, useValue: deps.subjects },
         { provide: RankingModelService, useValue: deps.rankingModels },
+        { provide: ExposureService, useValue: deps.exposures },
       ],
     };
   }

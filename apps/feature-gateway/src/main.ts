@@ -25,6 +25,8 @@ import { ConsentGate } from './events/consent-gate';
 import { EventRepository } from './events/event.repository';
 import { IngestionService } from './events/ingestion.service';
 import { SubjectDataService } from './events/subject-data.service';
+import { ExposureRepository } from './experiments/exposure.repository';
+import { ExposureService } from './experiments/exposure.service';
 import { DatasetRepository } from './training/dataset.repository';
 import { SessionStore } from './events/session-store';
 import { FeatureService } from './features/feature.service';
@@ -83,6 +85,7 @@ runMain(SERVICE, async () => {
     config.RAW_EVENT_RETENTION_DAYS,
   );
   const sessionPolicy = loadSessionPolicy(config.CONFIG_DIR || defaultConfigDir());
+  const exposures = new ExposureRepository(dataSource);
   const features = new FeatureService(registry, snapshots, profiles, sessions, sessionPolicy, codec, metrics, logger);
   const running = await serveGrpc(runtime, {
     service: 'FeatureService',
@@ -91,8 +94,9 @@ runMain(SERVICE, async () => {
       ingestion,
       catalog: new CatalogService(catalogRepository, snapshots),
       refresher,
-      subjects: new SubjectDataService(eventRepository, profiles, sessions, new DatasetRepository(dataSource), metrics),
+      subjects: new SubjectDataService(eventRepository, profiles, sessions, new DatasetRepository(dataSource), exposures, metrics),
       rankingModels: new RankingModelService(models, registry),
+      exposures: new ExposureService(exposures, metrics, config.EXPOSURE_RETENTION_DAYS),
     }),
     port: config.FEATURE_GRPC_PORT,
     metricsPort: config.FEATURE_METRICS_PORT,
@@ -103,6 +107,7 @@ runMain(SERVICE, async () => {
     {
       rawEventDays: config.RAW_EVENT_RETENTION_DAYS,
       aggregateDays: config.AGGREGATE_RETENTION_DAYS,
+      exposureDays: config.EXPOSURE_RETENTION_DAYS,
       intervalSeconds: config.RETENTION_SWEEP_SECONDS,
       batchSize: config.RETENTION_BATCH_SIZE,
     },

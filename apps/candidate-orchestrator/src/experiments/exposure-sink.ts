@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { Exposure, FeatureServiceClient } from '@recsys/proto';
 import { ServiceMetrics, UnaryClient } from '@recsys/service-kit';

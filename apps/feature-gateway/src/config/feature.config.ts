@@ -83,6 +83,15 @@ export class FeatureConfig extends DataServiceConfig {
   @Max(365)
   AGGREGATE_RETENTION_DAYS = 180;
 
+  /**
+   * Retention of experiment exposure logs (seed §29; data class experiment_exposures): 30 d at most, long enough
+   * to read an experiment's results, short enough that a log of what each person was shown does not pile up.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(30)
+  EXPOSURE_RETENTION_DAYS = 30;
+
   /** How often the retention sweep runs (it also runs at start). */
   @IsInt()
   @Min(10)

@@ -11,6 +11,8 @@ import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
 import { FEATURE_MIGRATIONS } from '../migrations';
 import { ProfileStore } from '../profile/profile.store';
 import { DatasetRepository } from '../training/dataset.repository';
+import { ExposureRepository } from '../experiments/exposure.repository';
+import { ExposureService } from '../experiments/exposure.service';
 import { EventRepository } from './event.repository';
 import { SessionStore } from './session-store';
 import { SubjectDataService } from './subject-data.service';
@@ -20,6 +22,8 @@ const SUBJECT = 'u_subjectAAAAAAAAAAAAAAA';
 const OTHER = 'u_subjectBBBBBBBBBBBBBBB';
 const VISITOR = 'a_visitorAAAAAAAAAAAAAAA';
 const MINUTE = 60_000;
+/** Whole seconds, so an exported time can be compared exactly. */
+const SEEDED_AT = Math.floor(Date.now() / 1000) * 1000;
 
 /** feature-gateway's subject data on the real PostgreSQL and Redis: purge, count, export, erasure guard. */
 describe(SubjectDataService.name, () => {
@@ -30,10 +34,27 @@ describe(SubjectDataService.name, () => {
   let metrics: ServiceMetrics;
   let profiles: ProfileStore;
   let service: SubjectDataService;
+  let recorder: ExposureService;
   const events = () => new EventRepository(dataSource);
   const keySpace = { namespace: uniqueNamespace() };
   const sessions = () => new SessionStore(cache, keySpace, 86_400);
   const datasets = () => new DatasetRepository(dataSource);
+  const exposures = () => new ExposureRepository(dataSource);
+  const exposure = (subjectPid: string, requestId: string, variant: string, minutesAgo: number, itemIds: string[]) => ({
+    tenantId: TENANT,
+    subjectPid,
+    experiment: 'home_test',
+    variant,
+    mode: 'PERSONALIZED',
+    requestId,
+    itemIds,
+    occurredAtMs: SEEDED_AT - minutesAgo * MINUTE,
+    surface: 'home',
+  });
+  const storedExposures = async (pid: string) =>
+    Number(
+      (await dataSource.query(`SELECT count(*) AS n FROM features.exposure WHERE tenant_id = $1 AND subject_pid = $2`, [TENANT, pid]))[0].n,
+    );
   const context = (subjectPid: string): PrivacyContext => ({
     tenantId: TENANT,
     subjectPid,
@@ -68,7 +89,8 @@ describe(SubjectDataService.name, () => {
     cache = new RedisCacheStore(redis);
     metrics = new ServiceMetrics('subject-data-int');
     profiles = new ProfileStore(dataSource, metrics, { cache, keySpace, ttlSeconds: 600 });
-    service = new SubjectDataService(events(), profiles, sessions(), datasets(), metrics);
+    service = new SubjectDataService(events(), profiles, sessions(), datasets(), exposures(), metrics);
+    recorder = new ExposureService(exposures(), metrics, 30);
     await dataSource.query(
       `INSERT INTO features.item (tenant_id, item_id, title, category, creator_id, tags, quality_score)
        SELECT $1, 'i' || g, 'Item ' || g, 'c' || (g % 3), 'cr' || g, '{}', 0.5 FROM generate_series(1, 10) AS g`,
@@ -115,6 +137,16 @@ describe(SubjectDataService.name, () => {
       },
       3,
     );
+    // Exposures of the subject (two), of another subject and unlinked ones; fixed request ids, so a second seed
+    // stores none again (RecordExposures is idempotent).
+    await recorder.record({
+      exposures: [
+        exposure(SUBJECT, 'req-subject-2', 'treatment', 15, ['i3']),
+        exposure(SUBJECT, 'req-subject-1', 'control', 25, ['i1', 'i2']),
+        exposure(OTHER, 'req-other-1', 'control', 25, ['i1']),
+        exposure('', 'req-unlinked-1', 'treatment', 25, ['i1']),
+      ],
+    });
     // A profile read fills the cache.
     expect((await profiles.read(context(SUBJECT))).length).toBeGreaterThanOrEqual(3);
   }
@@ -127,19 +159,48 @@ describe(SubjectDataService.name, () => {
     expect(eventsJson.every((e) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(e.occurred_at))).toBe(true);
     expect(JSON.parse(exported.sessionStateJson)).toEqual([expect.objectContaining({ item_id: 'i4', event_type: 'view' })]);
     expect(JSON.parse(exported.trainingDatasetsJson)).toEqual([expect.objectContaining({ rows: 2 })]);
+    expect(JSON.parse(exported.exposuresJson)).toEqual([
+      {
+        experiment: 'home_test',
+        variant: 'control',
+        mode: 'PERSONALIZED',
+        surface: 'home',
+        request_id: 'req-subject-1',
+        item_ids: ['i1', 'i2'],
+        occurred_at: new Date(SEEDED_AT - 25 * MINUTE).toISOString(),
+      },
+      {
+        experiment: 'home_test',
+        variant: 'treatment',
+        mode: 'PERSONALIZED',
+        surface: 'home',
+        request_id: 'req-subject-2',
+        item_ids: ['i3'],
+        occurred_at: new Date(SEEDED_AT - 15 * MINUTE).toISOString(),
+      },
+    ]);
     expect(JSON.stringify(exported)).not.toContain(OTHER);
+    expect(JSON.stringify(exported)).not.toContain('req-other-1');
+    expect(JSON.stringify(exported)).not.toContain('req-unlinked-1');
   });
 
-  it('a user control purges behaviour, cached profile and session state but not stored datasets', async () => {
+  it('a user control purges behaviour, cached profile and session state but not stored datasets or exposure logs', async () => {
     const before = await service.count({ tenantId: TENANT, subjectPid: SUBJECT });
-    expect(before).toEqual({ events: 3, sessionEntries: 1, profileCacheEntries: 1, datasetRows: 2 });
+    expect(before).toEqual({ events: 3, sessionEntries: 1, profileCacheEntries: 1, datasetRows: 2, exposures: 2 });
     const result = await service.purge({ tenantId: TENANT, subjectPid: SUBJECT, reason: 'CLEAR_HISTORY' });
-    expect(result).toEqual({ eventsRemoved: 3, sessionEntriesRemoved: 1, profileCacheEntriesRemoved: 1, datasetRowsRemoved: 0 });
+    expect(result).toEqual({
+      eventsRemoved: 3,
+      sessionEntriesRemoved: 1,
+      profileCacheEntriesRemoved: 1,
+      datasetRowsRemoved: 0,
+      exposuresRemoved: 0,
+    });
     expect(await service.count({ tenantId: TENANT, subjectPid: SUBJECT })).toEqual({
       events: 0,
       sessionEntries: 0,
       profileCacheEntries: 0,
       datasetRows: 2,
+      exposures: 2,
     });
     // Not erased: the subject's new events are stored.
     expect(
@@ -162,19 +223,29 @@ describe(SubjectDataService.name, () => {
     await seed();
     await profiles.read(context(SUBJECT));
     const first = await service.purge({ tenantId: TENANT, subjectPid: SUBJECT, reason: 'DELETION' });
-    expect(first).toEqual({ eventsRemoved: 4, sessionEntriesRemoved: 1, profileCacheEntriesRemoved: 1, datasetRowsRemoved: 4 });
+    expect(first).toEqual({
+      eventsRemoved: 4,
+      sessionEntriesRemoved: 1,
+      profileCacheEntriesRemoved: 1,
+      datasetRowsRemoved: 4,
+      exposuresRemoved: 2,
+    });
     expect(await service.purge({ tenantId: TENANT, subjectPid: VISITOR, reason: 'DELETION' })).toMatchObject({ sessionEntriesRemoved: 2 });
     expect(await redis.exists(sessionStateKey(keySpace, TENANT, VISITOR))).toBe(0);
-    const none = { events: 0, sessionEntries: 0, profileCacheEntries: 0, datasetRows: 0 };
+    const none = { events: 0, sessionEntries: 0, profileCacheEntries: 0, datasetRows: 0, exposures: 0 };
     expect(await service.count({ tenantId: TENANT, subjectPid: SUBJECT })).toEqual(none);
     expect(await service.purge({ tenantId: TENANT, subjectPid: SUBJECT, reason: 'DELETION' })).toEqual({
       eventsRemoved: 0,
       sessionEntriesRemoved: 0,
       profileCacheEntriesRemoved: 0,
       datasetRowsRemoved: 0,
+      exposuresRemoved: 0,
     });
-    // The other subject keeps everything.
+    expect(await storedExposures(SUBJECT)).toBe(0);
+    // The other subject keeps everything, and the unlinked exposures stay (they belong to nobody).
     expect(await stored(OTHER)).toBe(2);
+    expect(await storedExposures(OTHER)).toBe(1);
+    expect(await storedExposures('')).toBe(1);
     expect((await service.count({ tenantId: TENANT, subjectPid: OTHER })).datasetRows).toBe(4);
   });
 

@@ -19,6 +19,8 @@ import {
   PurgeSubjectProfileRequest,
   PurgeSubjectProfileResult,
   RankingModel,
+  RecordExposuresRequest,
+  RecordExposuresResult,
   SubjectDataCount,
   SubjectProfileExport,
   RefreshAggregatesRequest,
@@ -28,6 +30,7 @@ import { AggregateRefresher } from '../aggregates/aggregate-refresher';
 import { CatalogService } from '../catalog/catalog.service';
 import { IngestionService } from '../events/ingestion.service';
 import { SubjectDataService } from '../events/subject-data.service';
+import { ExposureService } from '../experiments/exposure.service';
 import { RankingModelService } from '../training/ranking-model.service';
 import { FeatureService } from './feature.service';
 
@@ -41,6 +44,7 @@ export class FeatureGrpcController implements FeatureServiceController {
     @Inject(AggregateRefresher) private readonly refresher: AggregateRefresher,
     @Inject(SubjectDataService) private readonly subjects: SubjectDataService,
     @Inject(RankingModelService) private readonly rankingModels: RankingModelService,
+    @Inject(ExposureService) private readonly exposures: ExposureService,
   ) {}
 
   ingestEvents(request: IngestEventsRequest): Promise<IngestEventsResult> {
@@ -74,6 +78,10 @@ export class FeatureGrpcController implements FeatureServiceController {
 
   exportSubjectProfile(request: ExportSubjectProfileRequest): Promise<SubjectProfileExport> {
     return this.subjects.export(request);
+  }
+
+  recordExposures(request: RecordExposuresRequest): Promise<RecordExposuresResult> {
+    return this.exposures.record(request);
   }
 
   getRankingModel(request: GetRankingModelRequest): Promise<RankingModel> {

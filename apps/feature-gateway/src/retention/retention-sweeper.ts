@@ -9,6 +9,8 @@ export interface RetentionPolicy {
   rawEventDays: number;
   /** Aggregated features (aggregate_non_personal). */
   aggregateDays: number;
+  /** Experiment exposure logs (experiment_exposures). */
+  exposureDays: number;
   intervalSeconds: number;
   batchSize: number;
 }
@@ -16,14 +18,16 @@ export interface RetentionPolicy {
 export interface SweepReport {
   eventsDeleted: number;
   aggregatesDeleted: number;
+  exposuresDeleted: number;
   seconds: number;
 }
 
 /**
  * Retention (seed §20), enforced by machine in the service that owns the data: every interval, each tenant's raw
  * behaviour events older than the data class allows are deleted in bounded batches (short transactions, so
- * serving never waits), the tenant's aggregates are then recomputed without them, and aggregates nobody refreshed
- * for longer than theirs allows are dropped. Session state needs no sweep: it lives in Redis with a TTL.
+ * serving never waits), the tenant's aggregates are then recomputed without them, aggregates nobody refreshed
+ * for longer than theirs allows are dropped, and so are experiment exposure logs past theirs. Session state needs
+ * no sweep: it lives in Redis with a TTL.
  */
 export class RetentionSweeper {
   private timer?: NodeJS.Timeout;
@@ -70,14 +74,27 @@ export class RetentionSweeper {
     this.deleted.inc({ data_class: 'behavioral_personal' }, eventsDeleted);
     const aggregatesDeleted = await this.repository.deleteExpiredAggregates(new Date(now.getTime() - this.policy.aggregateDays * DAY));
     this.deleted.inc({ data_class: 'aggregate_non_personal' }, aggregatesDeleted);
+    const exposuresDeleted = await this.sweepExposures(new Date(now.getTime() - this.policy.exposureDays * DAY));
+    this.deleted.inc({ data_class: 'experiment_exposures' }, exposuresDeleted);
     this.oldestAge.reset();
     for (const [tenantId, oldest] of await this.repository.oldestEvents()) {
       this.oldestAge.set({ tenant: tenantId }, Math.max(0, (now.getTime() - oldest.getTime()) / 1000));
     }
     const seconds = (Date.now() - started) / 1000;
     this.lastSweep.set(seconds);
-    this.logger.info({ eventsDeleted, aggregatesDeleted, seconds }, 'retention sweep done');
-    return { eventsDeleted, aggregatesDeleted, seconds };
+    this.logger.info({ eventsDeleted, aggregatesDeleted, exposuresDeleted, seconds }, 'retention sweep done');
+    return { eventsDeleted, aggregatesDeleted, exposuresDeleted, seconds };
+  }
+
+  private async sweepExposures(cutoff: Date): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const n = await this.repository.deleteExpiredExposures(cutoff, this.policy.batchSize);
+      deleted += n;
+      if (n < this.policy.batchSize) break;
+    }
+    if (deleted > 0) this.logger.info({ deleted, cutoff: cutoff.toISOString() }, 'expired experiment exposures deleted');
+    return deleted;
   }
 
   /** Sweeps at start and then every interval; a sweep still running is not started twice. */

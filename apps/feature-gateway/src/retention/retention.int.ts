@@ -68,7 +68,7 @@ describe(RetentionSweeper.name, () => {
     metrics = new ServiceMetrics('retention-int');
     const sweeper = new RetentionSweeper(
       new RetentionRepository(dataSource),
-      { rawEventDays: 90, aggregateDays: 180, intervalSeconds: 3600, batchSize: 2 },
+      { rawEventDays: 90, aggregateDays: 180, exposureDays: 30, intervalSeconds: 3600, batchSize: 2 },
       metrics,
       pino({ level: 'silent' }),
     );
@@ -106,12 +106,53 @@ describe(RetentionSweeper.name, () => {
     );
     const sweeper = new RetentionSweeper(
       new RetentionRepository(dataSource),
-      { rawEventDays: 90, aggregateDays: 180, intervalSeconds: 3600, batchSize: 100 },
+      { rawEventDays: 90, aggregateDays: 180, exposureDays: 30, intervalSeconds: 3600, batchSize: 100 },
       new ServiceMetrics('retention-int-2'),
       pino({ level: 'silent' }),
     );
     expect((await sweeper.sweep(NOW)).aggregatesDeleted).toBe(1);
     const left = (await dataSource.query(`SELECT tenant_id FROM features.item_popularity ORDER BY tenant_id`)) as { tenant_id: string }[];
     expect(left.map((r) => r.tenant_id)).toEqual(['globex']);
+  });
+
+  it('deletes exactly the experiment exposures older than their retention, of every tenant, in batches', async () => {
+    // [tenant, request id, days old]: 30 days is the limit; a second past it is expired.
+    const exposures: [string, string, number][] = [
+      ['acme', 'fresh-1', 1],
+      ['acme', 'fresh-29', 29],
+      ['acme', 'edge-30', 30 - 1 / 86_400],
+      ['acme', 'old-30', 30 + 1 / 86_400],
+      ['acme', 'old-31', 31],
+      ['acme', 'old-200', 200],
+      ['globex', 'fresh-10', 10],
+      ['globex', 'old-45', 45],
+      ['globex', 'old-46', 46],
+    ];
+    for (const [tenantId, requestId, daysAgo] of exposures) {
+      await dataSource.query(
+        `INSERT INTO features.exposure (tenant_id, request_id, experiment, variant, mode, surface, subject_pid, item_ids, occurred_at)
+         VALUES ($1, $2, 'home_test', 'control', 'PERSONALIZED', 'home', $3, '{i1}', $4)`,
+        [tenantId, requestId, requestId.startsWith('old') ? 'u_' + 'x'.repeat(22) : '', new Date(NOW.getTime() - daysAgo * DAY)],
+      );
+    }
+    const sweeperMetrics = new ServiceMetrics('retention-int-3');
+    const sweeper = new RetentionSweeper(
+      new RetentionRepository(dataSource),
+      { rawEventDays: 90, aggregateDays: 180, exposureDays: 30, intervalSeconds: 3600, batchSize: 2 },
+      sweeperMetrics,
+      pino({ level: 'silent' }),
+    );
+    const eventsBefore = await count('acme');
+    const report = await sweeper.sweep(NOW);
+    expect(report.exposuresDeleted).toBe(5);
+    const left = (await dataSource.query(`SELECT tenant_id, request_id FROM features.exposure ORDER BY tenant_id, request_id`)) as {
+      tenant_id: string;
+      request_id: string;
+    }[];
+    expect(left.map((r) => `${r.tenant_id}/${r.request_id}`)).toEqual(['acme/edge-30', 'acme/fresh-1', 'acme/fresh-29', 'globex/fresh-10']);
+    expect(await count('acme')).toBe(eventsBefore);
+    const deleted = await sweeperMetrics.registry.getSingleMetricAsString('retention_deleted_total');
+    expect(deleted).toContain('retention_deleted_total{data_class="experiment_exposures",service="retention-int-3"} 5');
+    expect((await sweeper.sweep(NOW)).exposuresDeleted).toBe(0);
   });
 });

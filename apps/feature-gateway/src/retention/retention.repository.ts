@@ -28,6 +28,21 @@ export class RetentionRepository {
     return n;
   }
 
+  /**
+   * Deletes at most `batch` experiment exposures (every tenant) that happened before `cutoff`, oldest first by the
+   * occurred_at index, and returns how many: a short transaction per batch.
+   */
+  async deleteExpiredExposures(cutoff: Date, batch: number): Promise<number> {
+    const [{ n }] = (await this.dataSource.query(
+      `WITH expired AS (
+         SELECT tenant_id, id FROM features.exposure WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2),
+       d AS (DELETE FROM features.exposure x USING expired WHERE x.tenant_id = expired.tenant_id AND x.id = expired.id RETURNING 1)
+       SELECT count(*)::int AS n FROM d`,
+      [cutoff, batch],
+    )) as { n: number }[];
+    return n;
+  }
+
   /** Marks the tenant's aggregates stale: the next refresh recomputes them from what is left. */
   async markAggregatesStale(tenantId: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM features.aggregate_state WHERE tenant_id = $1`, [tenantId]);

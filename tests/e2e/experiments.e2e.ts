@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { assignVariant, loadExperiments, loadRegistry, loadSurfaces } from '@recsys/feature-registry';
 import { recommendRequest } from '@recsys/launcher';
 import { PrivacyMode, Purpose, RecommendRequest } from '@recsys/proto';
 import { Pseudonymizer, recommendationSubjectPrefix } from '@recsys/tenant-keys';
@@ -122,7 +123,6 @@ describe('experiments, end to end', () => {
     let salt = '';
     for (let i = 0; !salt && i < 50; i++) {
       writeFileSync(join(configDir, 'experiments.yaml'), EXPERIMENT(`salt-two-for-e2e-${i}`));
-      const { assignVariant, loadExperiments, loadRegistry, loadSurfaces } = await import('@recsys/feature-registry');
       const registry = loadRegistry();
       const [experiment] = loadExperiments(configDir, registry, loadSurfaces(configDir, registry));
       if (assignVariant(experiment, pid(userId)).name !== first.variant) salt = experiment.salt;

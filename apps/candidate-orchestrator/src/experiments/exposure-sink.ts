@@ -1,7 +1,9 @@
-import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { Exposure, FeatureServiceClient } from '@recsys/proto';
 import { ServiceMetrics, UnaryClient } from '@recsys/service-kit';
+
+/** gRPC status code INVALID_ARGUMENT. */
+const GRPC_INVALID_ARGUMENT = 3;
 
 /**
  * Sends experiment exposures to feature-gateway (`RecordExposures`) in the background, batched; never blocks or
@@ -78,6 +80,17 @@ export class ExposureSink {
       for (let i = this.queue.length - 1; i >= 0; i -= 1) if (sent.has(this.queue[i])) this.queue.splice(i, 1);
       return true;
     } catch (error) {
+      if ((error as { code?: number }).code === GRPC_INVALID_ARGUMENT) {
+        // Refused as malformed: retrying would block the queue forever. Dropped, counted and logged.
+        const refused = new Set(batch);
+        for (let i = this.queue.length - 1; i >= 0; i -= 1) if (refused.has(this.queue[i])) this.queue.splice(i, 1);
+        this.dropped.inc(batch.length);
+        this.logger.error(
+          { dropped: batch.length, err: String((error as Error).message ?? error) },
+          'exposures refused by feature-gateway; dropped',
+        );
+        return true;
+      }
       this.logger.warn(
         { pending: this.queue.length, err: String((error as Error).message ?? error) },
         'exposures not delivered; will retry',

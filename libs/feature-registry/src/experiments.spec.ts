@@ -47,8 +47,28 @@ describe(checkExperiments.name, () => {
       add_sources: [],
       remove_sources: ['editorial'],
       source_weights: {},
+      ranking_weights: {},
       candidates_per_source: 150,
     });
+  });
+
+  it('accepts ranking weight multipliers only for terms the mode’s route may use', () => {
+    const withWeights = GOOD.replace(
+      '            candidates_per_source: 150',
+      '            candidates_per_source: 150\n            ranking_weights: { "source:trending_region": 1.5 }',
+    );
+    expect(check(withWeights).issues).toEqual([]);
+    expect(check(withWeights).experiments[0].variants[1].changes.contextual_only?.ranking_weights).toEqual({
+      'source:trending_region': 1.5,
+    });
+    const personalTerm = withWeights.replace('"source:trending_region"', '"source:user_cf"');
+    expect(check(personalTerm).issues.map((i) => i.message)).toEqual([
+      expect.stringMatching(/ranking_weights: source:user_cf is not a term the contextual_only route/),
+    ]);
+    const unusedFeature = withWeights.replace('"source:trending_region"', 'user_embedding');
+    expect(check(unusedFeature).issues.map((i) => i.message)).toEqual([
+      expect.stringMatching(/ranking_weights: user_embedding is not a term/),
+    ]);
   });
 
   it('rejects a variant that adds user_cf to the contextual route, naming the file and line', () => {

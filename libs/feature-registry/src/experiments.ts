@@ -16,6 +16,8 @@ export interface VariantChange {
   source_weights: Record<string, number>;
   /** Candidates asked of each source, instead of the surface's `candidates_per_source`. */
   candidates_per_source?: number;
+  /** Multipliers of the ranking route's term weights (`source:<name>` or a feature the route consumes). */
+  ranking_weights: Record<string, number>;
 }
 
 export interface ExperimentVariant {
@@ -42,7 +44,7 @@ export interface Experiment {
 }
 
 const NAME = /^[a-z][a-z0-9_]{0,47}$/;
-const CHANGE_KEYS = new Set(['add_sources', 'remove_sources', 'source_weights', 'candidates_per_source']);
+const CHANGE_KEYS = new Set(['add_sources', 'remove_sources', 'source_weights', 'candidates_per_source', 'ranking_weights']);
 const EXPERIMENT_KEYS = new Set(['name', 'tenant', 'surface', 'owner', 'purpose', 'start', 'end', 'salt', 'variants']);
 
 /** The experiments file of a config folder (absent file = no experiments). */
@@ -201,12 +203,32 @@ function checkChange(
       report(`source_weights: ${name} does not run in ${mode} on this surface`);
     else weights[name] = w;
   }
+  // Ranking route parameters: multipliers of the terms of this mode's route on the surface, never a new term.
+  const route =
+    [...registry.routes.values()].find((r) => r.mode === mode && r.surface === surface?.name) ??
+    [...registry.routes.values()].find((r) => r.mode === mode && r.surface === 'home');
+  const rankingWeights: Record<string, number> = {};
+  for (const [term, w] of Object.entries((c.ranking_weights ?? {}) as Record<string, unknown>)) {
+    const source = term.startsWith('source:') ? registry.sources.get(term.slice('source:'.length)) : undefined;
+    const allowed = term.startsWith('source:')
+      ? source !== undefined && source.allowed_privacy_modes.includes(mode)
+      : (route?.consumed_features.includes(term) ?? false);
+    if (!allowed) report(`ranking_weights: ${term} is not a term the ${mode} route ${route?.name ?? ''} may use`);
+    else if (!(typeof w === 'number' && w >= 0 && w <= 10)) report(`ranking_weights.${term} must be a number 0..10`);
+    else rankingWeights[term] = w;
+  }
   let perSource: number | undefined;
   if (c.candidates_per_source !== undefined) {
     perSource = Number(c.candidates_per_source);
     if (!(Number.isInteger(perSource) && perSource >= 1 && perSource <= 1000)) report('candidates_per_source must be 1..1000');
   }
-  return { add_sources: add, remove_sources: remove, source_weights: weights, ...(perSource ? { candidates_per_source: perSource } : {}) };
+  return {
+    add_sources: add,
+    remove_sources: remove,
+    source_weights: weights,
+    ranking_weights: rankingWeights,
+    ...(perSource ? { candidates_per_source: perSource } : {}),
+  };
 }
 
 /** Loads the experiments for serving; any issue is an error (a service does not start on a bad file). */

@@ -33,6 +33,7 @@ export function rankRequest(fields: Partial<RankRequest> & Pick<RankRequest, 'te
     candidateTable: undefined,
     candidateSourceScores: {},
     candidateSources: [],
+    weightMultipliers: {},
     topN: 0,
     ...fields,
   };

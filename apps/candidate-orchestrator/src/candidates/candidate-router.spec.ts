@@ -165,7 +165,7 @@ describe(CandidateRouter.name, () => {
   it('gates what an experiment variant adds like any other source: a variant cannot widen a mode', () => {
     const router = new CandidateRouter(registry, sources(), switches(''), ALLOW_SESSIONS);
     // A change that slipped past the config check (or was built in code) still cannot run personal sources.
-    const widening = { add_sources: ['user_cf', 'user_two_tower'], remove_sources: ['editorial'], source_weights: {} };
+    const widening = { add_sources: ['user_cf', 'user_two_tower'], remove_sources: ['editorial'], source_weights: {}, ranking_weights: {} };
     for (const mode of [PrivacyMode.CONTEXTUAL_ONLY, PrivacyMode.NON_PERSONALIZED] as const) {
       const routed = router.route(home, ctx(mode, []), widening);
       expect(names(routed.run)).not.toContain('user_cf');
@@ -178,6 +178,7 @@ describe(CandidateRouter.name, () => {
       add_sources: [],
       remove_sources: ['user_cf'],
       source_weights: {},
+      ranking_weights: {},
     });
     expect(names(personal.run)).not.toContain('user_cf');
     expect(names(personal.run)).toContain('user_two_tower');

@@ -18,8 +18,8 @@ const experiment: Experiment = {
       name: 'treatment',
       traffic: 50,
       changes: {
-        personalized: { add_sources: [], remove_sources: ['user_cf'], source_weights: {} },
-        contextual_only: { add_sources: [], remove_sources: [], source_weights: { trending_region: 2 } },
+        personalized: { add_sources: [], remove_sources: ['user_cf'], source_weights: {}, ranking_weights: {} },
+        contextual_only: { add_sources: [], remove_sources: [], source_weights: { trending_region: 2 }, ranking_weights: {} },
       },
     },
   ],
@@ -48,7 +48,7 @@ describe(ExperimentAssigner.name, () => {
       expect(off.cacheVariant).toBe(`home_test.${personal.variant.name}`);
       if (personal.variant.name === 'treatment') {
         expect(personal.change?.remove_sources).toEqual(['user_cf']);
-        expect(off.change).toEqual({ add_sources: [], remove_sources: [], source_weights: { trending_region: 2 } });
+        expect(off.change).toEqual({ add_sources: [], remove_sources: [], source_weights: { trending_region: 2 }, ranking_weights: {} });
       }
     }
   });

@@ -202,6 +202,7 @@ export class RecommendationService {
         ...candidateColumns(rankable, table, rowOf),
         // Enough for diversity to choose from; all of them when less-liked categories will be demoted afterwards.
         topN: resolved.lessLikeItemIds.size > 0 ? 0 : Math.max(RANKED_RETURNED, cmd.limit * 10),
+        weightMultipliers: change?.ranking_weights ?? {},
       }),
       { metadata, timeoutMs },
     );

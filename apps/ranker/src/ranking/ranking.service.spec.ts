@@ -4,7 +4,7 @@ import { FeatureValue, RankCandidate, RankRequest, rankRequest as completeRankRe
 import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import pino from 'pino';
 import { ModelClient, RankingModels } from './ranking-models';
-import { RankingService } from './ranking.service';
+import { RankingService, scaled } from './ranking.service';
 
 const SECRET = 'r'.repeat(32);
 const codec = new PrivacyContextCodec({ activeKeyId: 'k1', keys: { k1: SECRET } });
@@ -269,5 +269,17 @@ describe(RankingModels.name, () => {
     const response = await service.rank(rankRequest({}, { candidates }), privacyToken(PrivacyMode.PERSONALIZED));
     expect(response.modelVersion).toBe('trained:v7');
     expect(response.items.map((i) => i.itemId)).toEqual(['item-ed', 'item-cf']);
+  });
+});
+
+describe(scaled.name, () => {
+  it('scales only the terms the route model already weights: a multiplier cannot add a term', () => {
+    const weights = { 'source:trending_region': 0.5, item_popularity: 1 };
+    expect(scaled(weights, { 'source:trending_region': 2, 'source:user_cf': 5 })).toEqual({
+      'source:trending_region': 1,
+      item_popularity: 1,
+    });
+    expect(scaled(weights, {})).toBe(weights);
+    expect(scaled(weights, { item_popularity: Number.NaN })).toEqual(weights);
   });
 });

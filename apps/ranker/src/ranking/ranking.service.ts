@@ -65,7 +65,7 @@ export class RankingService {
           return false;
         })
       : this.fromCandidates(req, keep);
-    const ranked = rankLinear(model.weights, candidates, affinity);
+    const ranked = rankLinear(scaled(model.weights, req.weightMultipliers), candidates, affinity);
     const items = (req.topN > 0 ? ranked.slice(0, req.topN) : ranked).map((s) => ({
       itemId: s.itemId,
       score: s.score,
@@ -148,4 +148,18 @@ export class RankingService {
     if (req.topN < 0) problems.push('top_n must not be negative');
     if (problems.length > 0) throw new InvalidArgumentError(problems);
   }
+}
+
+/**
+ * An experiment variant's multipliers applied to the route model's weights: only terms the model already weights
+ * are scaled, so a multiplier can never bring a term into a route (a term the model does not weight stays 0).
+ */
+export function scaled(weights: Record<string, number>, multipliers: Record<string, number> | undefined): Record<string, number> {
+  if (!multipliers || Object.keys(multipliers).length === 0) return weights;
+  return Object.fromEntries(
+    Object.entries(weights).map(([term, w]) => {
+      const m = multipliers[term];
+      return [term, typeof m === 'number' && Number.isFinite(m) && m >= 0 && m <= 10 ? w * m : w];
+    }),
+  );
 }

@@ -58,6 +58,12 @@ export interface RankRequest {
   candidateSources: string[];
   /** Return only the best this many (0: all). */
   topN: number;
+  /**
+   * An experiment variant's multipliers of the served route model's term weights (term: `source:<name>` or a
+   * feature name; 1 = unchanged). They only scale terms the route's model already weights, so they cannot bring a
+   * term into a route that does not use it.
+   */
+  weightMultipliers: { [key: string]: number };
 }
 
 export interface RankRequest_UserFeaturesEntry {
@@ -73,6 +79,11 @@ export interface RankRequest_ContextFeaturesEntry {
 export interface RankRequest_CandidateSourceScoresEntry {
   key: string;
   value?: NumberColumn | undefined;
+}
+
+export interface RankRequest_WeightMultipliersEntry {
+  key: string;
+  value: number;
 }
 
 /** One scored candidate. */

@@ -32,6 +32,7 @@ const EXPERIMENT = (salt: string) => `experiments:
           personalized:
             remove_sources: [user_cf]
             source_weights: { trending_region: 2 }
+            ranking_weights: { "source:trending_region": 1.5 }
           contextual_only:
             source_weights: { trending_region: 2 }
             candidates_per_source: 150

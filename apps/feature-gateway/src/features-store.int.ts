@@ -2,8 +2,9 @@
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { createTestDatabase, TestDatabase } from '@recsys/testing';
 import { DataSource } from 'typeorm';
+import { openSchema } from '@recsys/service-kit';
 import { Interaction, neighborsOf, thresholdedCooccurrence, thresholdedPopularity, trainAls, InteractionMatrix } from '@recsys/models';
-import { createServiceDataSource, initializeServiceDataSource } from '@recsys/service-kit';
+
 import { AggregateRepository } from './aggregates/aggregate.repository';
 import { FEATURE_ENTITIES } from './catalog/catalog.entities';
 import { FEATURE_MIGRATIONS } from './migrations';
@@ -47,17 +48,14 @@ describe('feature-gateway stores on PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_features_int');
-    dataSource = await initializeServiceDataSource(
-      createServiceDataSource({
-        url: db.url,
-        schema: 'features',
-        entities: FEATURE_ENTITIES,
-        migrations: FEATURE_MIGRATIONS,
-        poolSize: 2,
-        applicationName: 'int',
-      }),
-      'features',
-    );
+    dataSource = await openSchema({
+      url: db.url,
+      schema: 'features',
+      entities: FEATURE_ENTITIES,
+      migrations: FEATURE_MIGRATIONS,
+      poolSize: 2,
+      applicationName: 'int',
+    });
     for (const tenant of [TENANT, OTHER]) {
       await dataSource.query(
         `INSERT INTO features.event (tenant_id, subject_pid, item_id, event_type, occurred_at, region)

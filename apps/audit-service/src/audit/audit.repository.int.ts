@@ -3,8 +3,9 @@
 import { createTestDatabase, TestDatabase } from '@recsys/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { openSchema } from '@recsys/service-kit';
 import { AuditRecord } from '@recsys/proto';
-import { createServiceDataSource, initializeServiceDataSource } from '@recsys/service-kit';
+
 import { AUDIT_MIGRATIONS } from '../migrations';
 import { AUDIT_ENTITIES } from './audit.entities';
 import { AuditRepository } from './audit.repository';
@@ -35,17 +36,14 @@ describe(`${AuditRepository.name} subject decisions`, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_audit_subject_int');
-    dataSource = await initializeServiceDataSource(
-      createServiceDataSource({
-        url: db.url,
-        schema: 'audit',
-        entities: AUDIT_ENTITIES,
-        migrations: AUDIT_MIGRATIONS,
-        poolSize: 2,
-        applicationName: 'int',
-      }),
-      'audit',
-    );
+    dataSource = await openSchema({
+      url: db.url,
+      schema: 'audit',
+      entities: AUDIT_ENTITIES,
+      migrations: AUDIT_MIGRATIONS,
+      poolSize: 2,
+      applicationName: 'int',
+    });
     repository = new AuditRepository(dataSource);
   }, 60_000);
 

@@ -4,7 +4,7 @@ import { createTestDatabase, TestDatabase } from '@recsys/testing';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { createServiceDataSource, initializeServiceDataSource, ServiceMetrics } from '@recsys/service-kit';
+import { ServiceMetrics, openSchema } from '@recsys/service-kit';
 import { AUDIT_ENTITIES } from '../audit/audit.entities';
 import { AUDIT_MIGRATIONS } from '../migrations';
 import { AuditRecord } from '@recsys/proto';
@@ -20,17 +20,14 @@ describe(AuditRetention.name, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_audit_retention_int');
-    dataSource = await initializeServiceDataSource(
-      createServiceDataSource({
-        url: db.url,
-        schema: 'audit',
-        entities: AUDIT_ENTITIES,
-        migrations: AUDIT_MIGRATIONS,
-        poolSize: 2,
-        applicationName: 'int',
-      }),
-      'audit',
-    );
+    dataSource = await openSchema({
+      url: db.url,
+      schema: 'audit',
+      entities: AUDIT_ENTITIES,
+      migrations: AUDIT_MIGRATIONS,
+      poolSize: 2,
+      applicationName: 'int',
+    });
   }, 60_000);
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { buildGovernedDataset, DEFAULT_PRIVACY_FILTERS } from '@recsys/models';
 import { PrivacyContext, PrivacyMode, Purpose } from '@recsys/privacy-context';
-import { createServiceDataSource, initializeServiceDataSource, RedisCacheStore, ServiceMetrics } from '@recsys/service-kit';
+import { RedisCacheStore, ServiceMetrics, openSchema } from '@recsys/service-kit';
 import { sessionStateKey } from '@recsys/tenant-keys';
 import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
 import { FEATURE_MIGRATIONS } from '../migrations';
@@ -74,17 +74,14 @@ describe(SubjectDataService.name, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_subject_data_int');
-    dataSource = await initializeServiceDataSource(
-      createServiceDataSource({
-        url: db.url,
-        schema: 'features',
-        entities: FEATURE_ENTITIES,
-        migrations: FEATURE_MIGRATIONS,
-        poolSize: 2,
-        applicationName: 'int',
-      }),
-      'features',
-    );
+    dataSource = await openSchema({
+      url: db.url,
+      schema: 'features',
+      entities: FEATURE_ENTITIES,
+      migrations: FEATURE_MIGRATIONS,
+      poolSize: 2,
+      applicationName: 'int',
+    });
     redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
     cache = new RedisCacheStore(redis);
     metrics = new ServiceMetrics('subject-data-int');

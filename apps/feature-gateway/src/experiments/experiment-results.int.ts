@@ -6,9 +6,10 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { openSchema } from '@recsys/service-kit';
 import { Experiment } from '@recsys/feature-registry';
 import { Exposure } from '@recsys/proto';
-import { createServiceDataSource, initializeServiceDataSource } from '@recsys/service-kit';
+
 import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
 import { EventRepository, StoredEvent } from '../events/event.repository';
 import { FEATURE_MIGRATIONS } from '../migrations';
@@ -84,17 +85,14 @@ describe('experiment results', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_experiment_results_int');
-    dataSource = await initializeServiceDataSource(
-      createServiceDataSource({
-        url: db.url,
-        schema: 'features',
-        entities: FEATURE_ENTITIES,
-        migrations: FEATURE_MIGRATIONS,
-        poolSize: 2,
-        applicationName: 'int',
-      }),
-      'features',
-    );
+    dataSource = await openSchema({
+      url: db.url,
+      schema: 'features',
+      entities: FEATURE_ENTITIES,
+      migrations: FEATURE_MIGRATIONS,
+      poolSize: 2,
+      applicationName: 'int',
+    });
     const exposures: Exposure[] = [];
     const events: StoredEvent[] = [];
     // control, PERSONALIZED: 12 signed-in subjects shown [i1, i2], and 3 unlinked exposures.

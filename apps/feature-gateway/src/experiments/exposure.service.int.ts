@@ -3,7 +3,7 @@
 import { createTestDatabase, TestDatabase } from '@recsys/testing';
 import { DataSource } from 'typeorm';
 import { Exposure } from '@recsys/proto';
-import { createServiceDataSource, initializeServiceDataSource, InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
+import { InvalidArgumentError, ServiceMetrics, openSchema } from '@recsys/service-kit';
 import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
 import { EventRepository } from '../events/event.repository';
 import { FEATURE_MIGRATIONS } from '../migrations';
@@ -56,17 +56,14 @@ describe(ExposureService.name, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_exposures_int');
-    dataSource = await initializeServiceDataSource(
-      createServiceDataSource({
-        url: db.url,
-        schema: 'features',
-        entities: FEATURE_ENTITIES,
-        migrations: FEATURE_MIGRATIONS,
-        poolSize: 2,
-        applicationName: 'int',
-      }),
-      'features',
-    );
+    dataSource = await openSchema({
+      url: db.url,
+      schema: 'features',
+      entities: FEATURE_ENTITIES,
+      migrations: FEATURE_MIGRATIONS,
+      poolSize: 2,
+      applicationName: 'int',
+    });
     metrics = new ServiceMetrics('exposures-int');
     service = new ExposureService(new ExposureRepository(dataSource), metrics, 30);
   }, 60_000);

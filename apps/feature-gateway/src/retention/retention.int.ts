@@ -3,7 +3,7 @@
 import { createTestDatabase, TestDatabase } from '@recsys/testing';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { createServiceDataSource, initializeServiceDataSource, ServiceMetrics } from '@recsys/service-kit';
+import { ServiceMetrics, openSchema } from '@recsys/service-kit';
 import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
 import { FEATURE_MIGRATIONS } from '../migrations';
 import { RetentionRepository } from './retention.repository';
@@ -19,17 +19,14 @@ describe(RetentionSweeper.name, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_retention_int');
-    dataSource = await initializeServiceDataSource(
-      createServiceDataSource({
-        url: db.url,
-        schema: 'features',
-        entities: FEATURE_ENTITIES,
-        migrations: FEATURE_MIGRATIONS,
-        poolSize: 2,
-        applicationName: 'int',
-      }),
-      'features',
-    );
+    dataSource = await openSchema({
+      url: db.url,
+      schema: 'features',
+      entities: FEATURE_ENTITIES,
+      migrations: FEATURE_MIGRATIONS,
+      poolSize: 2,
+      applicationName: 'int',
+    });
   }, 60_000);
 
   afterAll(async () => {

@@ -3,9 +3,10 @@
 import { createTestDatabase, TestDatabase } from '@recsys/testing';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
+import { openSchema } from '@recsys/service-kit';
 import { PRIVACY_FILTER_VERSION } from '@recsys/models';
 import { CheckTrainingConsentRequest, CheckTrainingConsentResult } from '@recsys/proto';
-import { createServiceDataSource, initializeServiceDataSource } from '@recsys/service-kit';
+
 import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
 import { FEATURE_MIGRATIONS } from '../migrations';
 import { DatasetBuilder } from './dataset-builder';
@@ -90,17 +91,14 @@ describe(DatasetBuilder.name, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_dataset_int');
-    dataSource = await initializeServiceDataSource(
-      createServiceDataSource({
-        url: db.url,
-        schema: 'features',
-        entities: FEATURE_ENTITIES,
-        migrations: FEATURE_MIGRATIONS,
-        poolSize: 3,
-        applicationName: 'int',
-      }),
-      'features',
-    );
+    dataSource = await openSchema({
+      url: db.url,
+      schema: 'features',
+      entities: FEATURE_ENTITIES,
+      migrations: FEATURE_MIGRATIONS,
+      poolSize: 3,
+      applicationName: 'int',
+    });
     for (const tenant of ['acme', 'globex', 'initech', 'hooli', 'umbrella']) {
       await dataSource.query(
         `INSERT INTO features.event (tenant_id, subject_pid, item_id, event_type, occurred_at)

@@ -50,3 +50,8 @@ export async function initializeServiceDataSource(dataSource: DataSource, schema
   }
   return dataSource;
 }
+
+/** Creates, connects and migrates a service schema in one step (services at start, integration tests). */
+export function openSchema(options: ServiceDataSourceOptions): Promise<DataSource> {
+  return initializeServiceDataSource(createServiceDataSource(options), options.schema);
+}

@@ -7,7 +7,7 @@ import { describeConfig, loadConfig } from '../config/load-config';
 import { startGrpcService, RunningGrpcService } from '../grpc/grpc-server';
 import { createLogger } from '../observability/logger';
 import { ServiceMetrics } from '../observability/metrics';
-import { createServiceDataSource, initializeServiceDataSource } from '../persistence/data-source';
+import { openSchema } from '../persistence/data-source';
 
 /** What every service process starts from: its validated config, its logger and its metrics registry. */
 export interface ServiceRuntime<C extends ProcessConfig> {
@@ -38,7 +38,7 @@ export function openServiceDataSource(
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function | string>,
 ): Promise<DataSource> {
-  const dataSource = createServiceDataSource({
+  return openSchema({
     url: runtime.config.DATABASE_URL,
     schema,
     entities,
@@ -46,7 +46,6 @@ export function openServiceDataSource(
     poolSize: runtime.config.DATABASE_POOL_SIZE,
     applicationName: runtime.name,
   });
-  return initializeServiceDataSource(dataSource, schema);
 }
 
 /** Serves the service's gRPC API, health, reflection and metrics with the runtime's settings. */

@@ -98,6 +98,11 @@ describe('audit trail hash chain', () => {
     await expect(owner.query(`UPDATE audit.audit_record SET reason = 'x' WHERE tenant_id = 'acme'`)).rejects.toThrow(/append-only/);
     await expect(owner.query(`DELETE FROM audit.audit_record WHERE tenant_id = 'acme'`)).rejects.toThrow(/append-only/);
     await expect(owner.query(`TRUNCATE audit.audit_record`)).rejects.toThrow(/append-only/);
+    // The head only moves forward: it cannot be removed or wound back to hide a removed tail.
+    await expect(owner.query(`DELETE FROM audit.chain_head WHERE tenant_id = 'acme'`)).rejects.toThrow(/only move forward/);
+    await expect(owner.query(`UPDATE audit.chain_head SET last_seq = last_seq - 1 WHERE tenant_id = 'acme'`)).rejects.toThrow(
+      /only move forward/,
+    );
     expect((await repository.verifyChain('acme')).intact).toBe(true);
   });
 

@@ -100,6 +100,7 @@ export class ChainVerifier {
   finish(head: { lastSeq: number; lastHash: string } | undefined): ChainCheck {
     if (this.broken) return this.broken;
     const lastSeq = this.expectedSeq - 1;
+    if (!head && lastSeq > 0) return this.result(false, lastSeq, '', 'chain head missing');
     if (head && (head.lastSeq !== lastSeq || head.lastHash !== this.prevHash)) {
       return this.result(
         false,

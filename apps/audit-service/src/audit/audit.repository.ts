@@ -103,14 +103,16 @@ export class AuditRepository {
 
   /** Checks a tenant's whole chain, page by page, and names the first broken record. */
   async verifyChain(tenantId: string): Promise<ChainCheck> {
+    // The head first: records appended while the check runs lie beyond it and are not read.
+    const head = await this.head(this.dataSource.manager, tenantId);
     const verifier = new ChainVerifier();
     let after = 0;
     for (;;) {
       const page = (await this.dataSource.query(
         `SELECT chain_seq::text AS position, record_id::text, actor, action, target, reason, ${ISO_MS}::text AS occurred_ms, request_id, details,
                 prev_hash, hash
-         FROM audit.audit_record WHERE tenant_id = $1 AND chain_seq > $2 ORDER BY chain_seq LIMIT $3`,
-        [tenantId, after, VERIFY_PAGE],
+         FROM audit.audit_record WHERE tenant_id = $1 AND chain_seq > $2 AND chain_seq <= $4 ORDER BY chain_seq LIMIT $3`,
+        [tenantId, after, VERIFY_PAGE, head?.lastSeq ?? Number.MAX_SAFE_INTEGER],
       )) as {
         position: string;
         record_id: string;
@@ -141,7 +143,7 @@ export class AuditRepository {
       if (!verifier.feed(records) || page.length < VERIFY_PAGE) break;
       after = records[records.length - 1].chainSeq;
     }
-    return verifier.finish(await this.head(this.dataSource.manager, tenantId));
+    return verifier.finish(head);
   }
 
   async query(tenantId: string, filter: { action?: string; target?: string; limit: number }): Promise<AuditRecord[]> {
@@ -187,6 +189,11 @@ export class AuditRepository {
         `INSERT INTO audit.erased_subject (tenant_id, subject_pid, erased_at) VALUES ($1, $2, now())
          ON CONFLICT (tenant_id, subject_pid) DO UPDATE SET erased_at = now()`,
         [tenantId, subjectPid],
+      );
+      await m.query(
+        `INSERT INTO audit.erased_trace_subject (tenant_id, subject_hash, erased_at) VALUES ($1, $2, now())
+         ON CONFLICT (tenant_id, subject_hash) DO UPDATE SET erased_at = now()`,
+        [tenantId, subjectHash],
       );
       // CTEs, because TypeORM returns [rows, count] for a bare DELETE ... RETURNING.
       const [{ n }] = (await m.query(

@@ -70,9 +70,9 @@ describe(DebugTraceService.name, () => {
   let metrics: ServiceMetrics;
   let audit: AuditRepository;
   let service: DebugTraceService;
-  const store = (doc: DebugTraceDocument) =>
+  const store = (doc: DebugTraceDocument, occurredAtMs = Date.now()) =>
     service.record({
-      traces: [{ tenantId: doc.tenant_id, requestId: doc.request_id, occurredAtMs: Date.now(), traceJson: JSON.stringify(doc) }],
+      traces: [{ tenantId: doc.tenant_id, requestId: doc.request_id, occurredAtMs, traceJson: JSON.stringify(doc) }],
     });
   const access = async (role: string, outcome: string) =>
     (await metrics.registry.getSingleMetric('debug_access_count')!.get()).values.find(
@@ -155,9 +155,22 @@ describe(DebugTraceService.name, () => {
     await expect(
       service.get({ tenantId: 'acme', requestId: 'req-1', role: 'privacy_officer', reason: 'just looking', actor: 'ops-joe' }),
     ).rejects.toThrow(/purpose/);
+    await expect(
+      service.get({ tenantId: 'acme', requestId: 'req-1', role: 'engineer', reason: 'user jane@example.com asked', actor: 'ops-joe' }),
+    ).rejects.toThrow(/never whom/);
     const after = await reads();
-    expect(after.length - before).toBe(3);
-    expect(after.slice(0, 3).every((r) => r.details.outcome === 'refused' && r.actor === 'operator:ops-joe')).toBe(true);
+    expect(after.length - before).toBe(4);
+    expect(after.slice(0, 4).every((r) => r.details.outcome === 'refused' && r.actor === 'operator:ops-joe')).toBe(true);
+    // The refused reason with an e-mail address did not reach the append-only chain.
+    expect(JSON.stringify(await audit.query('acme', { action: 'debug_trace.read', limit: 100 }))).not.toContain('jane@example.com');
     expect(await access('none', 'refused')).toBe(1);
+  });
+
+  it('deletes the subject’s traces with their decision records, and refuses a trace of theirs that arrives late', async () => {
+    expect(await audit.purgeSubjectDecisions('acme', PID, traceSubjectHash('acme', PID))).toBe(1);
+    expect(await audit.countSubjectDecisions('acme', PID, traceSubjectHash('acme', PID))).toBe(0);
+    // Still in flight during the deletion: dated before it, so not stored.
+    expect(await store(trace('req-late'), Date.now() - 60_000)).toBe(0);
+    expect(await audit.countSubjectDecisions('acme', PID, traceSubjectHash('acme', PID))).toBe(0);
   });
 });

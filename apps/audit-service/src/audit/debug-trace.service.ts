@@ -17,7 +17,9 @@ import { AuditRepository } from './audit.repository';
 const MAX_TRACES = 100;
 const MAX_TRACE_BYTES = 256 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const ACTOR = /^[A-Za-z0-9._:@-]{1,64}$/;
+const ACTOR = /^[A-Za-z0-9._:-]{1,64}$/;
+/** What a reason may not hold: it goes on the append-only chain, so it must say why, never whom. */
+const PERSONAL_TEXT = /@|\d{9,}/;
 /** A privacy officer states the purpose the read serves: `purpose:<registry purpose>` (and may add a ticket). */
 const PURPOSE = /(?:^|\s)purpose:([a-z_]+)(?:\s|$)/;
 
@@ -79,6 +81,9 @@ export class DebugTraceService {
       `INSERT INTO audit.debug_trace (tenant_id, request_id, subject_hash, occurred_at, trace, payload_bytes)
        SELECT r.tenant_id, r.request_id, r.subject_hash, to_timestamp(r.occurred_at_ms / 1000.0), r.trace::jsonb, r.bytes
        FROM jsonb_to_recordset($1::jsonb) AS r(tenant_id text, request_id text, subject_hash text, occurred_at_ms bigint, trace text, bytes int)
+       WHERE NOT EXISTS (
+         SELECT 1 FROM audit.erased_trace_subject x
+         WHERE x.tenant_id = r.tenant_id AND x.subject_hash = r.subject_hash AND to_timestamp(r.occurred_at_ms / 1000.0) <= x.erased_at)
        ON CONFLICT (tenant_id, request_id) DO NOTHING RETURNING 1`,
       [JSON.stringify(rows)],
     )) as unknown[];
@@ -90,8 +95,10 @@ export class DebugTraceService {
     if (!isValidTenantId(req.tenantId)) problems.push('tenant_id is missing or invalid');
     if (!REQUEST_ID.test(req.requestId)) problems.push('request_id is missing or invalid');
     if (!(DEBUG_ROLES as readonly string[]).includes(req.role)) problems.push(`role must be one of ${DEBUG_ROLES.join(', ')}`);
-    if (!ACTOR.test(req.actor)) problems.push('actor (the operator reading) is required: 1-64 characters of A-Z a-z 0-9 . _ : @ -');
+    if (!ACTOR.test(req.actor)) problems.push('actor (the operator reading) is required: 1-64 characters of A-Z a-z 0-9 . _ : -');
     if (req.reason.trim().length < 3 || req.reason.length > 200) problems.push('reason is required (3-200 characters)');
+    else if (PERSONAL_TEXT.test(req.reason))
+      problems.push('reason must not hold an e-mail address or a long number: write why, never whom');
     const purpose = PURPOSE.exec(req.reason)?.[1] ?? '';
     if (req.role === 'privacy_officer' && !purpose)
       problems.push('a privacy_officer states the purpose: reason must contain "purpose:<purpose>"');
@@ -122,7 +129,11 @@ export class DebugTraceService {
         actor: ACTOR.test(req.actor) ? `operator:${req.actor}` : 'operator:unknown',
         action: 'debug_trace.read',
         target: REQUEST_ID.test(req.requestId) ? `trace:${req.requestId}` : 'trace:invalid',
-        reason: req.reason.slice(0, 200),
+        // Only a reason that passed the checks is kept: the chain is append-only.
+        reason:
+          outcome === 'refused' && (PERSONAL_TEXT.test(req.reason) || req.reason.length > 200)
+            ? '(withheld: failed the checks)'
+            : req.reason,
         occurredAtMs: Date.now(),
         requestId: req.requestId.slice(0, 128),
         detailsJson: JSON.stringify({ role: req.role.slice(0, 32), outcome }),

@@ -71,8 +71,10 @@ describe(DeletionSaga.name, () => {
         },
       },
       decisions: {
-        purgeSubjectDecisions: () =>
-          flags.decisionsDown ? Promise.reject(new Error('UNAVAILABLE')) : Promise.resolve({ decisionRecords: 2 }),
+        purgeSubjectDecisions: (req) =>
+          flags.decisionsDown
+            ? Promise.reject(new Error('UNAVAILABLE'))
+            : Promise.resolve({ decisionRecords: req.subjectPid === SUBJECT ? 2 : 1 }),
         countSubjectDecisions: () => Promise.resolve({ decisionRecords: 0 }),
       },
       bus: { publish: () => Promise.resolve() } as unknown as InvalidationBus,
@@ -99,7 +101,8 @@ describe(DeletionSaga.name, () => {
       'feature-gateway.session_state': 3,
       'feature-gateway.training_datasets': 5,
       'feature-gateway.experiment_exposures': 6,
-      'audit-service.decision_logs': 2,
+      // The subject's 2 and their device's 1.
+      'audit-service.decision_logs': 3,
     });
   });
 

@@ -120,7 +120,7 @@ export class DeletionSaga {
       case 'feature-gateway.session_state':
       case 'feature-gateway.training_datasets':
       case 'feature-gateway.experiment_exposures': {
-        // The subject, and the anonymous visitors of their devices (session state only).
+        // The subject, and the anonymous visitors of their devices (everything feature-gateway holds of them).
         const removed: Removed = {};
         for (const pid of [subjectPid, ...visitorPids]) {
           const r = await this.deps.features.purgeSubjectProfile({ tenantId, subjectPid: pid, reason: 'DELETION' }, call);
@@ -132,8 +132,13 @@ export class DeletionSaga {
         }
         return removed;
       }
-      case 'audit-service.decision_logs':
-        return { [store]: (await this.deps.decisions.purgeSubjectDecisions({ tenantId, subjectPid }, call)).decisionRecords };
+      case 'audit-service.decision_logs': {
+        // The subject's and their devices' decision records and debug traces.
+        let n = 0;
+        for (const pid of [subjectPid, ...visitorPids])
+          n += (await this.deps.decisions.purgeSubjectDecisions({ tenantId, subjectPid: pid }, call)).decisionRecords;
+        return { [store]: n };
+      }
       case 'candidate-orchestrator.recommendation_cache':
         // Every replica of every service drops the subject's cached answers and consent state.
         await this.deps.bus.publish({ tenantId, subjectPid, consentVersion: '', reason: 'deletion' });
@@ -147,12 +152,16 @@ export class DeletionSaga {
   /** What every store still holds of the subject; empty when nothing. */
   private async leftovers(tenantId: string, subjectPid: string, visitorPids: string[]): Promise<Removed> {
     const call = { timeoutMs: this.deps.options.timeoutMs };
-    const [consent, decisions, ...features] = await Promise.all([
+    const pids = [subjectPid, ...visitorPids];
+    const [consent, decisions, features] = await Promise.all([
       this.deps.repository.countConsentRecords(tenantId, subjectPid),
-      this.deps.decisions.countSubjectDecisions({ tenantId, subjectPid }, call),
-      ...[subjectPid, ...visitorPids].map((pid) => this.deps.features.countSubjectData({ tenantId, subjectPid: pid }, call)),
+      Promise.all(pids.map((pid) => this.deps.decisions.countSubjectDecisions({ tenantId, subjectPid: pid }, call))),
+      Promise.all(pids.map((pid) => this.deps.features.countSubjectData({ tenantId, subjectPid: pid }, call))),
     ]);
-    const counts: Removed = { 'consent-service.consent_records': consent, 'audit-service.decision_logs': decisions.decisionRecords };
+    const counts: Removed = {
+      'consent-service.consent_records': consent,
+      'audit-service.decision_logs': decisions.reduce((sum, d) => sum + d.decisionRecords, 0),
+    };
     for (const f of features) {
       add(counts, 'feature-gateway.events', f.events);
       add(counts, 'feature-gateway.profile_cache', f.profileCacheEntries);

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The pseudonymous visitor ids whose session state a deletion also removes (from `anonymous_ids`). */
+/** The pseudonymous visitor ids whose data (session state, decision records, traces) a deletion also removes (from `anonymous_ids`). */
 export class DeletionSessions1764800000000 implements MigrationInterface {
   name = 'DeletionSessions1764800000000';
 

@@ -92,7 +92,7 @@ runMain(SERVICE, async () => {
   const exposures = new ExposureSink(featureClient, metrics, logger);
   const configAudit = new PrivacyConfigAudit(audit, SERVICE);
   configAudit.registryLoaded(registry, registryDigest(config.REGISTRY_DIR || defaultRegistryDir()));
-  killSwitches.onChange = (entries) => configAudit.killSwitchesChanged(entries);
+  killSwitches.onChange = (entries, previous) => configAudit.killSwitchesChanged(entries, previous);
   killSwitches.start();
   const recommendations = new RecommendationService({
     registry,

@@ -5,9 +5,23 @@ export class TenantKeyError extends Error {
 
 const TENANT_ID = /^[a-z0-9](?:[a-z0-9_-]{0,62})$/;
 
-/** Tenant ids are lower-case slugs of 1..63 characters: letters, digits, "-" and "_", starting alphanumeric. */
+/**
+ * The id under which platform-wide privacy configuration (the registry in service, global kill switches) is
+ * audited. Reserved: no tenant can have it.
+ */
+export const PLATFORM_TENANT = 'platform';
+
+/**
+ * Tenant ids are lower-case slugs of 1..63 characters: letters, digits, "-" and "_", starting alphanumeric; the
+ * reserved `platform` is not one.
+ */
 export function isValidTenantId(tenantId: unknown): tenantId is string {
-  return typeof tenantId === 'string' && TENANT_ID.test(tenantId);
+  return typeof tenantId === 'string' && TENANT_ID.test(tenantId) && tenantId !== PLATFORM_TENANT;
+}
+
+/** A tenant's audit chain, or the platform's. */
+export function isAuditTenantId(tenantId: unknown): tenantId is string {
+  return isValidTenantId(tenantId) || tenantId === PLATFORM_TENANT;
 }
 
 export function assertTenantId(tenantId: unknown): string {

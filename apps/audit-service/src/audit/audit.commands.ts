@@ -1,4 +1,4 @@
-import { isSubjectPid, isValidTenantId } from '@recsys/tenant-keys';
+import { isAuditTenantId, isSubjectPid } from '@recsys/tenant-keys';
 import { InvalidArgumentError } from '@recsys/service-kit';
 import { AppendRecordsRequest, AuditRecord, QueryRecordsRequest, SubjectRecordsRequest } from '@recsys/proto';
 
@@ -9,7 +9,7 @@ export function appendCommand(req: AppendRecordsRequest): AuditRecord[] {
   const problems: string[] = [];
   if (req.records.length > MAX_BATCH) problems.push(`at most ${MAX_BATCH} records per call`);
   req.records.forEach((r, i) => {
-    if (!isValidTenantId(r.tenantId)) problems.push(`records[${i}].tenant_id is missing or invalid`);
+    if (!isAuditTenantId(r.tenantId)) problems.push(`records[${i}].tenant_id is missing or invalid`);
     if (!UUID.test(r.recordId)) problems.push(`records[${i}].record_id must be a UUID`);
     if (!r.action) problems.push(`records[${i}].action is required`);
     if (!r.actor) problems.push(`records[${i}].actor is required`);
@@ -28,7 +28,7 @@ export function appendCommand(req: AppendRecordsRequest): AuditRecord[] {
 
 export function queryCommand(req: QueryRecordsRequest): { tenantId: string; action: string; target: string; limit: number } {
   const problems: string[] = [];
-  if (!isValidTenantId(req.tenantId)) problems.push('tenant_id is missing or invalid');
+  if (!isAuditTenantId(req.tenantId)) problems.push('tenant_id is missing or invalid');
   if (req.limit < 0 || req.limit > 1000) problems.push('limit must be 0..1000');
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   return { tenantId: req.tenantId, action: req.action, target: req.target, limit: req.limit || 100 };
@@ -36,13 +36,13 @@ export function queryCommand(req: QueryRecordsRequest): { tenantId: string; acti
 
 export function subjectCommand(req: SubjectRecordsRequest): { tenantId: string; subjectPid: string } {
   const problems: string[] = [];
-  if (!isValidTenantId(req.tenantId)) problems.push('tenant_id is missing or invalid');
+  if (!isAuditTenantId(req.tenantId)) problems.push('tenant_id is missing or invalid');
   if (!isSubjectPid(req.subjectPid)) problems.push('subject_pid must be a pseudonymous subject id');
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   return { tenantId: req.tenantId, subjectPid: req.subjectPid };
 }
 
 export function tenantCommand(req: { tenantId: string }): string {
-  if (!isValidTenantId(req.tenantId)) throw new InvalidArgumentError(['tenant_id is missing or invalid']);
+  if (!isAuditTenantId(req.tenantId)) throw new InvalidArgumentError(['tenant_id is missing or invalid']);
   return req.tenantId;
 }

@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { AuditServiceClient } from '@recsys/proto';
 import { createGrpcClient, DEBUG_ROLES, runMain } from '@recsys/service-kit';
-import { isValidTenantId } from '@recsys/tenant-keys';
+import { isAuditTenantId } from '@recsys/tenant-keys';
 
 const JOB = 'audit-cli';
 
@@ -17,7 +17,7 @@ const JOB = 'audit-cli';
  */
 runMain(JOB, async () => {
   const tenant = (t: unknown) => {
-    if (!isValidTenantId(t)) throw new Error(`--tenant ${JSON.stringify(t)} is not a valid tenant id`);
+    if (!isAuditTenantId(t)) throw new Error(`--tenant ${JSON.stringify(t)} is not a valid tenant id`);
     return true;
   };
   const argv = await yargs(hideBin(process.argv))

@@ -43,7 +43,7 @@ function parseKillSwitchFile(text: string, known: ReadonlySet<string>): Set<stri
 export class KillSwitches {
   private fromFile = new Set<string>();
   /** Called with every active switch after the file changed them (the audit trail of privacy configuration). */
-  onChange?: (entries: string[]) => void;
+  onChange?: (entries: string[], previous: string[]) => void;
   private readonly errors;
   private readonly active;
 
@@ -93,10 +93,11 @@ export class KillSwitches {
       // No file at all means no file switches; a file that is there must say what it means.
       const next = text === undefined ? new Set<string>() : parseKillSwitchFile(text, this.known);
       const changed = next.size !== this.fromFile.size || [...next].some((e) => !this.fromFile.has(e));
+      const previous = [...new Set([...this.fixed, ...this.fromFile])];
       this.fromFile = next;
       if (changed) {
         this.logger.warn({ killSwitches: this.fingerprint }, 'kill switches changed');
-        this.onChange?.([...new Set([...this.fixed, ...this.fromFile])]);
+        this.onChange?.([...new Set([...this.fixed, ...this.fromFile])], previous);
       }
     } catch (error) {
       this.errors.inc();

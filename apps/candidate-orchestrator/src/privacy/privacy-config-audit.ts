@@ -3,12 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from '@recsys/feature-registry';
 import { AuditSink } from '@recsys/service-kit';
+import { PLATFORM_TENANT } from '@recsys/tenant-keys';
 
-/**
- * The tenant id under which platform-wide privacy configuration (the registry, global kill switches) is audited.
- * Reserved: no tenant may be called this.
- */
-export const PLATFORM_TENANT = 'platform';
+export { PLATFORM_TENANT };
 
 /** SHA-256 over the registry files (names and contents, in name order): which registry version is in service. */
 export function registryDigest(dir: string): string {
@@ -56,7 +53,8 @@ export class PrivacyConfigAudit {
     });
   }
 
-  killSwitchesChanged(entries: readonly string[]): void {
+  /** `previous`: the switches before the change, so a tenant whose last switch went is told too. */
+  killSwitchesChanged(entries: readonly string[], previous: readonly string[] = []): void {
     const details = { disabled: [...entries].sort() };
     this.audit.record({
       tenantId: PLATFORM_TENANT,
@@ -67,7 +65,7 @@ export class PrivacyConfigAudit {
       requestId: '',
       details,
     });
-    const tenants = new Set(entries.filter((e) => e.includes('/')).map((e) => e.split('/')[0]));
+    const tenants = new Set([...entries, ...previous].filter((e) => e.includes('/')).map((e) => e.split('/')[0]));
     for (const tenantId of tenants) {
       this.audit.record({
         tenantId,

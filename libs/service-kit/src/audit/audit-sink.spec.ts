@@ -237,4 +237,54 @@ describe(AuditSink.name, () => {
     expect(saved.map((r) => r.action)).toEqual(['last words']);
     sink.close();
   });
+
+  it('drops only the record audit-service refuses as malformed, delivers the rest of its batch, and never blocks', async () => {
+    const delivered: string[] = [];
+    const client = {
+      appendRecords: (request: AppendRecordsRequest) => {
+        if (request.records.some((r) => r.action === 'poison'))
+          return Promise.reject(Object.assign(new Error('INVALID_ARGUMENT'), { code: 3 }));
+        delivered.push(...request.records.map((r) => r.action));
+        return Promise.resolve({ appended: request.records.length });
+      },
+    };
+    const sink = new AuditSink(client, 'orchestrator', metrics, logger, { maxQueue: 100, batchSize: 10, intervalMs: 10 });
+    for (const action of ['a1', 'poison', 'a2']) sink.record(input(action));
+    await jest.advanceTimersByTimeAsync(100);
+    sink.record(input('a3'));
+    await jest.advanceTimersByTimeAsync(100);
+    expect(delivered).toEqual(['a1', 'a2', 'a3']);
+    expect(await counterValue(metrics, 'audit_records_rejected_total')).toBe(1);
+    sink.close();
+  });
+
+  it('refuses a record without a valid tenant before it is queued', async () => {
+    const client = new FakeAuditClient();
+    const sink = sinkWith(client);
+    sink.record(input('a1', { tenantId: '_x' }));
+    sink.record(input('a2', { tenantId: 'platform' }));
+    await jest.advanceTimersByTimeAsync(100);
+    expect(client.delivered.map((r) => r.action)).toEqual(['a2']);
+    expect(await counterValue(metrics, 'audit_records_rejected_total')).toBe(1);
+    sink.close();
+  });
+
+  it('spills a full queue to the outbox instead of dropping records', async () => {
+    const saved: string[] = [];
+    const outbox: AuditOutbox = {
+      save: (records) => Promise.resolve(void saved.push(...records.map((r) => r.action))),
+      take: () => Promise.resolve([]),
+      remove: () => Promise.resolve(),
+      count: () => Promise.resolve(0),
+    };
+    // audit-service hangs: nothing is delivered or fails for a long time.
+    const client = { appendRecords: () => new Promise<{ appended: number }>(() => undefined) };
+    const sink = new AuditSink(client, 'orchestrator', metrics, logger, { maxQueue: 3, batchSize: 3, intervalMs: 10_000, outbox });
+    for (const action of ['a1', 'a2', 'a3', 'a4']) sink.record(input(action));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(saved).toEqual(['a1', 'a2', 'a3']);
+    expect(sink.pending).toBe(1);
+    expect(await counterValue(metrics, 'audit_records_dropped_total')).toBe(0);
+    sink.close();
+  });
 });

@@ -4,6 +4,7 @@ import { AuditRecord, AuditServiceClient } from '@recsys/proto';
 import { UnaryClient } from '../grpc/grpc-client';
 import { ServiceMetrics } from '../observability/metrics';
 import { AuditOutbox } from './audit-outbox';
+import { isAuditTenantId } from '@recsys/tenant-keys';
 
 export type AuditInput = Omit<AuditRecord, 'recordId' | 'occurredAtMs' | 'detailsJson' | 'seq' | 'hash'> & {
   details?: Record<string, unknown>;
@@ -36,6 +37,10 @@ export class AuditSink {
   private readonly outboxed;
   private readonly pendingGauge;
   private relayTimer?: NodeJS.Timeout;
+  private pollTimer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  private spilling = false;
+  private readonly rejected;
   private relaying?: Promise<void>;
   private closed = false;
 
@@ -53,15 +58,35 @@ export class AuditSink {
       'Audit records stored in the durable outbox (audit-service unreachable).',
     );
     this.pendingGauge = metrics.gauge('audit_outbox_pending', 'Audit records waiting in the durable outbox.');
-    // Records left by an earlier run (or another replica) are relayed from the start.
-    if (options.outbox) this.scheduleRelay(0);
+    this.rejected = metrics.counter(
+      'audit_records_rejected_total',
+      'Audit records audit-service refused as malformed (dropped, so they cannot block the records behind them). Must stay 0.',
+    );
+    if (options.outbox) {
+      // Records left by an earlier run, a job or another replica are relayed from the start and then polled for.
+      this.scheduleRelay(0);
+      this.pollTimer = setInterval(() => this.scheduleRelay(0), options.relayIntervalMs ?? 2000);
+      this.pollTimer.unref();
+    }
   }
 
   record(input: AuditInput): void {
     const { details, ...rest } = input;
+    if (!isAuditTenantId(rest.tenantId) || !rest.action) {
+      // audit-service would refuse it; refused here, where the caller's log line can say which code path it was.
+      this.rejected.inc();
+      this.logger.error({ action: rest.action }, 'audit record refused: invalid tenant id or no action');
+      return;
+    }
     if (this.queue.length >= this.options.maxQueue) {
-      this.queue.shift();
-      this.dropped.inc();
+      if (this.options.outbox && !this.spilling) {
+        // Full while audit-service is slow or away: the whole queue goes to the durable outbox, nothing is dropped.
+        this.spilling = true;
+        void this.toOutbox(this.queue.slice()).finally(() => (this.spilling = false));
+      } else if (!this.options.outbox || this.queue.length >= 2 * this.options.maxQueue) {
+        this.queue.shift();
+        this.dropped.inc();
+      }
     }
     this.queue.push({
       ...rest,
@@ -94,6 +119,8 @@ export class AuditSink {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.relayTimer) clearTimeout(this.relayTimer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.timer = undefined;
     this.relayTimer = undefined;
   }
@@ -109,9 +136,14 @@ export class AuditSink {
           const batch = await outbox.take(this.options.batchSize);
           this.pendingGauge.set(batch.length < this.options.batchSize ? batch.length : await outbox.count());
           if (batch.length === 0) return;
-          await this.client.appendRecords({ records: batch }, { timeoutMs: 5000 });
+          try {
+            await this.client.appendRecords({ records: batch }, { timeoutMs: 5000 });
+            this.sent.inc(batch.length);
+          } catch (error) {
+            if (!isRefusal(error)) throw error;
+            await this.deliverOneByOne(batch);
+          }
           await outbox.remove(batch.map((r) => r.recordId));
-          this.sent.inc(batch.length);
         }
       } finally {
         this.relaying = undefined;
@@ -149,6 +181,26 @@ export class AuditSink {
     return true;
   }
 
+  /**
+   * A batch audit-service refused as malformed: each record is sent alone, and only the ones refused alone are
+   * dropped (counted in `audit_records_rejected_total`, alerted). Any other failure stops and is rethrown.
+   */
+  private async deliverOneByOne(batch: AuditRecord[]): Promise<void> {
+    for (const record of batch) {
+      try {
+        await this.client.appendRecords({ records: [record] }, { timeoutMs: 5000 });
+        this.sent.inc();
+      } catch (error) {
+        if (!isRefusal(error)) throw error;
+        this.rejected.inc();
+        this.logger.error(
+          { action: record.action, err: String((error as Error).message ?? error) },
+          'audit record refused by audit-service; dropped',
+        );
+      }
+    }
+  }
+
   private removeFromQueue(batch: AuditRecord[]): void {
     // Remove exactly these: while a batch was in flight, a full queue may have dropped some of it.
     const done = new Set(batch.map((r) => r.recordId));
@@ -156,12 +208,15 @@ export class AuditSink {
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush().then((ok) => {
         this.backoffMs = ok ? 0 : Math.min(Math.max(this.backoffMs * 2, 250), 10_000);
-        if (this.queue.length > 0) setTimeout(() => this.schedule(), this.backoffMs);
+        if (this.queue.length > 0 && !this.closed) {
+          this.retryTimer = setTimeout(() => this.schedule(), this.backoffMs);
+          this.retryTimer.unref();
+        }
       });
     }, this.options.intervalMs);
     this.timer.unref();
@@ -185,10 +240,24 @@ export class AuditSink {
       this.sent.inc(batch.length);
       return true;
     } catch (error) {
+      if (isRefusal(error)) {
+        try {
+          await this.deliverOneByOne(batch);
+          this.removeFromQueue(batch);
+          return true;
+        } catch {
+          // audit-service went away meanwhile: handled below like any failed delivery.
+        }
+      }
       this.logger.warn({ pending: this.queue.length, err: String((error as Error).message ?? error) }, 'audit delivery failed; will retry');
       // Durable from here on: the relay delivers it when audit-service is back.
       if (this.options.outbox) return this.toOutbox(batch);
       return false;
     }
   }
+}
+
+/** gRPC INVALID_ARGUMENT: audit-service refused the records themselves; retrying the same batch cannot help. */
+function isRefusal(error: unknown): boolean {
+  return (error as { code?: number }).code === 3;
 }

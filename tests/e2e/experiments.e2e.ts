@@ -145,6 +145,11 @@ describe('experiments, end to end', () => {
       grants: [{ purpose: Purpose.QUALITY_MONITORING, granted: true }],
       source: 'e2e',
     });
+    const unlinkedRows = async () =>
+      Number(
+        (await p.db.query(`SELECT count(*) AS n FROM features.exposure WHERE tenant_id = $1 AND subject_pid = ''`, [TENANT])).rows[0].n,
+      );
+    const unlinkedBefore = await unlinkedRows();
     const a = await p.recommend.recommend(ask(linked));
     const b = await p.recommend.recommend(ask(unlinked));
     const exposure = async (requestId: string) =>
@@ -154,7 +159,7 @@ describe('experiments, end to end', () => {
           [TENANT, requestId],
         )
       ).rows[0] as { subject_pid: string; experiment: string; variant: string; mode: string; item_ids: string[] } | undefined;
-    await waitFor(async () => (await exposure(a.requestId)) !== undefined && (await exposure(b.requestId)) !== undefined, 10_000, 100);
+    await waitFor(async () => (await exposure(a.requestId)) !== undefined && (await unlinkedRows()) > unlinkedBefore, 10_000, 100);
     expect(await exposure(a.requestId)).toEqual({
       subject_pid: pid(linked),
       experiment: 'home_test',
@@ -162,7 +167,8 @@ describe('experiments, end to end', () => {
       mode: 'PERSONALIZED',
       item_ids: a.items.map((i) => i.itemId),
     });
-    expect((await exposure(b.requestId))!.subject_pid).toBe('');
+    // Unlinked, and not even under its request id (which the subject's decision record holds).
+    expect(await exposure(b.requestId)).toBeUndefined();
     const all = (
       await p.db.query(`SELECT string_agg(subject_pid || ' ' || array_to_string(item_ids, ' '), ' ') AS t FROM features.exposure`)
     ).rows[0].t as string;

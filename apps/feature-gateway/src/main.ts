@@ -26,7 +26,7 @@ import { EventRepository } from './events/event.repository';
 import { IngestionService } from './events/ingestion.service';
 import { SubjectDataService } from './events/subject-data.service';
 import { ExposureRepository } from './experiments/exposure.repository';
-import { ExposureService } from './experiments/exposure.service';
+import { ExposureService, unlinkedRequestKey } from './experiments/exposure.service';
 import { DatasetRepository } from './training/dataset.repository';
 import { SessionStore } from './events/session-store';
 import { FeatureService } from './features/feature.service';
@@ -96,7 +96,7 @@ runMain(SERVICE, async () => {
       refresher,
       subjects: new SubjectDataService(eventRepository, profiles, sessions, new DatasetRepository(dataSource), exposures, metrics),
       rankingModels: new RankingModelService(models, registry),
-      exposures: new ExposureService(exposures, metrics, config.EXPOSURE_RETENTION_DAYS),
+      exposures: new ExposureService(exposures, metrics, config.EXPOSURE_RETENTION_DAYS, unlinkedRequestKey(config.PSEUDONYM_SECRET)),
     }),
     port: config.FEATURE_GRPC_PORT,
     metricsPort: config.FEATURE_METRICS_PORT,

@@ -8,7 +8,7 @@ import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
 import { EventRepository } from '../events/event.repository';
 import { FEATURE_MIGRATIONS } from '../migrations';
 import { ExposureRepository } from './exposure.repository';
-import { ExposureService } from './exposure.service';
+import { ExposureService, unlinkedRequestKey } from './exposure.service';
 
 const TENANT = 'acme';
 const SUBJECT = 'u_exposedAAAAAAAAAAAAAAA';
@@ -65,7 +65,7 @@ describe(ExposureService.name, () => {
       applicationName: 'int',
     });
     metrics = new ServiceMetrics('exposures-int');
-    service = new ExposureService(new ExposureRepository(dataSource), metrics, 30);
+    service = new ExposureService(new ExposureRepository(dataSource), metrics, 30, unlinkedRequestKey('int-test-secret'));
   }, 60_000);
 
   afterAll(async () => {
@@ -99,14 +99,15 @@ describe(ExposureService.name, () => {
         item_ids: ['i1', 'i2'],
         at: String(now - MINUTE),
       },
+      expect.objectContaining({ request_id: 'req-3', subject_pid: VISITOR, mode: 'NON_PERSONALIZED', item_ids: [] }),
+      // Unlinked: not under its request id (which the subject's decision record also holds), under a keyed hash.
       expect.objectContaining({
-        request_id: 'req-2',
+        request_id: unlinkedRequestKey('int-test-secret')('acme', 'req-2'),
         subject_pid: '',
         variant: 'treatment',
         mode: 'CONTEXTUAL_ONLY',
         item_ids: ['i3', 'i1'],
       }),
-      expect.objectContaining({ request_id: 'req-3', subject_pid: VISITOR, mode: 'NON_PERSONALIZED', item_ids: [] }),
       expect.objectContaining({ tenant_id: 'globex', request_id: 'req-1', surface: 'item_page' }),
     ]);
   });
@@ -144,7 +145,7 @@ describe(ExposureService.name, () => {
     expect((await rows()).map((r) => `${r.tenant_id}/${r.request_id}`)).toEqual([
       'acme/after-erasure',
       'acme/someone-else',
-      'acme/unlinked',
+      `acme/${unlinkedRequestKey('int-test-secret')('acme', 'unlinked')}`,
       'globex/other-tenant',
     ]);
     expect((await outcome('erased_subject')) - before).toBe(1);

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { RecordExposuresRequest, RecordExposuresResult } from '@recsys/proto';
 import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import { ExposureRepository } from './exposure.repository';
@@ -19,6 +20,12 @@ export class ExposureService {
     metrics: ServiceMetrics,
     /** EXPOSURE_RETENTION_DAYS. */
     private readonly retentionDays: number,
+    /**
+     * The key under which an unlinked exposure (no subject) is stored instead of its request id: the request id
+     * is also in the subject's decision record and debug trace, so keeping it would let a join re-link the
+     * exposure to the person. A keyed hash still makes retries idempotent.
+     */
+    private readonly unlinkedKey: (tenantId: string, requestId: string) => string = unlinkedRequestKey(''),
   ) {
     this.outcomes = metrics.counter('exposures_recorded_total', 'Experiment exposures received, by outcome.', ['outcome']);
   }
@@ -27,7 +34,9 @@ export class ExposureService {
     const problems = exposureProblems(request.exposures, now);
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const oldest = now - this.retentionDays * DAY;
-    const fresh = request.exposures.filter((e) => e.occurredAtMs >= oldest);
+    const fresh = request.exposures
+      .filter((e) => e.occurredAtMs >= oldest)
+      .map((e) => (e.subjectPid ? e : { ...e, requestId: this.unlinkedKey(e.tenantId, e.requestId) }));
     const { stored, erased } = await this.repository.insert(fresh);
     this.outcomes.inc({ outcome: 'stored' }, stored);
     this.outcomes.inc({ outcome: 'erased_subject' }, erased);
@@ -35,4 +44,13 @@ export class ExposureService {
     this.outcomes.inc({ outcome: 'duplicate' }, fresh.length - erased - stored);
     return { stored };
   }
+}
+
+/** `x_` + 22 characters of an HMAC of the request id with the deployment's pseudonymization secret. */
+export function unlinkedRequestKey(secret: string): (tenantId: string, requestId: string) => string {
+  return (tenantId, requestId) =>
+    `x_${createHmac('sha256', secret || 'unlinked-exposure')
+      .update(`exposure\u0000${tenantId}\u0000${requestId}`)
+      .digest('base64url')
+      .slice(0, 22)}`;
 }

@@ -122,6 +122,22 @@ describe('deletion: RequestDeletion reaches every store, survives crashes, and i
         ],
       });
       expect(late.storedPersonal).toBe(0);
+      // Nor can a late batch of the device's anonymous events recreate its session state.
+      await p.features.ingestEvents({
+        events: [
+          {
+            tenantId: TENANT,
+            userId: '',
+            anonymousId,
+            itemId: p.data.items[2].itemId,
+            eventType: 'view',
+            timestampMs: Date.now() - 30_000,
+            sessionId: 's',
+            region: '',
+          },
+        ],
+      });
+      expect(await redis.exists(sessionKey)).toBe(0);
       expect(await events(userId)).toBe(0);
       expect(await metricValue(p.stack.metricsPort('feature-gateway'), 'deleted_user_profile_hit_count')).toBe(hitsBefore);
     } finally {

@@ -42,7 +42,7 @@ export class SubjectExportRepository {
       this.dataSource.query(
         `SELECT deletion_id::text, state, ${iso('created_at')} AS created_at,
                 CASE WHEN completed_at IS NULL THEN NULL ELSE ${iso('completed_at')} END AS completed_at
-         FROM consent.deletion_request WHERE tenant_id = $1 AND subject_pid = $2 ORDER BY created_at`,
+         FROM consent.deletion_request r WHERE tenant_id = $1 AND subject_pid = $2 ORDER BY r.created_at`,
         args,
       ) as Promise<ConsentExport['deletion_requests']>,
     ]);

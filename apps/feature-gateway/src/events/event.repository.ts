@@ -68,6 +68,17 @@ export class EventRepository {
     });
   }
 
+  /** When each of these subjects was erased by a deletion (ms), for those that were. */
+  async erasedAt(tenantId: string, subjectPids: string[]): Promise<Map<string, number>> {
+    if (subjectPids.length === 0) return new Map();
+    const rows = (await this.dataSource.query(
+      `SELECT subject_pid, (extract(epoch FROM erased_at) * 1000)::float8 AS at FROM features.erased_subject
+       WHERE tenant_id = $1 AND subject_pid = ANY($2)`,
+      [tenantId, subjectPids],
+    )) as { subject_pid: string; at: number }[];
+    return new Map(rows.map((r) => [r.subject_pid, r.at]));
+  }
+
   /** Behaviour events still stored for a subject (the deletion saga's verification). */
   async countSubject(tenantId: string, subjectPid: string): Promise<number> {
     const rows = (await this.dataSource.query(`SELECT count(*)::int AS n FROM features.event WHERE tenant_id = $1 AND subject_pid = $2`, [
@@ -84,7 +95,7 @@ export class EventRepository {
   ): Promise<{ item_id: string; event_type: string; occurred_at: string; session_id: string; region: string }[]> {
     return (await this.dataSource.query(
       `SELECT item_id, event_type, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at, session_id, region
-       FROM features.event WHERE tenant_id = $1 AND subject_pid = $2 ORDER BY occurred_at, id`,
+       FROM features.event e WHERE tenant_id = $1 AND subject_pid = $2 ORDER BY e.occurred_at, e.id`,
       [tenantId, subjectPid],
     )) as { item_id: string; event_type: string; occurred_at: string; session_id: string; region: string }[];
   }

@@ -85,7 +85,19 @@ export class IngestionService {
       entry.events.push({ itemId: e.itemId, eventType: e.eventType, timestampMs: e.timestampMs });
       byVisitor.set(key, entry);
     }
-    for (const v of byVisitor.values()) await this.sessions.append(v.tenantId, v.pid, v.events);
-    return events.length;
+    // Visitors erased by a deletion: events dated before the erasure cannot bring their session state back.
+    const erased = new Map<string, number>();
+    for (const tenantId of new Set([...byVisitor.values()].map((v) => v.tenantId))) {
+      const pids = [...byVisitor.values()].filter((v) => v.tenantId === tenantId).map((v) => v.pid);
+      for (const [pid, at] of await this.events.erasedAt(tenantId, pids)) erased.set(`${tenantId}\u0000${pid}`, at);
+    }
+    let stored = 0;
+    for (const [key, v] of byVisitor) {
+      const erasedAt = erased.get(key);
+      const kept = erasedAt === undefined ? v.events : v.events.filter((e) => e.timestampMs > erasedAt);
+      if (kept.length > 0) await this.sessions.append(v.tenantId, v.pid, kept);
+      stored += kept.length;
+    }
+    return stored;
   }
 }

@@ -76,7 +76,7 @@ export class ExposureRepository {
     return (await this.dataSource.query(
       `SELECT experiment, variant, mode, surface, request_id, item_ids,
               to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at
-       FROM features.exposure WHERE tenant_id = $1 AND subject_pid = $2 ORDER BY occurred_at, id`,
+       FROM features.exposure x WHERE tenant_id = $1 AND subject_pid = $2 ORDER BY x.occurred_at, x.id`,
       [tenantId, subjectPid],
     )) as ExportedExposure[];
   }

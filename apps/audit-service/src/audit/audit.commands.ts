@@ -4,6 +4,7 @@ import { AppendRecordsRequest, AuditRecord, QueryRecordsRequest, SubjectRecordsR
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_BATCH = 1000;
+const MAX_CLOCK_SKEW_MS = 10 * 60_000;
 
 export function appendCommand(req: AppendRecordsRequest): AuditRecord[] {
   const problems: string[] = [];
@@ -14,6 +15,8 @@ export function appendCommand(req: AppendRecordsRequest): AuditRecord[] {
     if (!r.action) problems.push(`records[${i}].action is required`);
     if (!r.actor) problems.push(`records[${i}].actor is required`);
     if (!(r.occurredAtMs > 0)) problems.push(`records[${i}].occurred_at_ms is required`);
+    // A time far ahead would escape the retention sweeps and the erasure checks.
+    else if (r.occurredAtMs > Date.now() + MAX_CLOCK_SKEW_MS) problems.push(`records[${i}].occurred_at_ms is in the future`);
     if (r.detailsJson) {
       try {
         JSON.parse(r.detailsJson);

@@ -1,9 +1,10 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditRecord } from '@recsys/proto';
+import { DECISION_ACTION } from '@recsys/service-kit';
 import { ChainCheck, chainHash, ChainVerifier, GENESIS_HASH, StoredChainRecord } from './audit-chain';
 
 /** The sampled Recommend decision records: personal data with a 30-day retention, kept apart from the chain. */
-export const DECISION_ACTION = 'recommend.decision';
+export { DECISION_ACTION };
 
 /** Records read per page when a chain is verified. */
 const VERIFY_PAGE = 2000;

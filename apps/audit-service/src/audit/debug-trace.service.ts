@@ -15,6 +15,8 @@ import { isValidTenantId } from '@recsys/tenant-keys';
 import { AuditRepository } from './audit.repository';
 
 const MAX_TRACES = 100;
+/** A time further ahead than this would escape retention: refused. */
+const MAX_CLOCK_SKEW_MS = 10 * 60_000;
 const MAX_TRACE_BYTES = 256 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const ACTOR = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -57,6 +59,14 @@ export class DebugTraceService {
         doc = JSON.parse(t.traceJson) as DebugTraceDocument;
       } catch {
         problems.push(`traces[${i}].trace_json is not JSON`);
+        return;
+      }
+      if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+        problems.push(`traces[${i}].trace_json must be a trace document (an object)`);
+        return;
+      }
+      if (!(t.occurredAtMs > 0) || t.occurredAtMs > Date.now() + MAX_CLOCK_SKEW_MS) {
+        problems.push(`traces[${i}].occurred_at_ms must be a time, not in the future`);
         return;
       }
       const wrong = traceProblems(doc);

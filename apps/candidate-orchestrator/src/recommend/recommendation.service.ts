@@ -10,7 +10,7 @@ import {
   RecommendResponse,
 } from '@recsys/proto';
 import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPrefix } from '@recsys/tenant-keys';
-import { AuditSink, CacheStore, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
+import { AuditSink, CacheStore, DECISION_ACTION, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
 import type { Logger } from 'pino';
 import { Metadata } from '@grpc/grpc-js';
 import { Candidate, CandidateSource, FeatureClient, SourceRequest } from '../candidates/candidate-source';
@@ -384,7 +384,7 @@ export class RecommendationService {
     this.deps.audit.record({
       tenantId: cmd.tenantId,
       actor: '',
-      action: 'recommend.decision',
+      action: DECISION_ACTION,
       target: resolved.context.subjectPid || 'anon',
       reason: privacy.mode,
       requestId: response.requestId,

@@ -1,6 +1,6 @@
 import { AuditServiceClient, ExportSubjectDataRequest, FeatureServiceClient, SubjectDataExport } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
-import { AuditSink, UnaryClient } from '@recsys/service-kit';
+import { AuditSink, DECISION_ACTION, UnaryClient } from '@recsys/service-kit';
 import { checkId, checkTenant, fail } from '../consent/consent.commands';
 import { SubjectExportRepository } from './subject-export.repository';
 
@@ -9,7 +9,6 @@ export const EXPORT_SCHEMA = 'recsys.subject-export/v1';
 /** audit-service answers at most this many records per query; an export that reaches it says so. */
 const AUDIT_LIMIT = 1000;
 const MAX_ANONYMOUS_IDS = 20;
-const DECISION_ACTION = 'recommend.decision';
 
 export interface ExportCommand {
   tenantId: string;
@@ -53,14 +52,18 @@ export class SubjectExportService {
     const subjectPid = this.deps.pseudonymizer.userPid(tenantId, cmd.userId);
     const visitors = cmd.anonymousIds.map((id) => ({ anonymousId: id, pid: this.deps.pseudonymizer.anonymousPid(tenantId, id) }));
     const call = { timeoutMs: this.deps.timeoutMs };
-    const [consent, profile, visitorProfiles, audit] = await Promise.all([
+    const [consent, profile, visitorProfiles, audit, visitorDecisions] = await Promise.all([
       this.deps.repository.consent(tenantId, subjectPid),
       this.deps.features.exportSubjectProfile({ tenantId, subjectPid }, call),
       Promise.all(visitors.map((v) => this.deps.features.exportSubjectProfile({ tenantId, subjectPid: v.pid }, call))),
       this.deps.audit.queryRecords({ tenantId, target: subjectPid, action: '', limit: AUDIT_LIMIT }, call),
+      Promise.all(
+        visitors.map((v) => this.deps.audit.queryRecords({ tenantId, target: v.pid, action: DECISION_ACTION, limit: AUDIT_LIMIT }, call)),
+      ),
     ]);
-    const records = [...audit.records]
-      .filter((r) => r.tenantId === tenantId && r.target === subjectPid)
+    const targets = new Set([subjectPid, ...visitors.map((v) => v.pid)]);
+    const records = [...audit.records, ...visitorDecisions.flatMap((d) => d.records)]
+      .filter((r) => r.tenantId === tenantId && targets.has(r.target))
       .sort((a, b) => a.occurredAtMs - b.occurredAtMs)
       .map((r) => ({
         action: r.action,
@@ -89,10 +92,10 @@ export class SubjectExportService {
         ...visitors.map((v, i) => ({ anonymous_id: v.anonymousId, events: JSON.parse(visitorProfiles[i].sessionStateJson) as unknown[] })),
       ],
       training_datasets: JSON.parse(profile.trainingDatasetsJson) as unknown[],
-      experiment_exposures: JSON.parse(profile.exposuresJson || '[]') as unknown[],
+      experiment_exposures: [profile, ...visitorProfiles].flatMap((p) => JSON.parse(p.exposuresJson || '[]') as unknown[]),
       decision_records: records.filter((r) => r.action === DECISION_ACTION),
       audit_trail: records.filter((r) => r.action !== DECISION_ACTION),
-      audit_records_truncated: audit.records.length >= AUDIT_LIMIT,
+      audit_records_truncated: [audit, ...visitorDecisions].some((a) => a.records.length >= AUDIT_LIMIT),
     };
     this.deps.sink.record({
       tenantId,
@@ -105,7 +108,7 @@ export class SubjectExportService {
         schema: EXPORT_SCHEMA,
         events: document.behaviour_events.length,
         decisionRecords: document.decision_records.length,
-        anonymousVisitors: visitors.length,
+        anonymousVisitors: visitors.map((v) => v.pid),
       },
     });
     return { tenantId, documentJson: JSON.stringify(document) };

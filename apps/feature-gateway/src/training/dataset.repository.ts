@@ -199,11 +199,14 @@ export class DatasetRepository {
     tenantId: string,
     subjectPid: string,
   ): Promise<{ dataset_id: string; name: string; created_at: string; rows: number }[]> {
+    // A global_shared dataset owned by another tenant is named only as such: its id and name are that tenant's.
     return (await this.dataSource.query(
-      `SELECT d.dataset_id, d.name, to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at, count(*)::int AS rows
+      `SELECT CASE WHEN d.tenant_id = $1 THEN d.dataset_id ELSE 'global_shared' END AS dataset_id,
+              CASE WHEN d.tenant_id = $1 THEN d.name ELSE 'a global_shared dataset of another tenant' END AS name,
+              to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at, count(*)::int AS rows
        FROM features.training_row r JOIN features.training_dataset d ON d.tenant_id = r.tenant_id AND d.dataset_id = r.dataset_id
        WHERE r.source_tenant = $1 AND r.subject_pid = $2
-       GROUP BY d.dataset_id, d.name, d.created_at ORDER BY d.created_at, d.dataset_id`,
+       GROUP BY d.tenant_id, d.dataset_id, d.name, d.created_at ORDER BY d.created_at, d.dataset_id`,
       [tenantId, subjectPid],
     )) as { dataset_id: string; name: string; created_at: string; rows: number }[];
   }

@@ -6,6 +6,9 @@ import { ServiceMetrics } from '../observability/metrics';
 import { AuditOutbox } from './audit-outbox';
 import { isAuditTenantId } from '@recsys/tenant-keys';
 
+/** The action of sampled Recommend decision records (stored apart from the audit trail, with a retention). */
+export const DECISION_ACTION = 'recommend.decision';
+
 export type AuditInput = Omit<AuditRecord, 'recordId' | 'occurredAtMs' | 'detailsJson' | 'seq' | 'hash'> & {
   details?: Record<string, unknown>;
 };

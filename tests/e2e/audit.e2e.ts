@@ -26,7 +26,7 @@ describe('audit trail and debug traces, end to end', () => {
     });
 
   beforeAll(async () => {
-    p = await startPlatform('redis', { DEBUG_TRACE_SAMPLE_RATE: '1' });
+    p = await startPlatform('redis', { DEBUG_TRACE_SAMPLE_RATE: '1', DEBUG_TRACE_OPERATORS: 'ops-e2e:viewer|engineer' });
     pseudonymizer = new Pseudonymizer(p.stack.env.PSEUDONYM_SECRET!);
     users = consentingUsersByHistory(p.data);
   }, 180_000);

@@ -3,7 +3,7 @@ import { closeOnSignals, createServiceDataSource, openServiceDataSource, runMain
 import { AuditConfig } from './config/audit.config';
 import { AUDIT_ENTITIES } from './audit/audit.entities';
 import { AuditRepository } from './audit/audit.repository';
-import { DebugTraceService } from './audit/debug-trace.service';
+import { DebugTraceService, parseDebugOperators } from './audit/debug-trace.service';
 import { AuditModule } from './audit.module';
 import { AUDIT_MIGRATIONS } from './migrations';
 import { AuditRetention } from './retention/audit-retention';
@@ -29,7 +29,10 @@ runMain('audit-service', async () => {
   const repository = new AuditRepository(dataSource);
   const running = await serveGrpc(runtime, {
     service: 'AuditService',
-    module: AuditModule.register(repository, new DebugTraceService(dataSource, repository, metrics)),
+    module: AuditModule.register(
+      repository,
+      new DebugTraceService(dataSource, repository, metrics, parseDebugOperators(config.DEBUG_TRACE_OPERATORS)),
+    ),
     port: config.AUDIT_GRPC_PORT,
     metricsPort: config.AUDIT_METRICS_PORT,
   });

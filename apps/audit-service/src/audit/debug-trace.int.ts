@@ -14,7 +14,7 @@ import { AUDIT_MIGRATIONS } from '../migrations';
 import { AUDIT_WRITER_ROLE } from '../migrations/1765000000000-audit-chain';
 import { AUDIT_ENTITIES } from './audit.entities';
 import { AuditRepository } from './audit.repository';
-import { DebugTraceService } from './debug-trace.service';
+import { DebugTraceService, parseDebugOperators } from './debug-trace.service';
 
 const PID = 'u_AbCdEfGhIjKlMnOpQrStUv';
 
@@ -97,7 +97,12 @@ describe(DebugTraceService.name, () => {
     runtime = await createServiceDataSource({ ...options, migrations: [], role: AUDIT_WRITER_ROLE }).initialize();
     metrics = new ServiceMetrics('debug-trace-int');
     audit = new AuditRepository(runtime);
-    service = new DebugTraceService(runtime, audit, metrics);
+    service = new DebugTraceService(
+      runtime,
+      audit,
+      metrics,
+      parseDebugOperators('ops-jane:viewer|engineer|privacy_officer,ops-joe:viewer|engineer'),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -172,5 +177,23 @@ describe(DebugTraceService.name, () => {
     // Still in flight during the deletion: dated before it, so not stored.
     expect(await store(trace('req-late'), Date.now() - 60_000)).toBe(0);
     expect(await audit.countSubjectDecisions('acme', PID, traceSubjectHash('acme', PID))).toBe(0);
+  });
+
+  it('lets an operator read only in the roles DEBUG_TRACE_OPERATORS gives them', async () => {
+    await store(trace('req-op'));
+    await expect(
+      service.get({
+        tenantId: 'acme',
+        requestId: 'req-op',
+        role: 'privacy_officer',
+        reason: 'purpose:personalization ticket:P-1',
+        actor: 'ops-joe',
+      }),
+    ).rejects.toThrow(/may not read debug traces as privacy_officer/);
+    await expect(
+      service.get({ tenantId: 'acme', requestId: 'req-op', role: 'viewer', reason: 'checking', actor: 'ops-nobody' }),
+    ).rejects.toThrow(/may not read/);
+    expect(() => parseDebugOperators('ops-jane:root')).toThrow(/root is not one of/);
+    expect(() => parseDebugOperators('ops jane')).toThrow(/not operator:role/);
   });
 });

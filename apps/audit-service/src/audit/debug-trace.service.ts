@@ -39,6 +39,8 @@ export class DebugTraceService {
     private readonly dataSource: DataSource,
     private readonly audit: AuditRepository,
     metrics: ServiceMetrics,
+    /** The roles each operator may read as (DEBUG_TRACE_OPERATORS); an operator not listed reads nothing. */
+    private readonly operators: ReadonlyMap<string, ReadonlySet<string>>,
   ) {
     this.access = metrics.counter('debug_access_count', 'Debug trace reads by role and outcome.', ['role', 'outcome']);
     this.refusedTraces = metrics.counter('debug_traces_refused_total', 'Debug traces refused at storage because they were not redacted.');
@@ -112,6 +114,9 @@ export class DebugTraceService {
     const purpose = PURPOSE.exec(req.reason)?.[1] ?? '';
     if (req.role === 'privacy_officer' && !purpose)
       problems.push('a privacy_officer states the purpose: reason must contain "purpose:<purpose>"');
+    if (problems.length === 0 && !this.operators.get(req.actor)?.has(req.role)) {
+      problems.push(`operator ${req.actor} may not read debug traces as ${req.role} (DEBUG_TRACE_OPERATORS)`);
+    }
     const role = (DEBUG_ROLES as readonly string[]).includes(req.role) ? req.role : 'none';
     if (problems.length > 0) {
       this.access.inc({ role, outcome: 'refused' });
@@ -153,3 +158,27 @@ export class DebugTraceService {
     ]);
   }
 }
+
+/**
+ * DEBUG_TRACE_OPERATORS: `operator:role|role,...`, for example `ops-jane:privacy_officer,ops-bob:viewer|engineer`.
+ * Throws on a malformed entry or an unknown role.
+ */
+export function parseDebugOperators(value: string): Map<string, Set<string>> {
+  const operators = new Map<string, Set<string>>();
+  for (const entry of value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [actor, roles, extra] = entry.split(':');
+    if (extra !== undefined || !actor || !roles || !ACTOR_NAME.test(actor))
+      throw new Error(`DEBUG_TRACE_OPERATORS: "${entry}" is not operator:role|role`);
+    for (const role of roles.split('|')) {
+      if (!(DEBUG_ROLES as readonly string[]).includes(role))
+        throw new Error(`DEBUG_TRACE_OPERATORS: ${role} is not one of ${DEBUG_ROLES.join(', ')}`);
+      operators.set(actor, (operators.get(actor) ?? new Set()).add(role));
+    }
+  }
+  return operators;
+}
+
+const ACTOR_NAME = /^[A-Za-z0-9._-]{1,64}$/;

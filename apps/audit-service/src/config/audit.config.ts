@@ -29,6 +29,17 @@ export class AuditConfig extends DataServiceConfig {
   @Matches(/^([a-z_][a-z0-9_]{0,62})?$/, { message: 'AUDIT_DB_ROLE must be a PostgreSQL role name or empty' })
   AUDIT_DB_ROLE = 'recsys_audit_writer';
 
+  /**
+   * Who may read debug traces in which role: `operator:role|role,...` (roles viewer, engineer, privacy_officer).
+   * Empty: nobody (fail closed). The operator is the `actor` of GetDebugTrace; front the RPC with an
+   * authenticating proxy that sets it from the caller's identity.
+   */
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9._-]{1,64}:[a-z_|]+)?(,[A-Za-z0-9._-]{1,64}:[a-z_|]+)*$/, {
+    message: 'DEBUG_TRACE_OPERATORS must be a comma list of operator:role|role',
+  })
+  DEBUG_TRACE_OPERATORS = '';
+
   /** How often the retention sweep of decision records and debug traces runs (it also runs at start). */
   @IsInt()
   @Min(10)

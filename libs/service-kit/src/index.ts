@@ -18,6 +18,7 @@ export * from './audit/audit-outbox';
 export * from './audit/audit-sink';
 export * from './audit/debug-trace';
 export * from './process/run-main';
+export * from './process/periodic-task';
 export * from './process/service-runtime';
 export * from './observability/log-redaction';
 export * from './observability/trace-context';

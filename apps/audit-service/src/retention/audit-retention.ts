@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { ServiceMetrics } from '@recsys/service-kit';
+import { PeriodicTask, ServiceMetrics } from '@recsys/service-kit';
 
 const DAY = 86_400_000;
 
@@ -25,9 +25,9 @@ const CLASSES = [
  * of sensitive access is append-only and not touched (contract-defined retention, seed §20).
  */
 export class AuditRetention {
-  private timer?: NodeJS.Timeout;
-  private running = false;
   private readonly deleted;
+
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -35,6 +35,7 @@ export class AuditRetention {
     metrics: ServiceMetrics,
     private readonly logger: Logger,
   ) {
+    this.task = new PeriodicTask('audit retention sweep', () => this.sweep(), policy.intervalSeconds * 1000, logger);
     this.deleted = metrics.counter('retention_deleted_total', 'Rows deleted by retention sweeps, by data class.', ['data_class']);
   }
 
@@ -60,22 +61,12 @@ export class AuditRetention {
     return report;
   }
 
+  /** Sweeps at start and then every interval; a sweep still running is not started twice. */
   start(): void {
-    const tick = () => {
-      if (this.running) return;
-      this.running = true;
-      this.sweep()
-        .catch((error: unknown) => this.logger.error({ err: String(error) }, 'audit retention sweep failed'))
-        .finally(() => {
-          this.running = false;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, this.policy.intervalSeconds * 1000);
-    this.timer.unref();
+    this.task.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.task.stop();
   }
 }

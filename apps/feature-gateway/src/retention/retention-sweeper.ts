@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ServiceMetrics } from '@recsys/service-kit';
+import { PeriodicTask, ServiceMetrics } from '@recsys/service-kit';
 import { RetentionRepository } from './retention.repository';
 
 const DAY = 86_400_000;
@@ -30,11 +30,11 @@ export interface SweepReport {
  * no sweep: it lives in Redis with a TTL.
  */
 export class RetentionSweeper {
-  private timer?: NodeJS.Timeout;
-  private running = false;
   private readonly deleted;
   private readonly oldestAge;
   private readonly lastSweep;
+
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly repository: RetentionRepository,
@@ -42,6 +42,7 @@ export class RetentionSweeper {
     metrics: ServiceMetrics,
     private readonly logger: Logger,
   ) {
+    this.task = new PeriodicTask('retention sweep', () => this.sweep(), policy.intervalSeconds * 1000, logger);
     this.deleted = metrics.counter('retention_deleted_total', 'Rows deleted by retention sweeps, by data class.', ['data_class']);
     this.lastSweep = metrics.gauge('retention_last_sweep_seconds', 'Duration of the last completed retention sweep.');
     this.oldestAge = metrics.gauge(
@@ -99,21 +100,10 @@ export class RetentionSweeper {
 
   /** Sweeps at start and then every interval; a sweep still running is not started twice. */
   start(): void {
-    const tick = () => {
-      if (this.running) return;
-      this.running = true;
-      this.sweep()
-        .catch((error: unknown) => this.logger.error({ err: String(error) }, 'retention sweep failed'))
-        .finally(() => {
-          this.running = false;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, this.policy.intervalSeconds * 1000);
-    this.timer.unref();
+    this.task.start();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.task.stop();
   }
 }

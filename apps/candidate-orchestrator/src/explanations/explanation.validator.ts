@@ -100,19 +100,38 @@ function forms(phrase: string): string[] {
   return [...new Set([phrase, factPhrase(phrase)])];
 }
 
+/** Compiled patterns, by flags and phrase: the vocabulary of an answer is checked for every item of it. */
+const PATTERNS = new Map<string, RegExp>();
+const MAX_PATTERNS = 20_000;
+
 function phrasePattern(phrase: string, flags: string): RegExp {
-  const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
-  return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, `u${flags}`);
+  const key = `${flags}\u0000${phrase}`;
+  let pattern = PATTERNS.get(key);
+  if (!pattern) {
+    const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+    pattern = new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, `u${flags}`);
+    if (PATTERNS.size >= MAX_PATTERNS) PATTERNS.clear();
+    PATTERNS.set(key, pattern);
+  }
+  // A global pattern keeps its position between uses.
+  pattern.lastIndex = 0;
+  return pattern;
+}
+
+/** A cheap necessary condition: the phrase's first word occurs in the text at all. */
+function mayContain(text: string, phrase: string): boolean {
+  const first = phrase.split(/\s+/, 1)[0];
+  return first === '' || text.includes(first);
 }
 
 function containsWord(text: string, word: string): boolean {
-  return phrasePattern(word, '').test(text);
+  return mayContain(text, word) && phrasePattern(word, '').test(text);
 }
 
 function containsPhrase(text: string, phrase: string): boolean {
-  return forms(phrase).some((f) => phrasePattern(f, '').test(text));
+  return forms(phrase).some((f) => mayContain(text, f) && phrasePattern(f, '').test(text));
 }
 
 function removePhrase(text: string, phrase: string): string {
-  return forms(phrase).reduce((t, f) => t.replace(phrasePattern(f, 'g'), ' '), text);
+  return forms(phrase).reduce((t, f) => (mayContain(t, f) ? t.replace(phrasePattern(f, 'g'), ' ') : t), text);
 }

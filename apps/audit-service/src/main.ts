@@ -23,7 +23,14 @@ runMain('audit-service', async () => {
       poolSize: config.DATABASE_POOL_SIZE,
       applicationName: 'audit-service',
       role: config.AUDIT_DB_ROLE,
-    }).initialize();
+    })
+      .initialize()
+      .catch((error: unknown) => {
+        throw new Error(
+          `cannot serve as database role ${config.AUDIT_DB_ROLE} (${(error as Error).message}): ` +
+            `GRANT ${config.AUDIT_DB_ROLE} TO the service's database user, or set AUDIT_DB_ROLE= to run as that user`,
+        );
+      });
     await migrator.destroy();
   }
   const repository = new AuditRepository(dataSource);

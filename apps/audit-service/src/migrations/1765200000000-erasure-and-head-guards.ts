@@ -26,6 +26,13 @@ export class ErasureAndHeadGuards1765200000000 implements MigrationInterface {
       FOR EACH ROW EXECUTE FUNCTION audit.head_forward_only()`);
     await q.query(`CREATE TRIGGER chain_head_no_truncate BEFORE TRUNCATE ON audit.chain_head
       FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change()`);
+    // The migrating user must be a member of the runtime role to switch to it (AUDIT_DB_ROLE). Where it may not
+    // grant that to itself, a DBA does (docs/audit.md); the service then says so at start.
+    await q.query(`DO $$ BEGIN
+      EXECUTE format('GRANT ${AUDIT_WRITER_ROLE} TO %I', current_user);
+    EXCEPTION WHEN OTHERS THEN
+      RAISE NOTICE 'could not grant ${AUDIT_WRITER_ROLE} to %: %', current_user, SQLERRM;
+    END $$`);
   }
 
   async down(q: QueryRunner): Promise<void> {

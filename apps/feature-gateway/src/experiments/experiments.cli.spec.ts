@@ -1,27 +1,19 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+// Test-only: the shared helpers of @recsys/testing (type:testing), which no production code of this app imports.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { builtCli } from '@recsys/testing';
 import { join } from 'node:path';
 
-// yargs is an ES module that Jest's CommonJS runtime cannot load, while Node (≥ 20.19) can: the parser and the
-// command are exercised as built, in a child Node process, which is also how `npm run experiments` runs them.
-const root = join(__dirname, '..', '..', '..', '..');
-const dist = join(root, 'dist', 'apps', 'feature-gateway', 'src', 'experiments');
-const NO_DATABASE = { PATH: process.env.PATH, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'silent' };
+// The parser and the command run as built, in child processes (see builtCli): how `npm run experiments` runs them.
+const cli = builtCli(
+  join(__dirname, '..', '..', '..', '..'),
+  'dist/apps/feature-gateway/src/experiments',
+  'experiments.cli.js',
+  'parseExperimentsCommand',
+  'experiments.main.js',
+);
+const { parse, run } = cli;
 
-beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'tools', 'scripts', 'build.mjs'), '--quiet'], { cwd: root });
-});
-
-/** parseExperimentsCommand(args) in a child process: the command object, or the UsageError's message. */
-function parse(...args: string[]): unknown {
-  const script = `require(${JSON.stringify(join(dist, 'experiments.cli.js'))}).parseExperimentsCommand(JSON.parse(process.argv[1]))
-    .then((c) => console.log(JSON.stringify({ command: c })), (e) => console.log(JSON.stringify({ error: e.name + ': ' + e.message })))`;
-  const out = execFileSync(process.execPath, ['-e', script, JSON.stringify(args)], { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop()!);
-}
-
-/** The experiments command as a process. */
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, [join(dist, 'experiments.main.js'), ...args], { encoding: 'utf8', env: NO_DATABASE });
+beforeAll(() => cli.build());
 
 describe('npm run experiments (command line)', () => {
   it('parses results into a command object', () => {
@@ -61,10 +53,7 @@ describe('npm run experiments (command line)', () => {
   });
 
   it('exits with code 2 listing a bad setting', () => {
-    const result = spawnSync(process.execPath, [join(dist, 'experiments.main.js'), 'results', '--tenant', 'demo-retail'], {
-      encoding: 'utf8',
-      env: { ...NO_DATABASE, AGGREGATION_MIN_USERS: '1' },
-    });
+    const result = cli.runWith({ AGGREGATION_MIN_USERS: '1' }, 'results', '--tenant', 'demo-retail');
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('AGGREGATION_MIN_USERS');
   });

@@ -1,27 +1,19 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+// Test-only: the shared helpers of @recsys/testing (type:testing), which no production code of this app imports.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { builtCli } from '@recsys/testing';
 import { join } from 'node:path';
 
-// yargs is an ES module that Jest's CommonJS runtime cannot load, while Node (≥ 20.19) can: the parser and the
-// command are exercised as built, in a child Node process, which is also how `npm run dataset` runs them.
-const root = join(__dirname, '..', '..', '..', '..');
-const dist = join(root, 'dist', 'apps', 'feature-gateway', 'src', 'training');
-const NO_DATABASE = { PATH: process.env.PATH, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'silent' };
+// The parser and the command run as built, in child processes (see builtCli): how `npm run dataset` runs them.
+const cli = builtCli(
+  join(__dirname, '..', '..', '..', '..'),
+  'dist/apps/feature-gateway/src/training',
+  'dataset.cli.js',
+  'parseDatasetCommand',
+  'dataset.main.js',
+);
+const { parse, run } = cli;
 
-beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'tools', 'scripts', 'build.mjs'), '--quiet'], { cwd: root });
-});
-
-/** parseDatasetCommand(args) in a child process: the command object, or the UsageError's message. */
-function parse(...args: string[]): unknown {
-  const script = `require(${JSON.stringify(join(dist, 'dataset.cli.js'))}).parseDatasetCommand(JSON.parse(process.argv[1]))
-    .then((c) => console.log(JSON.stringify({ command: c })), (e) => console.log(JSON.stringify({ error: e.name + ': ' + e.message })))`;
-  const out = execFileSync(process.execPath, ['-e', script, JSON.stringify(args)], { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop()!);
-}
-
-/** The dataset command as a process. */
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, [join(dist, 'dataset.main.js'), ...args], { encoding: 'utf8', env: NO_DATABASE });
+beforeAll(() => cli.build());
 
 describe('npm run dataset (command line)', () => {
   it('parses every subcommand into a command object', () => {

@@ -106,7 +106,13 @@ describe('audit trail and debug traces, end to end', () => {
 
     // A deleted subject's traces go with them.
     const deletion = await p.consent.requestDeletion({ tenantId: TENANT, userId, idempotencyKey: '', anonymousIds: [] });
-    expect(deletion.state).toBe('COMPLETED');
+    // consent-service's channel to audit-service may still be reconnecting after the restart above: then the saga
+    // finishes on its next sweep.
+    await waitFor(
+      async () => (await p.consent.getDeletionStatus({ tenantId: TENANT, deletionId: deletion.deletionId })).state === 'COMPLETED',
+      15_000,
+      200,
+    );
     expect(await count(`SELECT count(*) AS n FROM audit.debug_trace WHERE request_id = $1`, [answer.requestId])).toBe(0);
   }, 60_000);
 

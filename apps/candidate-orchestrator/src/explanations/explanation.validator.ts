@@ -67,7 +67,8 @@ export class ExplanationValidator {
     const otherCodes = [...(sentence.match(CODE_LIKE) ?? []), ...[...this.allowedCodes].filter((c) => containsWord(sentence, c))];
     if (otherCodes.some((c) => c !== code)) return reject('reason_code_mismatch');
     const lower = sentence.toLowerCase();
-    if (this.denied.some((term) => containsPhrase(lower, term))) return reject('sensitive_term');
+    const words = wordsOf(lower);
+    if (this.denied.some((term) => containsPhrase(lower, term, words))) return reject('sensitive_term');
     if (this.mentionsForeignValue(lower, facts, vocabulary)) return reject('ungrounded_fact');
     const category = facts.item[CATEGORY_FEATURE];
     if (/\d/.test(category ? removePhrase(lower, category.toLowerCase()) : lower)) return reject('contains_identifier');
@@ -79,14 +80,19 @@ export class ExplanationValidator {
     // The item's own values are taken out first, so "comic books" does not count as the other category "books".
     const own = Object.values(facts.item).map((v) => v.toLowerCase());
     const rest = own.reduce(removePhrase, lower);
-    const categories = new Set([...(vocabulary.get(CATEGORY_FEATURE) ?? []), ...this.sensitiveCategories]);
-    const known = new Map(vocabulary).set(CATEGORY_FEATURE, categories);
-    for (const values of known.values()) {
-      for (const value of values) {
-        const v = value.toLowerCase();
-        if (v && !own.includes(v) && containsPhrase(rest, v)) return true;
-      }
+    // Every value of the answer (hundreds of creators and categories) is tried against a few words: only a value
+    // whose first word is a word of the sentence can occur in it, so only those reach a regular expression.
+    const words = wordsOf(rest);
+    const foreign = (value: string) => {
+      const v = value.toLowerCase();
+      return v !== '' && !own.includes(v) && containsPhrase(rest, v, words);
+    };
+    for (const [name, values] of vocabulary) {
+      if (name === CATEGORY_FEATURE) continue;
+      for (const value of values) if (foreign(value)) return true;
     }
+    for (const value of vocabulary.get(CATEGORY_FEATURE) ?? []) if (foreign(value)) return true;
+    for (const value of this.sensitiveCategories) if (foreign(value)) return true;
     return false;
   }
 }
@@ -95,43 +101,74 @@ function reject(reason: RejectionReason): Validation {
   return { ok: false, reason };
 }
 
-/** The forms a value can take in a sentence: as written and with `_` read as a space. */
-function forms(phrase: string): string[] {
-  return [...new Set([phrase, factPhrase(phrase)])];
+/** A word: a run of letters, digits and `_` (what the phrase patterns' boundaries do not cut). */
+const WORD = /[\p{L}\p{N}_]+/gu;
+
+/** The words of a text. */
+function wordsOf(text: string): ReadonlySet<string> {
+  return new Set(text.match(WORD) ?? []);
 }
 
-/** Compiled patterns, by flags and phrase: the vocabulary of an answer is checked for every item of it. */
+/** One form of a phrase, with its first word ('' when it starts with no word). */
+interface PhraseForm {
+  text: string;
+  firstWord: string;
+}
+
+/** By phrase: the vocabulary of an answer is checked for every item of it, and answers share most values. */
+const FORMS = new Map<string, PhraseForm[]>();
+/** Compiled patterns, by flags and phrase. */
 const PATTERNS = new Map<string, RegExp>();
-const MAX_PATTERNS = 20_000;
+const MAX_CACHED = 20_000;
+
+function remember<V>(cache: Map<string, V>, key: string, make: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    if (cache.size >= MAX_CACHED) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+/** The forms a value can take in a sentence: as written and with `_` read as a space. */
+function forms(phrase: string): PhraseForm[] {
+  return remember(FORMS, phrase, () =>
+    [...new Set([phrase, factPhrase(phrase)])].map((text) => {
+      // The pattern starts at a word boundary, so a match starts with the phrase's first word as a whole word.
+      const first = /^[\p{L}\p{N}_]+/u.exec(text);
+      return { text, firstWord: first ? first[0] : '' };
+    }),
+  );
+}
 
 function phrasePattern(phrase: string, flags: string): RegExp {
-  const key = `${flags}\u0000${phrase}`;
-  let pattern = PATTERNS.get(key);
-  if (!pattern) {
+  const pattern = remember(PATTERNS, `${flags}\u0000${phrase}`, () => {
     const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
-    pattern = new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, `u${flags}`);
-    if (PATTERNS.size >= MAX_PATTERNS) PATTERNS.clear();
-    PATTERNS.set(key, pattern);
-  }
+    return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, `u${flags}`);
+  });
   // A global pattern keeps its position between uses.
   pattern.lastIndex = 0;
   return pattern;
 }
 
-/** A cheap necessary condition: the phrase's first word occurs in the text at all. */
-function mayContain(text: string, phrase: string): boolean {
-  const first = phrase.split(/\s+/, 1)[0];
-  return first === '' || text.includes(first);
+/**
+ * A cheap necessary condition: the phrase's first word is a word of the text (given its words) or occurs in it
+ * at all (without them).
+ */
+function mayContain(text: string, form: PhraseForm, words?: ReadonlySet<string>): boolean {
+  if (form.firstWord === '') return true;
+  return words ? words.has(form.firstWord) : text.includes(form.firstWord);
 }
 
 function containsWord(text: string, word: string): boolean {
-  return mayContain(text, word) && phrasePattern(word, '').test(text);
+  return containsPhrase(text, word);
 }
 
-function containsPhrase(text: string, phrase: string): boolean {
-  return forms(phrase).some((f) => mayContain(text, f) && phrasePattern(f, '').test(text));
+function containsPhrase(text: string, phrase: string, words?: ReadonlySet<string>): boolean {
+  return forms(phrase).some((f) => mayContain(text, f, words) && phrasePattern(f.text, '').test(text));
 }
 
 function removePhrase(text: string, phrase: string): string {
-  return forms(phrase).reduce((t, f) => (mayContain(t, f) ? t.replace(phrasePattern(f, 'g'), ' ') : t), text);
+  return forms(phrase).reduce((t, f) => (mayContain(t, f) ? t.replace(phrasePattern(f.text, 'g'), ' ') : t), text);
 }

@@ -128,6 +128,77 @@ describe('candidate sources, trained routes and governed training, end to end', 
     expect(proposed.filter((id) => categoryOf(id) === seed.category).length).toBe(20);
   });
 
+  it('answers candidate lists as ranked lists when asked: the same best items, best first, scaled to the best', async () => {
+    const userId = users[0];
+    const codec = new PrivacyContextCodec(parseKeyring(p.stack.env.PRIVACY_CONTEXT_KEYS!));
+    const metadata = new Metadata();
+    const now = Date.now();
+    metadata.set(
+      PRIVACY_CONTEXT_METADATA_KEY,
+      codec.encode({
+        tenantId: TENANT,
+        subjectPid: pseudonymizer.userPid(TENANT, userId),
+        mode: PrivacyMode.PERSONALIZED,
+        purposes: [Purpose.PERSONALIZATION],
+        consentVersion: '1',
+        policyVersion: 'e2e',
+        requestId: 'e2e',
+        issuedAtMs: now,
+        expiresAtMs: now + 60_000,
+      }),
+    );
+    const limit = 15;
+    const lists: [string, string, 'user' | 'context'][] = [
+      ['candidates_user_cf', 'user_cf_items', 'user'],
+      ['candidates_user_two_tower', 'user_two_tower_items', 'user'],
+      ['candidates_content_similar', 'content_similar_items', 'context'],
+      ['candidates_trending_region', 'region_popular_items', 'context'],
+      ['candidates_editorial', 'editorial_items', 'context'],
+    ];
+    const batch = async (rankedLists: boolean) =>
+      (
+        await p.features.getFeatureBatch(
+          {
+            requests: lists.map(([featureSet]) =>
+              getFeaturesRequest({
+                tenantId: TENANT,
+                featureSet,
+                region: 'ID-JK',
+                seedItemId: p.data.items[10].itemId,
+                candidateLimit: limit,
+                rankedLists,
+              }),
+            ),
+          },
+          { metadata },
+        )
+      ).entries;
+    const [asWeights, asLists] = await Promise.all([batch(false), batch(true)]);
+    lists.forEach(([, feature, entity], i) => {
+      const pick = (entry: (typeof asWeights)[number]) =>
+        (entity === 'user' ? entry.response!.userFeatures : entry.response!.contextFeatures)[feature];
+      const weights = pick(asWeights[i]);
+      const ranked = pick(asLists[i]);
+      expect(weights.rankedItemIds).toEqual([]);
+      expect(ranked.weights).toEqual({});
+      const all = Object.entries(weights.weights);
+      expect(all.length).toBeGreaterThan(0);
+      const max = Math.max(...all.map(([, w]) => w));
+      expect(ranked.rankedItemIds).toHaveLength(Math.min(limit, all.length));
+      expect(ranked.rankedScores).toHaveLength(ranked.rankedItemIds.length);
+      expect(ranked.rankedScores[0]).toBeCloseTo(1, 9);
+      ranked.rankedItemIds.forEach((id, r) => {
+        // Each listed item with its own score, scaled to the best; best first.
+        expect(ranked.rankedScores[r]).toBeCloseTo(weights.weights[id] / max, 9);
+        if (r > 0) expect(ranked.rankedScores[r]).toBeLessThanOrEqual(ranked.rankedScores[r - 1]);
+      });
+      // Nothing left out scores above the last listed item.
+      const listed = new Set(ranked.rankedItemIds);
+      const last = ranked.rankedScores[ranked.rankedScores.length - 1] * max;
+      for (const [id, w] of all) if (!listed.has(id)) expect(w).toBeLessThanOrEqual(last + 1e-12);
+    });
+  });
+
   it('follows an anonymous visitor’s session with session_intent, and never in NON_PERSONALIZED', async () => {
     const anonymousId = 'e2e-visitor-1';
     const seen = p.data.items.slice(20, 23);

@@ -1,4 +1,4 @@
-import { Purpose } from './generated/recsys/v1/common';
+import { FeatureValue, Purpose } from './generated/recsys/v1/common';
 import { GetFeaturesRequest } from './generated/recsys/v1/feature';
 import { RankRequest } from './generated/recsys/v1/ranker';
 
@@ -20,6 +20,7 @@ export function getFeaturesRequest(
     query: '',
     candidateLimit: 0,
     columnar: false,
+    rankedLists: false,
     ...fields,
   };
 }
@@ -37,4 +38,8 @@ export function rankRequest(fields: Partial<RankRequest> & Pick<RankRequest, 'te
     topN: 0,
     ...fields,
   };
+}
+
+export function featureValue(fields: Partial<FeatureValue> = {}): FeatureValue {
+  return { number: 0, text: '', vector: [], weights: {}, rankedItemIds: [], rankedScores: [], ...fields };
 }

@@ -58,3 +58,22 @@ export function topCandidates(
   const kept = exclude.size === 0 ? weights : Object.fromEntries(Object.entries(weights).filter(([id]) => !exclude.has(id)));
   return topScores(kept, limit).map(([itemId, score]) => ({ itemId, score, source }));
 }
+
+/**
+ * A ranked list (best first, as feature-gateway answers `ranked_lists`) as candidates: its first `limit` entries,
+ * scores scaled to 0..1 by the best of them. A malformed list (lengths differ, a score not a finite number) gives
+ * nothing rather than candidates with made-up scores.
+ */
+export function rankedCandidates(itemIds: readonly string[], scores: readonly number[], source: string, limit: number): Candidate[] {
+  if (itemIds.length !== scores.length) return [];
+  const n = Math.min(limit, itemIds.length);
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(scores[i])) return [];
+    max = Math.max(max, scores[i]);
+  }
+  const scale = max > 0 ? max : 1;
+  const candidates: Candidate[] = new Array(n);
+  for (let i = 0; i < n; i++) candidates[i] = { itemId: itemIds[i], score: scores[i] / scale, source };
+  return candidates;
+}

@@ -1,14 +1,14 @@
 import pino from 'pino';
 import { loadRegistry } from '@recsys/feature-registry';
 import { PrivacyContext, PrivacyMode, Purpose } from '@recsys/privacy-context';
-import { FeatureValue, RecordDebugTracesRequest } from '@recsys/proto';
+import { featureValue, RecordDebugTracesRequest } from '@recsys/proto';
 import { DebugTraceDocument, ServiceMetrics, traceView } from '@recsys/service-kit';
 import { DebugTraceRecorder, TraceInput } from './debug-trace-recorder';
 
 const registry = loadRegistry();
 const USER_ID = 'alice.example-user-42';
 const PID = 'u_AbCdEfGhIjKlMnOpQrStUv';
-const value = (over: Partial<FeatureValue>): FeatureValue => ({ number: 0, text: '', vector: [], weights: {}, ...over });
+const value = featureValue;
 
 function input(): TraceInput {
   const context: PrivacyContext = {

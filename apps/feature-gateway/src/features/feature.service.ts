@@ -17,7 +17,7 @@ import { CatalogSnapshots, TenantSnapshot } from '../catalog/catalog-snapshot';
 import { SessionStore } from '../events/session-store';
 import type { Logger } from 'pino';
 import { ProfileEvent, ProfileStore } from '../profile/profile.store';
-import { emptyFeatureValue as empty, USER_FEATURES, UserFeatureInputs } from './user-features';
+import { emptyFeatureValue as empty, listValue, USER_FEATURES, UserFeatureInputs } from './user-features';
 
 const MAX_ITEMS = 1000;
 const MAX_BATCH = 16;
@@ -180,7 +180,7 @@ export class FeatureService {
     if (userNames.length > 0 && ctx.subjectPid) {
       let events = profiles.get(ctx.subjectPid);
       if (!events) profiles.set(ctx.subjectPid, (events = this.profile.read(ctx)));
-      const inputs = new UserFeatureInputs(await events, Date.now(), snapshot?.retrieval ?? NO_ARTIFACTS, limit);
+      const inputs = new UserFeatureInputs(await events, Date.now(), snapshot?.retrieval ?? NO_ARTIFACTS, limit, req.rankedLists);
       for (const name of userNames) userFeatures[name] = USER_FEATURES[name](inputs);
     }
 
@@ -253,6 +253,8 @@ export class FeatureService {
         if (!snapshot) return { ...empty(), text: 'global:*' };
         const scope = snapshot.scopeFor(req.region);
         const top = snapshot.topIn(scope, REGION_LIST_SIZE);
+        // A ranked list is a candidate list (at most `limit`, the best scored 1); the weights keep raw popularity.
+        if (req.rankedLists) return listValue(topScores(new Map(top), limit), true, { ...empty(), text: scope });
         return { ...empty(), text: scope, weights: Object.fromEntries(top) };
       }
       case 'content_similar_items': {
@@ -262,7 +264,7 @@ export class FeatureService {
           req.query || undefined,
           limit,
         );
-        return { ...empty(), weights: Object.fromEntries(topScores(scores, limit)) };
+        return listValue(topScores(scores, limit), req.rankedLists);
       }
       case 'session_intent_items': {
         // Only an anonymous visitor has session state; a signed-in subject's behaviour is in the profile store.
@@ -274,14 +276,12 @@ export class FeatureService {
           .filter((e) => !hidden.has(e.itemId))
           .map((e) => e.itemId)
           .reverse();
-        return {
-          ...empty(),
-          weights: Object.fromEntries(topScores(sessionIntentScores(snapshot?.retrieval ?? NO_ARTIFACTS, newestFirst), limit)),
-        };
+        return listValue(topScores(sessionIntentScores(snapshot?.retrieval ?? NO_ARTIFACTS, newestFirst), limit), req.rankedLists);
       }
       case 'editorial_items': {
         const list = snapshot?.editorial.get('home') ?? [];
-        return { ...empty(), weights: Object.fromEntries(list.map((id, i) => [id, 1 / (i + 1)])) };
+        const entries = list.map((id, i): [string, number] => [id, 1 / (i + 1)]);
+        return listValue(req.rankedLists ? entries.slice(0, limit) : entries, req.rankedLists);
       }
       default:
         return undefined;

@@ -1,12 +1,21 @@
 import { RetrievalArtifacts, topScores, twoTowerScores, userCfScores, userEmbedding } from '@recsys/models';
-import { FeatureValue } from '@recsys/proto';
+import { FeatureValue, featureValue } from '@recsys/proto';
 import { ProfileEvent } from '../profile/profile.store';
 
 const DAY = 86_400_000;
 const TYPE_WEIGHT: Record<string, number> = { purchase: 4, click: 2, dwell: 1.5, view: 1, hide: -3 };
 const RECENCY_HALF_LIFE_DAYS = 14;
 
-const empty = (): FeatureValue => ({ number: 0, text: '', vector: [], weights: {} });
+const empty = (): FeatureValue => featureValue();
+
+/**
+ * A candidate list (best first, scores 0..1) as a FeatureValue: a ranked list when the request asked for one
+ * (GetFeaturesRequest.ranked_lists), a weights map otherwise.
+ */
+export function listValue(entries: readonly [string, number][], ranked: boolean, base: FeatureValue = empty()): FeatureValue {
+  if (!ranked) return { ...base, weights: Object.fromEntries(entries) };
+  return { ...base, rankedItemIds: entries.map(([id]) => id), rankedScores: entries.map(([, score]) => score) };
+}
 
 /**
  * What user features are computed from, for one request: the profile read, the tenant's retrieval artifacts,
@@ -22,6 +31,8 @@ export class UserFeatureInputs {
     readonly retrieval: RetrievalArtifacts,
     /** Candidates wanted from a candidate feature. */
     readonly limit: number,
+    /** Candidate lists as ranked lists instead of weights (GetFeaturesRequest.ranked_lists). */
+    readonly rankedLists = false,
   ) {}
 
   /** item → recency-weighted interaction strength; hidden items get a negative weight. */
@@ -65,11 +76,9 @@ export const USER_FEATURES: Record<string, (u: UserFeatureInputs) => FeatureValu
   }),
   user_embedding: (u) => ({ ...empty(), vector: [...(u.embedding ?? [])] }),
   /** The history through the trained item-item model; items of the history itself are not news. */
-  user_cf_items: (u) => ({ ...empty(), weights: Object.fromEntries(topScores(userCfScores(u.retrieval, u.history), u.limit)) }),
-  user_two_tower_items: (u) => ({
-    ...empty(),
-    weights: Object.fromEntries(topScores(twoTowerScores(u.retrieval, u.embedding, new Set(u.history.keys()), u.limit), u.limit)),
-  }),
+  user_cf_items: (u) => listValue(topScores(userCfScores(u.retrieval, u.history), u.limit), u.rankedLists),
+  user_two_tower_items: (u) =>
+    listValue(topScores(twoTowerScores(u.retrieval, u.embedding, new Set(u.history.keys()), u.limit), u.limit), u.rankedLists),
 };
 
 export { empty as emptyFeatureValue };

@@ -1,6 +1,6 @@
 import { loadRegistry } from '@recsys/feature-registry';
 import { PrivacyContext, PrivacyContextCodec, PrivacyMode, Purpose } from '@recsys/privacy-context';
-import { FeatureValue, RankCandidate, RankRequest, rankRequest as completeRankRequest } from '@recsys/proto';
+import { featureValue, RankCandidate, RankRequest, rankRequest as completeRankRequest } from '@recsys/proto';
 import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import pino from 'pino';
 import { ModelClient, RankingModels } from './ranking-models';
@@ -10,7 +10,7 @@ const SECRET = 'r'.repeat(32);
 const codec = new PrivacyContextCodec({ activeKeyId: 'k1', keys: { k1: SECRET } });
 const registry = loadRegistry();
 
-const value = (v: Partial<FeatureValue>): FeatureValue => ({ number: 0, text: '', vector: [], weights: {}, ...v });
+const value = featureValue;
 
 function privacyToken(mode: PrivacyContext['mode'], overrides: Partial<PrivacyContext> = {}): string {
   const now = Date.now();

@@ -1,6 +1,6 @@
 import { GetFeaturesRequest, GetFeaturesResponse } from '@recsys/proto';
 import { RecommendCommand } from '../../recommend/recommend.command';
-import { Candidate, CandidateSource, SourceRequest, sourceFeaturesRequest, topCandidates } from '../candidate-source';
+import { Candidate, CandidateSource, rankedCandidates, SourceRequest, sourceFeaturesRequest, topCandidates } from '../candidate-source';
 
 /** A source whose candidates are one weights feature of its registry feature set, computed by feature-gateway. */
 export interface FeatureListSpec {
@@ -28,12 +28,18 @@ export class FeatureListSource implements CandidateSource {
 
   request(request: SourceRequest): GetFeaturesRequest | undefined {
     if (this.spec.needs && !this.spec.needs(request.command)) return undefined;
-    return sourceFeaturesRequest(request, this.spec.featureSet, { candidateLimit: request.limit, ...this.spec.extra?.(request.command) });
+    return sourceFeaturesRequest(request, this.spec.featureSet, {
+      candidateLimit: request.limit,
+      // The list comes back as two arrays instead of a map: hundreds of entries per source and Recommend.
+      rankedLists: true,
+      ...this.spec.extra?.(request.command),
+    });
   }
 
   candidates(reply: GetFeaturesResponse, request: SourceRequest): Candidate[] {
-    const features = this.spec.entity === 'user' ? reply.userFeatures : reply.contextFeatures;
-    return topCandidates(features[this.spec.feature]?.weights ?? {}, this.name, request.limit);
+    const value = (this.spec.entity === 'user' ? reply.userFeatures : reply.contextFeatures)[this.spec.feature];
+    if (value && value.rankedItemIds.length > 0) return rankedCandidates(value.rankedItemIds, value.rankedScores, this.name, request.limit);
+    return topCandidates(value?.weights ?? {}, this.name, request.limit);
   }
 }
 

@@ -44,6 +44,13 @@ export interface FeatureValue {
   vector: number[];
   /** A sparse weighted map (category affinities, item neighbours, popular items). */
   weights: { [key: string]: number };
+  /**
+   * A ranked item list (a candidate list such as user_cf_items), best first, when the request asked for
+   * ranked_lists: the items, and their scores (0..1, the best 1) in the same order. Far cheaper to encode and
+   * decode than the same list in `weights` (hundreds of entries per candidate source and request).
+   */
+  rankedItemIds: string[];
+  rankedScores: number[];
 }
 
 export interface FeatureValue_WeightsEntry {

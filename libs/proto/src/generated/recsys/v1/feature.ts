@@ -83,6 +83,12 @@ export interface GetFeaturesRequest {
    * items).
    */
   columnar: boolean;
+  /**
+   * True: candidate-list features (user_cf_items, user_two_tower_items, session_intent_items,
+   * content_similar_items, region_popular_items, editorial_items) come back as ranked lists, at most
+   * candidate_limit items, in FeatureValue.ranked_item_ids/ranked_scores instead of weights.
+   */
+  rankedLists: boolean;
 }
 
 /** The features of one item. */

@@ -3,7 +3,7 @@ import { ServiceMetrics } from '@recsys/service-kit';
 import type { Logger } from 'pino';
 import { Explainer } from './explainer';
 import { ExplanationFactsBuilder } from './explanation-facts';
-import { ExplanationValidator, ExplanationVocabulary, RejectionReason } from './explanation.validator';
+import { ExplanationValidator, RejectionReason, VocabularyIndex } from './explanation.validator';
 
 export interface ExplanationOptions {
   /** Time all explanations of one answer may take; an item still unexplained then gets ''. */
@@ -41,7 +41,7 @@ export class ExplanationService {
     timer.unref();
     try {
       const rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
-      const vocabulary = this.vocabulary(table);
+      const vocabulary = this.validator.index(this.vocabulary(table));
       const timedOut = new Promise<'timeout'>((resolve) => deadline.signal.addEventListener('abort', () => resolve('timeout')));
       const texts = await Promise.all(
         items.map((item) =>
@@ -62,7 +62,7 @@ export class ExplanationService {
     explainer: Explainer,
     item: RecommendedItem,
     values: Record<string, unknown>,
-    vocabulary: ExplanationVocabulary,
+    vocabulary: VocabularyIndex,
     signal: AbortSignal,
     timedOut: Promise<'timeout'>,
   ): Promise<string> {
@@ -85,7 +85,7 @@ export class ExplanationService {
   }
 
   /** Every value of each explainable feature in this answer's table (what "another category" can be). */
-  private vocabulary(table: ItemTable): ExplanationVocabulary {
+  private vocabulary(table: ItemTable): Map<string, Set<string>> {
     const vocabulary = new Map<string, Set<string>>();
     for (const name of this.facts.allowedFeatures) {
       const column = table.texts[name];

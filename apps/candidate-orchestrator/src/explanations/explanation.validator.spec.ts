@@ -59,17 +59,19 @@ describe(ExplanationValidator.name, () => {
 
   it('finds a foreign value whatever its first word looks like (hyphens, accents, punctuation, digits)', () => {
     const creators = ['Sci-Fi House', 'Café Noir', '(Unnamed) Studio', '7th Street Press', 'ümlaut works'];
-    const wide = new Map([...vocabulary, ['item_creator', new Set([...vocabulary.get('item_creator')!, ...creators])]]);
-    for (const creator of creators) {
-      const sentence = `POPULAR: Popular right now, from ${creator}`;
-      expect(validator.validate(sentence, facts, wide)).toEqual({ ok: false, reason: 'ungrounded_fact' });
-      // The same value is fine as the item's own (a digit would still count as an identifier).
-      const own = { ...facts, item: { ...facts.item, item_creator: creator } };
-      const expected = /\d/.test(creator) ? { ok: false, reason: 'contains_identifier' } : { ok: true, text: sentence.slice(9) };
-      expect(validator.validate(sentence, own, wide)).toEqual(expected);
-    }
+    const words = new Map([...vocabulary, ['item_creator', new Set([...vocabulary.get('item_creator')!, ...creators])]]);
+    // As a map (built into an index per call) and as the index an answer builds once: the same verdicts.
+    for (const wide of [words, validator.index(words)])
+      for (const creator of creators) {
+        const sentence = `POPULAR: Popular right now, from ${creator}`;
+        expect(validator.validate(sentence, facts, wide)).toEqual({ ok: false, reason: 'ungrounded_fact' });
+        // The same value is fine as the item's own (a digit would still count as an identifier).
+        const own = { ...facts, item: { ...facts.item, item_creator: creator } };
+        const expected = /\d/.test(creator) ? { ok: false, reason: 'contains_identifier' } : { ok: true, text: sentence.slice(9) };
+        expect(validator.validate(sentence, own, wide)).toEqual(expected);
+      }
     // Part of a word is not the word: "Cafés" does not name "Café Noir", "Sci-Fi Housing" does not name "Sci-Fi House".
-    expect(validator.validate('POPULAR: Popular right now, like Sci-Fi Housing', facts, wide).ok).toBe(true);
+    expect(validator.validate('POPULAR: Popular right now, like Sci-Fi Housing', facts, words).ok).toBe(true);
   });
 
   it('rejects any category when the facts hold none (a sensitive item or a generic reason)', () => {

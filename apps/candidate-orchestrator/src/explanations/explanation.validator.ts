@@ -51,7 +51,15 @@ export class ExplanationValidator {
     this.denied = [...new Set([...reasons.sensitiveCategories, ...reasons.sensitiveTerms].map((t) => t.toLowerCase()))];
   }
 
-  validate(output: string, facts: ExplanationFacts, vocabulary: ExplanationVocabulary = new Map()): Validation {
+  /**
+   * An answer's vocabulary (with the sensitive categories) indexed by first word, built once per answer: each
+   * item's sentence then meets only the values that could occur in it.
+   */
+  index(vocabulary: ExplanationVocabulary): VocabularyIndex {
+    return new VocabularyIndex([...[...vocabulary.values()].flatMap((values) => [...values]), ...this.sensitiveCategories]);
+  }
+
+  validate(output: string, facts: ExplanationFacts, vocabulary: ExplanationVocabulary | VocabularyIndex = new Map()): Validation {
     const draft = output.trim();
     if (!draft) return reject('empty');
     const parsed = DRAFT.exec(draft);
@@ -69,32 +77,50 @@ export class ExplanationValidator {
     const lower = sentence.toLowerCase();
     const words = wordsOf(lower);
     if (this.denied.some((term) => containsPhrase(lower, term, words))) return reject('sensitive_term');
-    if (this.mentionsForeignValue(lower, facts, vocabulary)) return reject('ungrounded_fact');
+    const index = vocabulary instanceof VocabularyIndex ? vocabulary : this.index(vocabulary);
+    if (mentionsForeignValue(lower, facts, index)) return reject('ungrounded_fact');
     const category = facts.item[CATEGORY_FEATURE];
     if (/\d/.test(category ? removePhrase(lower, category.toLowerCase()) : lower)) return reject('contains_identifier');
     return { ok: true, text: sentence };
   }
+}
 
-  /** True when the sentence names an attribute value (a category, a creator) that is not the item's own. */
-  private mentionsForeignValue(lower: string, facts: ExplanationFacts, vocabulary: ExplanationVocabulary): boolean {
-    // The item's own values are taken out first, so "comic books" does not count as the other category "books".
-    const own = Object.values(facts.item).map((v) => v.toLowerCase());
-    const rest = own.reduce(removePhrase, lower);
-    // Every value of the answer (hundreds of creators and categories) is tried against a few words: only a value
-    // whose first word is a word of the sentence can occur in it, so only those reach a regular expression.
-    const words = wordsOf(rest);
-    const foreign = (value: string) => {
+/** The values an answer's sentences may not name unless they are the item's own, by the first word of each form. */
+export class VocabularyIndex {
+  private readonly byFirstWord = new Map<string, Set<string>>();
+  /** Values with a form that starts with no word (punctuation): tried on every sentence. */
+  private readonly unindexed = new Set<string>();
+
+  constructor(values: Iterable<string>) {
+    for (const value of values) {
       const v = value.toLowerCase();
-      return v !== '' && !own.includes(v) && containsPhrase(rest, v, words);
-    };
-    for (const [name, values] of vocabulary) {
-      if (name === CATEGORY_FEATURE) continue;
-      for (const value of values) if (foreign(value)) return true;
+      if (!v) continue;
+      for (const form of forms(v)) {
+        if (form.firstWord === '') this.unindexed.add(v);
+        else {
+          let set = this.byFirstWord.get(form.firstWord);
+          if (!set) this.byFirstWord.set(form.firstWord, (set = new Set()));
+          set.add(v);
+        }
+      }
     }
-    for (const value of vocabulary.get(CATEGORY_FEATURE) ?? []) if (foreign(value)) return true;
-    for (const value of this.sensitiveCategories) if (foreign(value)) return true;
-    return false;
   }
+
+  /** The values that could occur in a text with these words. */
+  *candidates(words: ReadonlySet<string>): Iterable<string> {
+    for (const word of words) yield* this.byFirstWord.get(word) ?? [];
+    yield* this.unindexed;
+  }
+}
+
+/** True when the sentence names an attribute value (a category, a creator) that is not the item's own. */
+function mentionsForeignValue(lower: string, facts: ExplanationFacts, index: VocabularyIndex): boolean {
+  // The item's own values are taken out first, so "comic books" does not count as the other category "books".
+  const own = Object.values(facts.item).map((v) => v.toLowerCase());
+  const rest = own.reduce(removePhrase, lower);
+  const words = wordsOf(rest);
+  for (const v of index.candidates(words)) if (!own.includes(v) && containsPhrase(rest, v, words)) return true;
+  return false;
 }
 
 function reject(reason: RejectionReason): Validation {

@@ -19,6 +19,8 @@ export interface RankableCandidate {
 
 /** Item features a linear model may weight directly, besides sources and the category affinity. */
 export const NUMERIC_ITEM_TERMS = ['item_quality_score', 'item_popularity', 'region_popularity'] as const;
+/** The item text features the model reads: the category (for the subject's category affinity). */
+export const TEXT_ITEM_TERMS = ['item_category'] as const;
 export const AFFINITY_TERM = 'user_category_affinity_30d';
 export const SOURCE_TERM_PREFIX = 'source:';
 

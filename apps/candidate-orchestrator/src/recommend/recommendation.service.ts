@@ -13,6 +13,7 @@ import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPre
 import { AuditSink, CacheStore, DECISION_ACTION, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
 import type { Logger } from 'pino';
 import { Metadata } from '@grpc/grpc-js';
+import { NUMERIC_ITEM_TERMS, TEXT_ITEM_TERMS } from '@recsys/models';
 import { Candidate, CandidateSource, FeatureClient, SourceRequest } from '../candidates/candidate-source';
 import { CandidateRouter } from '../candidates/candidate-router';
 import { PrivacyResolver, ResolvedPrivacy } from '../privacy/privacy-resolver';
@@ -63,21 +64,23 @@ interface ItemAttributes {
 }
 
 /**
- * The ranker's candidate columns: the candidates' rows of the feature table, and each source's score column
- * (0 where the source did not propose the item).
+ * The ranker's candidate columns: the candidates' rows of the features the ranking model reads (numbers and the
+ * category; the creator is the orchestrator's, for blocks and diversity), and each source's score column (0 where
+ * the source did not propose the item). The candidates' sources stay here: the orchestrator knows them.
  */
 function candidateColumns(candidates: MergedCandidate[], table: ItemTable, rowOf: Map<string, number>) {
   const rows = candidates.map((c) => rowOf.get(c.itemId)!);
   const pick = <T>(values: T[]) => rows.map((r) => values[r]);
+  const columns = <T>(all: Record<string, { values: T[] }>, names: readonly string[]): Record<string, { values: T[] }> =>
+    Object.fromEntries(names.filter((name) => all[name]).map((name) => [name, { values: pick(all[name].values) }]));
   const sources = [...new Set(candidates.flatMap((c) => Object.keys(c.sourceScores)))];
   return {
     candidateTable: {
       itemIds: candidates.map((c) => c.itemId),
-      numbers: Object.fromEntries(Object.entries(table.numbers).map(([name, column]) => [name, { values: pick(column.values) }])),
-      texts: Object.fromEntries(Object.entries(table.texts).map(([name, column]) => [name, { values: pick(column.values) }])),
+      numbers: columns(table.numbers, NUMERIC_ITEM_TERMS),
+      texts: columns(table.texts, TEXT_ITEM_TERMS),
     },
     candidateSourceScores: Object.fromEntries(sources.map((s) => [s, { values: candidates.map((c) => c.sourceScores[s] ?? 0) }])),
-    candidateSources: candidates.map((c) => c.source),
   };
 }
 
@@ -207,8 +210,10 @@ export class RecommendationService {
       { metadata, timeoutMs },
     );
 
+    const sourceOf = new Map(rankable.map((c) => [c.itemId, c.source]));
+    const rankedItems = ranked.items.map((r) => ({ ...r, source: sourceOf.get(r.itemId) ?? r.source }));
     const items = await this.deps.explanations.fill(
-      this.finalize(this.demoteLessLiked(ranked.items, attributes, resolved), attributes, surface, cmd.limit),
+      this.finalize(this.demoteLessLiked(rankedItems, attributes, resolved), attributes, surface, cmd.limit),
       table,
     );
     const response: RecommendResponse = {

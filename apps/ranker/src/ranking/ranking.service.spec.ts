@@ -214,6 +214,16 @@ describe(`${RankingService.name} with candidates in columns`, () => {
     await expect(service.rank(request, undefined)).rejects.toThrow(
       /candidate_table\.numbers\.item_popularity must have one value per candidate \(5\)/,
     );
+    const sources = rankRequest({}, columns(specs, { candidateSources: ['trending_region'] }));
+    await expect(service.rank(sources, undefined)).rejects.toThrow(/candidate_sources must be empty or have one value per candidate \(5\)/);
+  });
+
+  it('ranks the same without the candidates’ sources, and then names none', async () => {
+    const token = privacyToken(PrivacyMode.PERSONALIZED);
+    const withSources = await service.rank(rankRequest({ books: 0.5 }, columns(specs)), token);
+    const without = await service.rank(rankRequest({ books: 0.5 }, columns(specs, { candidateSources: [] })), token);
+    expect(without.items.map((i) => i.source)).toEqual(specs.map(() => ''));
+    expect(without.items).toEqual(withSources.items.map((i) => ({ ...i, source: '' })));
   });
 });
 

@@ -143,7 +143,8 @@ export class RankingService {
       ];
       for (const [name, column] of columns)
         if (column.values.length !== n) problems.push(`${name} must have one value per candidate (${n})`);
-      if (req.candidateSources.length !== n) problems.push(`candidate_sources must have one value per candidate (${n})`);
+      if (req.candidateSources.length !== 0 && req.candidateSources.length !== n)
+        problems.push(`candidate_sources must be empty or have one value per candidate (${n})`);
     }
     if (req.topN < 0) problems.push('top_n must not be negative');
     if (problems.length > 0) throw new InvalidArgumentError(problems);

@@ -54,7 +54,10 @@ export interface RankRequest {
     | undefined;
   /** Per candidate source, its normalized score for each candidate of candidate_table (0: not proposed by it). */
   candidateSourceScores: { [key: string]: NumberColumn };
-  /** The best source of each candidate of candidate_table. */
+  /**
+   * The best source of each candidate of candidate_table, echoed in RankedItem.source; may be empty (then every
+   * RankedItem.source is empty: a caller that knows its candidates' sources need not send them).
+   */
   candidateSources: string[];
   /** Return only the best this many (0: all). */
   topN: number;

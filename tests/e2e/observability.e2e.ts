@@ -42,6 +42,9 @@ function logLines(p: Platform, app: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** The orchestrator's in-flight limit in this file (MAX_IN_FLIGHT_RECOMMENDS). */
+const SHED_LIMIT = 2;
+
 describe('privacy observability, end to end', () => {
   let p: Platform;
   let codec: PrivacyContextCodec;
@@ -76,7 +79,8 @@ describe('privacy observability, end to end', () => {
 
   beforeAll(async () => {
     // Debug level: every handled call writes its access line (with its trace id), so there is more to scan for ids.
-    p = await startPlatform('redis', { LOG_LEVEL: 'debug' });
+    // A small in-flight limit, so that load shedding can be seen (every other test sends one Recommend at a time).
+    p = await startPlatform('redis', { LOG_LEVEL: 'debug', MAX_IN_FLIGHT_RECOMMENDS: String(SHED_LIMIT) });
     codec = new PrivacyContextCodec(parseKeyring(p.stack.env.PRIVACY_CONTEXT_KEYS!));
     pseudonymizer = new Pseudonymizer(p.stack.env.PSEUDONYM_SECRET!);
     ranker = createGrpcClient<RankerServiceClient>('RankerService', p.stack.address('ranker'), 10_000);
@@ -95,6 +99,23 @@ describe('privacy observability, end to end', () => {
     const answer = await p.recommend.recommend(request(consenting[0]));
     expect(answer.privacy?.mode).toBe(PrivacyMode.PERSONALIZED);
     expect(await metricValue(orchestrator(), 'personalized_request_count_by_consent', labels)).toBe(before + 1);
+  });
+
+  it('sheds load: past its in-flight limit the orchestrator refuses at once with RESOURCE_EXHAUSTED, and serves again after', async () => {
+    const shedBefore = await metricValue(orchestrator(), 'recommend_shed_total');
+    const burst = consenting.slice(0, 12);
+    const outcomes = await Promise.allSettled(burst.map((userId) => p.recommend.recommend(request(userId))));
+    const served = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(served.length).toBeGreaterThanOrEqual(1);
+    expect(served.length).toBeLessThan(burst.length);
+    for (const r of refused)
+      expect(r.reason).toMatchObject({ code: status.RESOURCE_EXHAUSTED, details: expect.stringContaining(`limit of ${SHED_LIMIT}`) });
+    expect(await metricValue(orchestrator(), 'recommend_shed_total')).toBe(shedBefore + refused.length);
+    // Nothing is left holding a place: the next requests, one at a time, are all served.
+    for (const userId of burst.slice(0, 3))
+      expect((await p.recommend.recommend(request(userId))).privacy?.mode).toBe(PrivacyMode.PERSONALIZED);
+    expect(await metricValue(orchestrator(), 'recommend_in_flight')).toBe(0);
   });
 
   it('counts a user without consent in the fallback counter and raises the fallback rate', async () => {

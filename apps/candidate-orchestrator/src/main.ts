@@ -124,6 +124,7 @@ runMain(SERVICE, async () => {
       downstreamTimeoutMs: config.DOWNSTREAM_DEADLINE_MS,
       cacheTtlSeconds: config.RECOMMENDATION_CACHE_TTL_SECONDS,
       decisionSampleRate: config.DECISION_LOG_SAMPLE_RATE,
+      maxInFlight: config.MAX_IN_FLIGHT_RECOMMENDS,
     },
   });
   // A consent or control change anywhere drops this subject's cached answers in every replica.

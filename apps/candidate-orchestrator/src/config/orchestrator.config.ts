@@ -33,6 +33,15 @@ export class OrchestratorConfig extends DataServiceConfig {
   @Max(30_000)
   DOWNSTREAM_DEADLINE_MS = 1000;
 
+  /**
+   * Recommends one replica works on at once; one more is refused at once with RESOURCE_EXHAUSTED (load shedding)
+   * instead of queueing past every deadline. 0 disables the limit.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  MAX_IN_FLIGHT_RECOMMENDS = 64;
+
   /** How long the signed privacy context stays valid downstream. */
   @IsInt()
   @Min(1)

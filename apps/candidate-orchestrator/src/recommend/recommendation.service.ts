@@ -25,6 +25,7 @@ import { DebugTraceRecorder } from './debug-trace-recorder';
 import { Assignment, ExperimentAssigner } from '../experiments/experiment-assigner';
 import { ExposureSink } from '../experiments/exposure-sink';
 import { FallbackRate } from './fallback-rate';
+import { Admission } from './admission';
 
 export interface RecommendationDeps {
   registry: Registry;
@@ -45,7 +46,13 @@ export interface RecommendationDeps {
   metrics: ServiceMetrics;
   logger: Logger;
   keySpace: KeySpace;
-  options: { downstreamTimeoutMs: number; cacheTtlSeconds: number; decisionSampleRate: number };
+  options: {
+    downstreamTimeoutMs: number;
+    cacheTtlSeconds: number;
+    decisionSampleRate: number;
+    /** Recommends worked on at once; one more is refused with RESOURCE_EXHAUSTED (0: no limit). */
+    maxInFlight: number;
+  };
 }
 
 /** Score multiplier for items of a category marked "less like this". */
@@ -101,9 +108,11 @@ export class RecommendationService {
   private readonly sourceCalls;
   private readonly invalidations;
   private readonly fallbackRate;
+  private readonly admission;
 
   constructor(private readonly deps: RecommendationDeps) {
     const m = deps.metrics;
+    this.admission = new Admission(deps.options.maxInFlight, m);
     this.requests = m.counter('personalized_request_count_by_consent', 'Recommend requests by served mode and consent outcome.', [
       'mode',
       'consent',
@@ -130,7 +139,12 @@ export class RecommendationService {
     this.fallbackRate = new FallbackRate(m);
   }
 
-  async recommend(cmd: RecommendCommand): Promise<RecommendResponse> {
+  /** Serves a Recommend, or refuses it at once with RESOURCE_EXHAUSTED when the in-flight limit is reached. */
+  recommend(cmd: RecommendCommand): Promise<RecommendResponse> {
+    return this.admission.run(() => this.serve(cmd));
+  }
+
+  private async serve(cmd: RecommendCommand): Promise<RecommendResponse> {
     const resolved = await this.deps.privacy.resolve(cmd);
     const ctx = resolved.context;
     this.requests.inc({

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FAILED_PRECONDITION'
   | 'UNAVAILABLE'
+  | 'RESOURCE_EXHAUSTED'
   | 'UNIMPLEMENTED'
   | 'INTERNAL';
 
@@ -47,6 +48,8 @@ export function grpcStatusOf(code: ErrorCode): status {
       return status.FAILED_PRECONDITION;
     case 'UNAVAILABLE':
       return status.UNAVAILABLE;
+    case 'RESOURCE_EXHAUSTED':
+      return status.RESOURCE_EXHAUSTED;
     case 'UNIMPLEMENTED':
       return status.UNIMPLEMENTED;
     case 'INTERNAL':

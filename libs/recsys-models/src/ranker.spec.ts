@@ -3,6 +3,7 @@ import {
   RankableCandidate,
   rankerInputs,
   rankLinear,
+  rankLinearColumns,
   RankerInputs,
   scoreLinear,
   trainLinearRanker,
@@ -142,6 +143,43 @@ describe(rankLinear.name, () => {
     const [scored] = rankLinear({}, [candidate('a', { editorial: 0.2, user_cf: 0.9 }, 1)], {});
     expect(scored).toEqual({ itemId: 'a', score: 0, strongest: 'source:user_cf' });
     expect(rankLinear({}, [candidate('b', {}, 1)], {})[0].strongest).toBe('');
+  });
+});
+
+describe(rankLinearColumns.name, () => {
+  it('scores, names the strongest term and orders exactly as rankLinear over the same candidates', () => {
+    const random = lcg(7);
+    const sourceNames = ['user_cf', 'item_to_item', 'trending_region'];
+    const categories = ['books', 'music', 'news', ''];
+    for (let trial = 0; trial < 50; trial++) {
+      const n = 1 + Math.floor(random() * 60);
+      // Coarse values make ties (equal scores, equal source scores, zero contributions) common.
+      const value = () => Math.floor(random() * 4) / 4;
+      const itemIds = Array.from({ length: n }, (_, i) => `item-${Math.floor(random() * 1000)}-${i}`);
+      const sourceScores = Object.fromEntries(sourceNames.map((s) => [s, itemIds.map(() => (random() < 0.5 ? 0 : value()))]));
+      const numbers = {
+        item_popularity: itemIds.map(value),
+        item_quality_score: itemIds.map(value),
+        context_local_hour: itemIds.map(value),
+      };
+      const cats = itemIds.map(() => categories[Math.floor(random() * categories.length)]);
+      const weights: Record<string, number> = Object.fromEntries(
+        [...sourceNames.map((s) => `source:${s}`), 'item_popularity', 'item_quality_score', AFFINITY_TERM].map((t) => [
+          t,
+          trial % 5 === 0 ? 0 : Math.floor(random() * 5) - 2,
+        ]),
+      );
+      const affinity = { books: value(), music: value() };
+      const candidates: RankableCandidate[] = itemIds.map((itemId, i) => ({
+        itemId,
+        sourceScores: Object.fromEntries(sourceNames.filter((s) => sourceScores[s][i] > 0).map((s) => [s, sourceScores[s][i]])),
+        numbers: Object.fromEntries(Object.entries(numbers).map(([name, values]) => [name, values[i]])),
+        category: cats[i],
+      }));
+      expect(rankLinearColumns(weights, { itemIds, sourceScores, numbers, categories: cats }, affinity)).toEqual(
+        rankLinear(weights, candidates, affinity),
+      );
+    }
   });
 });
 

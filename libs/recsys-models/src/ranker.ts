@@ -74,6 +74,63 @@ export function rankLinear(
     .sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
 }
 
+/** Candidates in columns, one value per candidate in `itemIds` order (the serving path's form). */
+export interface CandidateColumns {
+  itemIds: readonly string[];
+  /** Source name → its normalized score of each candidate (0: the source did not propose it). */
+  sourceScores: Readonly<Record<string, readonly number[]>>;
+  /** Numeric item features by registry name. */
+  numbers: Readonly<Record<string, readonly number[]>>;
+  /** Each candidate's category ('' when unknown). */
+  categories: readonly string[];
+}
+
+/**
+ * {@link rankLinear} over columns: the same scores, strongest terms and order (the terms are summed in the same
+ * order), without an inputs object per candidate — hundreds of candidates per Rank call.
+ */
+export function rankLinearColumns(
+  weights: Readonly<Record<string, number>>,
+  columns: CandidateColumns,
+  affinity: Readonly<Record<string, number>>,
+): Scored[] {
+  const term = (name: string, values: readonly number[]) => ({ name, weight: weights[name] ?? 0, values });
+  const sources = Object.entries(columns.sourceScores).map(([source, values]) => term(`${SOURCE_TERM_PREFIX}${source}`, values));
+  const numbers = NUMERIC_ITEM_TERMS.filter((name) => columns.numbers[name]).map((name) => term(name, columns.numbers[name]));
+  const affinityWeight = weights[AFFINITY_TERM] ?? 0;
+  const scored: Scored[] = new Array(columns.itemIds.length);
+  let score = 0;
+  let strongest = '';
+  let best = 0;
+  const add = (name: string, contribution: number) => {
+    score += contribution;
+    if (contribution > best) {
+      best = contribution;
+      strongest = name;
+    }
+  };
+  for (let i = 0; i < scored.length; i++) {
+    score = 0;
+    strongest = '';
+    best = 0;
+    for (const s of sources) if (s.values[i] > 0) add(s.name, s.weight * s.values[i]);
+    for (const x of numbers) if (x.values[i] !== undefined) add(x.name, x.weight * x.values[i]);
+    const a = affinity[columns.categories[i] ?? ''];
+    if (a !== undefined) add(AFFINITY_TERM, affinityWeight * a);
+    if (!strongest) {
+      // The best source that proposed the item (the first of equals), as rankLinear names it.
+      let top = 0;
+      for (const s of sources)
+        if (s.values[i] > top) {
+          top = s.values[i];
+          strongest = s.name;
+        }
+    }
+    scored[i] = { itemId: columns.itemIds[i], score, strongest };
+  }
+  return scored.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
+}
+
 export interface TrainingList {
   /** One candidate list (one user's request), with which candidates turned out relevant. */
   inputs: RankerInputs[];

@@ -1,5 +1,5 @@
 import { RankingRouteDefinition, Registry, resolveFeatureSet } from '@recsys/feature-registry';
-import { RankableCandidate, rankLinear } from '@recsys/models';
+import { CandidateColumns, RankableCandidate, rankLinear, rankLinearColumns, Scored } from '@recsys/models';
 import { isServedMode, modeRegistryName, PrivacyContextCodec, PrivacyMode, Purpose, ServedMode, stricterOf } from '@recsys/privacy-context';
 import { FeatureValue, RankRequest, RankResponse } from '@recsys/proto';
 import { isValidTenantId } from '@recsys/tenant-keys';
@@ -58,14 +58,22 @@ export class RankingService {
       );
     const affinity = keep(req.userFeatures).user_category_affinity_30d?.weights ?? {};
     const model = await this.models.get(req.tenantId, route);
-    const { candidates, sources } = req.candidateTable?.itemIds.length
-      ? this.fromColumns(req, (name) => {
-          if (allowed.has(name)) return true;
-          droppedNames.add(name);
-          return false;
-        })
-      : this.fromCandidates(req, keep);
-    const ranked = rankLinear(scaled(model.weights, req.weightMultipliers), candidates, affinity);
+    const allow = (name: string) => {
+      if (allowed.has(name)) return true;
+      droppedNames.add(name);
+      return false;
+    };
+    const weights = scaled(model.weights, req.weightMultipliers);
+    let ranked: Scored[];
+    let sources: Map<string, string>;
+    if (req.candidateTable?.itemIds.length) {
+      ranked = rankLinearColumns(weights, this.columns(req, allow), affinity);
+      sources = new Map(req.candidateTable.itemIds.map((id, i) => [id, req.candidateSources[i] ?? '']));
+    } else {
+      const fromMessages = this.fromCandidates(req, keep);
+      ranked = rankLinear(weights, fromMessages.candidates, affinity);
+      sources = fromMessages.sources;
+    }
     const items = (req.topN > 0 ? ranked.slice(0, req.topN) : ranked).map((s) => ({
       itemId: s.itemId,
       score: s.score,
@@ -78,23 +86,20 @@ export class RankingService {
   }
 
   /** Candidates sent as columns (the serving path): only the columns of allowed features are read. */
-  private fromColumns(
-    req: RankRequest,
-    allow: (feature: string) => boolean,
-  ): { candidates: RankableCandidate[]; sources: Map<string, string> } {
+  private columns(req: RankRequest, allow: (feature: string) => boolean): CandidateColumns {
     const table = req.candidateTable!;
-    const numbers = Object.entries(table.numbers).filter(([name]) => allow(name));
+    const numbers = Object.fromEntries(
+      Object.entries(table.numbers)
+        .filter(([name]) => allow(name))
+        .map(([name, column]) => [name, column.values]),
+    );
     const texts = new Map(Object.entries(table.texts).filter(([name]) => allow(name)));
-    const categories = texts.get('item_category')?.values ?? [];
-    const sourceColumns = Object.entries(req.candidateSourceScores);
-    const candidates = table.itemIds.map((itemId, i) => {
-      const sourceScores: Record<string, number> = {};
-      for (const [source, column] of sourceColumns) if (column.values[i] > 0) sourceScores[source] = column.values[i];
-      const itemNumbers: Record<string, number> = {};
-      for (const [name, column] of numbers) itemNumbers[name] = column.values[i];
-      return { itemId, sourceScores, category: categories[i] ?? '', numbers: itemNumbers };
-    });
-    return { candidates, sources: new Map(table.itemIds.map((id, i) => [id, req.candidateSources[i] ?? ''])) };
+    return {
+      itemIds: table.itemIds,
+      sourceScores: Object.fromEntries(Object.entries(req.candidateSourceScores).map(([source, column]) => [source, column.values])),
+      numbers,
+      categories: texts.get('item_category')?.values ?? [],
+    };
   }
 
   /** Candidates sent one message each, with a feature map per candidate. */

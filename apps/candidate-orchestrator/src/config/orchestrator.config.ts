@@ -40,7 +40,7 @@ export class OrchestratorConfig extends DataServiceConfig {
   @IsInt()
   @Min(0)
   @Max(100_000)
-  MAX_IN_FLIGHT_RECOMMENDS = 64;
+  MAX_IN_FLIGHT_RECOMMENDS = 16;
 
   /** How long the signed privacy context stays valid downstream. */
   @IsInt()

@@ -23,8 +23,8 @@ describe('candidate lists', () => {
   });
 
   it('refuses a malformed list instead of making up scores', () => {
-    expect(rankedCandidates(['a', 'b'], [1], 'user_cf', 5)).toEqual([]);
-    expect(rankedCandidates(['a', 'b'], [1, Number.NaN], 'user_cf', 5)).toEqual([]);
+    expect(() => rankedCandidates(['a', 'b'], [1], 'user_cf', 5)).toThrow('malformed ranked list: 2 items, 1 scores');
+    expect(() => rankedCandidates(['a', 'b'], [1, Number.NaN], 'user_cf', 5)).toThrow(/not a finite number/);
     // All-zero scores stay zero (nothing to scale by).
     expect(rankedCandidates(['a'], [0], 'user_cf', 5)).toEqual([{ itemId: 'a', score: 0, source: 'user_cf' }]);
   });

@@ -61,15 +61,15 @@ export function topCandidates(
 
 /**
  * A ranked list (best first, as feature-gateway answers `ranked_lists`) as candidates: its first `limit` entries,
- * scores scaled to 0..1 by the best of them. A malformed list (lengths differ, a score not a finite number) gives
- * nothing rather than candidates with made-up scores.
+ * scores scaled to 0..1 by the best of them. A malformed list (lengths differ, a score not a finite number) is an
+ * error (the source then counts as failed) rather than candidates with made-up scores.
  */
 export function rankedCandidates(itemIds: readonly string[], scores: readonly number[], source: string, limit: number): Candidate[] {
-  if (itemIds.length !== scores.length) return [];
+  if (itemIds.length !== scores.length) throw new Error(`malformed ranked list: ${itemIds.length} items, ${scores.length} scores`);
   const n = Math.min(limit, itemIds.length);
   let max = 0;
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(scores[i])) return [];
+    if (!Number.isFinite(scores[i])) throw new Error('malformed ranked list: a score is not a finite number');
     max = Math.max(max, scores[i]);
   }
   const scale = max > 0 ? max : 1;

@@ -51,6 +51,11 @@ describe(ExplanationValidator.name, () => {
     expect(verdict(output)).toEqual({ ok: false, reason });
   });
 
+  it('reads another reason code only as written: its words with spaces are just words', () => {
+    expect(verdict('POPULAR: Popular right now, an EDITORS PICK')).toEqual({ ok: true, text: 'Popular right now, an EDITORS PICK' });
+    expect(verdict('POPULAR: Popular right now, an EDITORS_PICK')).toEqual({ ok: false, reason: 'reason_code_mismatch' });
+  });
+
   it('does not take the item’s own category for another one it contains', () => {
     const comics = { ...facts, item: { item_category: 'comic_books' } };
     expect(verdict('POPULAR: Popular right now, in the comic books category.', comics).ok).toBe(true);

@@ -187,8 +187,10 @@ function mayContain(text: string, form: PhraseForm, words?: ReadonlySet<string>)
   return words ? words.has(form.firstWord) : text.includes(form.firstWord);
 }
 
+/** The word exactly as written (a reason code: `EDITORS_PICK`, not "EDITORS PICK"). */
 function containsWord(text: string, word: string): boolean {
-  return containsPhrase(text, word);
+  const [exact] = forms(word);
+  return mayContain(text, exact) && phrasePattern(exact.text, '').test(text);
 }
 
 function containsPhrase(text: string, phrase: string, words?: ReadonlySet<string>): boolean {

@@ -75,7 +75,7 @@ interface ItemAttributes {
  * category; the creator is the orchestrator's, for blocks and diversity), and each source's score column (0 where
  * the source did not propose the item). The candidates' sources stay here: the orchestrator knows them.
  */
-function candidateColumns(candidates: MergedCandidate[], table: ItemTable, rowOf: Map<string, number>) {
+export function candidateColumns(candidates: MergedCandidate[], table: ItemTable, rowOf: Map<string, number>) {
   const rows = candidates.map((c) => rowOf.get(c.itemId)!);
   const pick = <T>(values: T[]) => rows.map((r) => values[r]);
   const columns = <T>(all: Record<string, { values: T[] }>, names: readonly string[]): Record<string, { values: T[] }> =>
@@ -92,7 +92,7 @@ function candidateColumns(candidates: MergedCandidate[], table: ItemTable, rowOf
 }
 
 /** A merged candidate: one per item, with every source's score. */
-interface MergedCandidate {
+export interface MergedCandidate {
   itemId: string;
   /** The best source and its score. */
   source: string;
@@ -289,12 +289,18 @@ export class RecommendationService {
     return planned.map(({ source, request: featureRequest }) => {
       if (!featureRequest) return { name: source.name, ok: true, candidates: [], served: [] };
       const entry = failure ? undefined : entries[sent.findIndex((p) => p.source === source)];
-      if (!entry?.response) {
+      const failed = (err: string) => {
         this.sourceFailures.inc({ source: source.name });
-        this.deps.logger.warn({ source: source.name, err: failure || entry?.error || 'no answer' }, 'candidate source failed');
+        this.deps.logger.warn({ source: source.name, err }, 'candidate source failed');
         return { name: source.name, ok: false, candidates: [], served: [] };
+      };
+      if (!entry?.response) return failed(failure || entry?.error || 'no answer');
+      try {
+        return { name: source.name, ok: true, candidates: source.candidates(entry.response, request), served: entry.response.served };
+      } catch (error) {
+        // An answer the source cannot read (say, a malformed ranked list): left out like a failed call.
+        return failed((error as Error).message);
       }
-      return { name: source.name, ok: true, candidates: source.candidates(entry.response, request), served: entry.response.served };
     });
   }
 

@@ -281,7 +281,8 @@ export class FeatureService {
       case 'editorial_items': {
         const list = snapshot?.editorial.get('home') ?? [];
         const entries = list.map((id, i): [string, number] => [id, 1 / (i + 1)]);
-        return listValue(req.rankedLists ? entries.slice(0, limit) : entries, req.rankedLists);
+        // As a ranked list exactly what the weights give (an item listed twice keeps its later position's score).
+        return req.rankedLists ? listValue(topScores(new Map(entries), limit), true) : listValue(entries, false);
       }
       default:
         return undefined;

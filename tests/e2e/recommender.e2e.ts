@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
 import { isPersonalClass, loadRegistry } from '@recsys/feature-registry';
-import { parseKeyring, PRIVACY_CONTEXT_METADATA_KEY, PrivacyContextCodec } from '@recsys/privacy-context';
+import { parseKeyring, PRIVACY_CONTEXT_METADATA_KEY, PrivacyContext, PrivacyContextCodec } from '@recsys/privacy-context';
 import { recommendRequest } from '@recsys/launcher';
 import { getFeaturesRequest, PrivacyMode, Purpose, RecommendRequest, RequestContext, UserControl } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
@@ -29,6 +29,16 @@ describe('candidate sources, trained routes and governed training, end to end', 
   const retrievals = async (feature: string) => metricValue(gateway(), 'candidate_retrievals_total', { feature });
   const sourceCalls = async (source: string) => metricValue(orchestrator(), 'candidate_source_calls_total', { source });
   const categoryOf = (itemId: string) => p.data.items.find((i) => i.itemId === itemId)!.category;
+  /** Call metadata with a privacy context signed as the orchestrator signs it, for direct calls to feature-gateway. */
+  const signed = (mode: PrivacyContext['mode'], subjectPid: string, purposes: Purpose[]) => {
+    const codec = new PrivacyContextCodec(parseKeyring(p.stack.env.PRIVACY_CONTEXT_KEYS!));
+    const metadata = new Metadata();
+    const now = Date.now();
+    const consentVersion = subjectPid ? '1' : '0';
+    const context = { tenantId: TENANT, subjectPid, mode, purposes, consentVersion, policyVersion: 'e2e', requestId: 'e2e' };
+    metadata.set(PRIVACY_CONTEXT_METADATA_KEY, codec.encode({ ...context, issuedAtMs: now, expiresAtMs: now + 60_000 }));
+    return metadata;
+  };
 
   beforeAll(async () => {
     killSwitchDir = mkdtempSync(join(tmpdir(), 'e2e-kill-'));
@@ -101,23 +111,7 @@ describe('candidate sources, trained routes and governed training, end to end', 
     expect(await retrievals('content_similar_items')).toBe(before + 1);
     expect(response.items.map((i) => i.itemId)).not.toContain(seed.itemId);
     // What the source itself proposes, asked as the orchestrator would (signed CONTEXTUAL_ONLY context).
-    const codec = new PrivacyContextCodec(parseKeyring(p.stack.env.PRIVACY_CONTEXT_KEYS!));
-    const metadata = new Metadata();
-    const now = Date.now();
-    metadata.set(
-      PRIVACY_CONTEXT_METADATA_KEY,
-      codec.encode({
-        tenantId: TENANT,
-        subjectPid: '',
-        mode: PrivacyMode.CONTEXTUAL_ONLY,
-        purposes: [],
-        consentVersion: '0',
-        policyVersion: 'e2e',
-        requestId: 'e2e',
-        issuedAtMs: now,
-        expiresAtMs: now + 60_000,
-      }),
-    );
+    const metadata = signed(PrivacyMode.CONTEXTUAL_ONLY, '', []);
     const reply = await p.features.getFeatures(
       getFeaturesRequest({ tenantId: TENANT, featureSet: 'candidates_content_similar', seedItemId: seed.itemId, candidateLimit: 20 }),
       { metadata },
@@ -129,24 +123,7 @@ describe('candidate sources, trained routes and governed training, end to end', 
   });
 
   it('answers candidate lists as ranked lists when asked: the same best items, best first, scaled to the best', async () => {
-    const userId = users[0];
-    const codec = new PrivacyContextCodec(parseKeyring(p.stack.env.PRIVACY_CONTEXT_KEYS!));
-    const metadata = new Metadata();
-    const now = Date.now();
-    metadata.set(
-      PRIVACY_CONTEXT_METADATA_KEY,
-      codec.encode({
-        tenantId: TENANT,
-        subjectPid: pseudonymizer.userPid(TENANT, userId),
-        mode: PrivacyMode.PERSONALIZED,
-        purposes: [Purpose.PERSONALIZATION],
-        consentVersion: '1',
-        policyVersion: 'e2e',
-        requestId: 'e2e',
-        issuedAtMs: now,
-        expiresAtMs: now + 60_000,
-      }),
-    );
+    const metadata = signed(PrivacyMode.PERSONALIZED, pseudonymizer.userPid(TENANT, users[0]), [Purpose.PERSONALIZATION]);
     const limit = 15;
     const lists: [string, string, 'user' | 'context'][] = [
       ['candidates_user_cf', 'user_cf_items', 'user'],

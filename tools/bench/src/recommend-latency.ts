@@ -469,6 +469,11 @@ interface WorkloadResult {
   serverCpuMsPerRequest: number;
   clientCpuMsPerRequest: number;
   errorMessages: string[];
+  /**
+   * Latency of the successful answers alone (what an admitted caller saw; refusals and failures left out), ms;
+   * undefined when nothing succeeded. The verdict uses the percentiles over every request above.
+   */
+  answered?: { p50: number; p99: number };
 }
 
 /** One target driven open loop in blocks, with its samples and the CPU its processes used during them. */
@@ -581,7 +586,15 @@ class OpenLoopWorkload {
       serverCpuMsPerRequest: round2(serverCpuUs / 1000 / n),
       clientCpuMsPerRequest: round2(this.clientCpuUs / 1000 / n),
       errorMessages: [...this.errorMessages],
+      answered: this.answered(),
     };
+  }
+
+  private answered(): { p50: number; p99: number } | undefined {
+    const ok = this.timeline.filter((t) => t.ok).map((t) => BigInt(Math.round(t.ms * 1e6)));
+    if (ok.length === 0) return undefined;
+    const s = summarize(ok);
+    return { p50: round2(s.p50 / 1000), p99: round2(s.p99 / 1000) };
   }
 }
 
@@ -911,6 +924,8 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   ];
   if (checkFailed > 0) lines.push(`platform answers failing the check: ${JSON.stringify(results.platform.checkFailures)}`);
   for (const [name, r] of Object.entries(results)) if (r.errors > 0) lines.push(`${name} errors: ${r.errorMessages.join(' | ')}`);
+  for (const [name, r] of Object.entries(results))
+    if (r.errors > 0 && r.answered) lines.push(`${name} successful answers alone: p50 ${r.answered.p50} ms, p99 ${r.answered.p99} ms`);
   lines.push(
     `server-side mean / p99 bucket (ms): ${Object.entries(serverSide)
       .filter(([, s]) => s.calls > 0)

@@ -164,31 +164,29 @@ export class ConsentRepository {
     });
   }
 
+  /** The subject's stored state in one query (a Recommend's privacy context reads it on every cache miss). */
   private async loadWith(m: EntityManager, tenantId: string, subjectPid: string, lock: boolean): Promise<StoredConsent> {
-    const subjects = (await m.query(
-      `SELECT consent_version::text AS version, personalization_off FROM consent.subject_consent
-       WHERE tenant_id = $1 AND subject_pid = $2 ${lock ? 'FOR UPDATE' : ''}`,
+    const rows = (await m.query(
+      `SELECT s.consent_version::text AS version, s.personalization_off,
+         COALESCE((SELECT json_agg(json_build_array(g.purpose, g.granted)) FROM consent.consent_grant g
+                   WHERE g.tenant_id = s.tenant_id AND g.subject_pid = s.subject_pid), '[]') AS grants,
+         COALESCE((SELECT json_agg(json_build_array(x.kind, x.target_id) ORDER BY x.target_id) FROM consent.suppression x
+                   WHERE x.tenant_id = s.tenant_id AND x.subject_pid = s.subject_pid), '[]') AS suppressions
+       FROM consent.subject_consent s
+       WHERE s.tenant_id = $1 AND s.subject_pid = $2 ${lock ? 'FOR UPDATE OF s' : ''}`,
       [tenantId, subjectPid],
-    )) as { version: string; personalization_off: boolean }[];
-    if (subjects.length === 0) return NO_CONSENT;
-    const [grants, suppressions] = await Promise.all([
-      m.query(`SELECT purpose, granted FROM consent.consent_grant WHERE tenant_id = $1 AND subject_pid = $2`, [
-        tenantId,
-        subjectPid,
-      ]) as Promise<{ purpose: Purpose; granted: boolean }[]>,
-      m.query(`SELECT kind, target_id FROM consent.suppression WHERE tenant_id = $1 AND subject_pid = $2 ORDER BY target_id`, [
-        tenantId,
-        subjectPid,
-      ]) as Promise<{ kind: string; target_id: string }[]>,
-    ]);
+    )) as { version: string; personalization_off: boolean; grants: [Purpose, boolean][]; suppressions: [string, string][] }[];
+    if (rows.length === 0) return NO_CONSENT;
+    const [row] = rows;
+    const targets = (kind: string) => row.suppressions.filter(([k]) => k === kind).map(([, target]) => target);
     return {
-      exists: subjects[0].version !== '0',
-      consentVersion: subjects[0].version,
-      personalizationOff: subjects[0].personalization_off,
-      grants: Object.fromEntries(grants.map((g) => [g.purpose, g.granted])),
-      hiddenItemIds: suppressions.filter((s) => s.kind === 'item').map((s) => s.target_id),
-      blockedCreatorIds: suppressions.filter((s) => s.kind === 'creator').map((s) => s.target_id),
-      lessLikeItemIds: suppressions.filter((s) => s.kind === 'less_like_item').map((s) => s.target_id),
+      exists: row.version !== '0',
+      consentVersion: row.version,
+      personalizationOff: row.personalization_off,
+      grants: Object.fromEntries(row.grants),
+      hiddenItemIds: targets('item'),
+      blockedCreatorIds: targets('creator'),
+      lessLikeItemIds: targets('less_like_item'),
     };
   }
 }

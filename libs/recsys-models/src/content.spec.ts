@@ -1,4 +1,5 @@
 import { ContentIndex, ContentItem, words } from './content';
+import { selectTop } from './retrieval';
 
 const CATALOG: ContentItem[] = [
   { itemId: 'm1', category: 'Drama', tags: ['love', 'paris'], title: 'Love in Paris' },
@@ -62,6 +63,25 @@ describe(ContentIndex.name, () => {
     expect(order).not.toContain('m4');
     expect(index.similarToItem('m4')).toEqual(new Map());
     expect(index.similarToItem('unknown')).toEqual(new Map());
+  });
+
+  it('gives each seed the best `limit` of similarToItem, with the same scores, however many seeds came before', () => {
+    const categories = ['drama', 'comedy', 'horror', 'news'];
+    const tags = ['paris', 'love', 'war', 'space', 'cats', 'music'];
+    const catalog = Array.from({ length: 300 }, (_, i) => ({
+      itemId: `g${i}`,
+      category: categories[i % categories.length],
+      tags: [tags[i % tags.length], tags[(i * 7) % tags.length]],
+      title: `title ${tags[(i * 3) % tags.length]} ${i % 5 === 0 ? 'special' : 'plain'}`,
+    }));
+    const generated = new ContentIndex(catalog);
+    for (const round of [1, 2])
+      for (const { itemId } of catalog.filter((_, i) => i % (round === 1 ? 7 : 11) === 0)) {
+        const top = generated.topSimilarToItem(itemId, 25);
+        expect(top).toEqual(selectTop(generated.similarToItem(itemId), 25));
+        expect(top.map(([id]) => id)).not.toContain(itemId);
+      }
+    expect(generated.topSimilarToItem('unknown', 5)).toEqual([]);
   });
 
   it('matches a query word against categories, tags and title words', () => {

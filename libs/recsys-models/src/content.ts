@@ -1,4 +1,4 @@
-import { selectTop } from './retrieval';
+import { TopK } from './retrieval';
 
 /**
  * Content similarity from public catalog data only (category, tags, title words): TF-IDF vectors with an
@@ -51,6 +51,8 @@ export class ContentIndex {
   private readonly idf = new Map<string, number>();
   /** Top lists of seed items already asked for (a catalog is read far more often than it changes). */
   private readonly memo = new Map<string, [string, number][]>();
+  /** Scores by item row while one seed is scored (all zero between calls). */
+  private scratch?: Float64Array;
 
   constructor(items: readonly ContentItem[]) {
     const df = new Map<string, number>();
@@ -92,7 +94,8 @@ export class ContentIndex {
     const key = `${limit}|${itemId}`;
     let top = this.memo.get(key);
     if (!top) {
-      top = selectTop(this.similarToItem(itemId), limit);
+      const row = this.rows.get(itemId);
+      top = row === undefined ? [] : this.topSimilar(this.vectors[row], row, limit);
       if (this.memo.size >= MEMO_CAPACITY) this.memo.clear();
       this.memo.set(key, top);
     }
@@ -113,6 +116,26 @@ export class ContentIndex {
     norm = Math.sqrt(norm) || 1;
     for (const [t, v] of vector) vector.set(t, v / norm);
     return this.accumulate(vector);
+  }
+
+  /**
+   * The `limit` best items for a vector, without the item at `exclude`: the same sums as {@link accumulate} (in the
+   * same order, so the same scores), kept in a reused array instead of a map of every item sharing a term.
+   */
+  private topSimilar(vector: ReadonlyMap<string, number>, exclude: number, limit: number): [string, number][] {
+    const scores = (this.scratch ??= new Float64Array(this.ids.length));
+    const touched: number[] = [];
+    for (const [t, v] of vector)
+      for (const { item, w } of this.postings.get(t) ?? []) {
+        if (scores[item] === 0) touched.push(item);
+        scores[item] += v * w;
+      }
+    const top = new TopK(limit);
+    for (const item of touched) {
+      if (item !== exclude) top.offer(this.ids[item], scores[item]);
+      scores[item] = 0;
+    }
+    return top.result();
   }
 
   private accumulate(vector: ReadonlyMap<string, number>): Map<string, number> {

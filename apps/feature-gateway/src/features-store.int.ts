@@ -2,14 +2,12 @@
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { createTestDatabase, TestDatabase } from '@recsys/testing';
 import { DataSource } from 'typeorm';
-import { openSchema } from '@recsys/service-kit';
 import { Interaction, neighborsOf, thresholdedCooccurrence, thresholdedPopularity, trainAls, InteractionMatrix } from '@recsys/models';
 
 import { AggregateRepository } from './aggregates/aggregate.repository';
-import { FEATURE_ENTITIES } from './catalog/catalog.entities';
-import { FEATURE_MIGRATIONS } from './migrations';
 import { KEPT_VERSIONS, ModelRepository } from './training/model.repository';
 import { TrainingDataRepository } from './training/training-data.repository';
+import { openFeatureSchema } from './feature-schema.testing';
 
 const TENANT = 'acme';
 const OTHER = 'globex';
@@ -48,14 +46,7 @@ describe('feature-gateway stores on PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_features_int');
-    dataSource = await openSchema({
-      url: db.url,
-      schema: 'features',
-      entities: FEATURE_ENTITIES,
-      migrations: FEATURE_MIGRATIONS,
-      poolSize: 2,
-      applicationName: 'int',
-    });
+    dataSource = await openFeatureSchema(db.url);
     for (const tenant of [TENANT, OTHER]) {
       await dataSource.query(
         `INSERT INTO features.event (tenant_id, subject_pid, item_id, event_type, occurred_at, region)

@@ -5,10 +5,8 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { buildGovernedDataset, DEFAULT_PRIVACY_FILTERS } from '@recsys/models';
 import { PrivacyContext, PrivacyMode, Purpose } from '@recsys/privacy-context';
-import { RedisCacheStore, ServiceMetrics, openSchema } from '@recsys/service-kit';
+import { RedisCacheStore, ServiceMetrics } from '@recsys/service-kit';
 import { sessionStateKey } from '@recsys/tenant-keys';
-import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
-import { FEATURE_MIGRATIONS } from '../migrations';
 import { ProfileStore } from '../profile/profile.store';
 import { DatasetRepository } from '../training/dataset.repository';
 import { ExposureRepository } from '../experiments/exposure.repository';
@@ -16,6 +14,7 @@ import { ExposureService } from '../experiments/exposure.service';
 import { EventRepository } from './event.repository';
 import { SessionStore } from './session-store';
 import { SubjectDataService } from './subject-data.service';
+import { openFeatureSchema } from '../feature-schema.testing';
 
 const TENANT = 'acme';
 const SUBJECT = 'u_subjectAAAAAAAAAAAAAAA';
@@ -74,14 +73,7 @@ describe(SubjectDataService.name, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_subject_data_int');
-    dataSource = await openSchema({
-      url: db.url,
-      schema: 'features',
-      entities: FEATURE_ENTITIES,
-      migrations: FEATURE_MIGRATIONS,
-      poolSize: 2,
-      applicationName: 'int',
-    });
+    dataSource = await openFeatureSchema(db.url);
     redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
     cache = new RedisCacheStore(redis);
     metrics = new ServiceMetrics('subject-data-int');

@@ -6,18 +6,16 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { openSchema } from '@recsys/service-kit';
 import { Experiment } from '@recsys/feature-registry';
 import { Exposure } from '@recsys/proto';
 
-import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
 import { EventRepository, StoredEvent } from '../events/event.repository';
-import { FEATURE_MIGRATIONS } from '../migrations';
 import { ExperimentResultsRepository } from './experiment-results.repository';
 import { formatResultsTable, ResultCell } from './experiment-results';
 import { resultsReport, selectExperiments } from './experiment-results.service';
 import { ExperimentsErrorCode } from './experiments.errors';
 import { ExposureRepository } from './exposure.repository';
+import { openFeatureSchema } from '../feature-schema.testing';
 
 const TENANT = 'acme';
 const HOUR = 3_600_000;
@@ -85,14 +83,7 @@ describe('experiment results', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_experiment_results_int');
-    dataSource = await openSchema({
-      url: db.url,
-      schema: 'features',
-      entities: FEATURE_ENTITIES,
-      migrations: FEATURE_MIGRATIONS,
-      poolSize: 2,
-      applicationName: 'int',
-    });
+    dataSource = await openFeatureSchema(db.url);
     const exposures: Exposure[] = [];
     const events: StoredEvent[] = [];
     // control, PERSONALIZED: 12 signed-in subjects shown [i1, i2], and 3 unlinked exposures.

@@ -3,12 +3,11 @@
 import { createTestDatabase, TestDatabase } from '@recsys/testing';
 import { DataSource } from 'typeorm';
 import { Exposure } from '@recsys/proto';
-import { InvalidArgumentError, ServiceMetrics, openSchema } from '@recsys/service-kit';
-import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
+import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import { EventRepository } from '../events/event.repository';
-import { FEATURE_MIGRATIONS } from '../migrations';
 import { ExposureRepository } from './exposure.repository';
 import { ExposureService, unlinkedRequestKey } from './exposure.service';
+import { openFeatureSchema } from '../feature-schema.testing';
 
 const TENANT = 'acme';
 const SUBJECT = 'u_exposedAAAAAAAAAAAAAAA';
@@ -56,14 +55,7 @@ describe(ExposureService.name, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_exposures_int');
-    dataSource = await openSchema({
-      url: db.url,
-      schema: 'features',
-      entities: FEATURE_ENTITIES,
-      migrations: FEATURE_MIGRATIONS,
-      poolSize: 2,
-      applicationName: 'int',
-    });
+    dataSource = await openFeatureSchema(db.url);
     metrics = new ServiceMetrics('exposures-int');
     service = new ExposureService(new ExposureRepository(dataSource), metrics, 30, unlinkedRequestKey('int-test-secret'));
   }, 60_000);

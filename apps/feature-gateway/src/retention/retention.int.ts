@@ -3,11 +3,10 @@
 import { createTestDatabase, TestDatabase } from '@recsys/testing';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { ServiceMetrics, openSchema } from '@recsys/service-kit';
-import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
-import { FEATURE_MIGRATIONS } from '../migrations';
+import { ServiceMetrics } from '@recsys/service-kit';
 import { RetentionRepository } from './retention.repository';
 import { RetentionSweeper } from './retention-sweeper';
+import { openFeatureSchema } from '../feature-schema.testing';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-12-01T00:00:00Z');
@@ -19,14 +18,7 @@ describe(RetentionSweeper.name, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_retention_int');
-    dataSource = await openSchema({
-      url: db.url,
-      schema: 'features',
-      entities: FEATURE_ENTITIES,
-      migrations: FEATURE_MIGRATIONS,
-      poolSize: 2,
-      applicationName: 'int',
-    });
+    dataSource = await openFeatureSchema(db.url);
   }, 60_000);
 
   afterAll(async () => {

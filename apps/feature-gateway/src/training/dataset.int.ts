@@ -3,12 +3,9 @@
 import { createTestDatabase, TestDatabase } from '@recsys/testing';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { openSchema } from '@recsys/service-kit';
 import { PRIVACY_FILTER_VERSION } from '@recsys/models';
 import { CheckTrainingConsentRequest, CheckTrainingConsentResult } from '@recsys/proto';
 
-import { FEATURE_ENTITIES } from '../catalog/catalog.entities';
-import { FEATURE_MIGRATIONS } from '../migrations';
 import { DatasetBuilder } from './dataset-builder';
 import { DatasetRepository } from './dataset.repository';
 import { ScopePermissionRepository } from './scope-permission.repository';
@@ -16,6 +13,7 @@ import { TrainingDataRepository } from './training-data.repository';
 import { TrainingErrorCode } from './training.errors';
 import { TrainingScopeService } from './training-scope.service';
 import { parseTrainingScopes } from './training-scopes';
+import { openFeatureSchema } from '../feature-schema.testing';
 
 /** Pseudonymous fixture ids: `u_` + 22 characters, distinct per tenant. */
 const pid = (tenant: string, n: number) => `u_${tenant.slice(0, 4)}${String(n).padStart(18, '0')}`;
@@ -91,14 +89,7 @@ describe(DatasetBuilder.name, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('recsys_dataset_int');
-    dataSource = await openSchema({
-      url: db.url,
-      schema: 'features',
-      entities: FEATURE_ENTITIES,
-      migrations: FEATURE_MIGRATIONS,
-      poolSize: 3,
-      applicationName: 'int',
-    });
+    dataSource = await openFeatureSchema(db.url, 3);
     for (const tenant of ['acme', 'globex', 'initech', 'hooli', 'umbrella']) {
       await dataSource.query(
         `INSERT INTO features.event (tenant_id, subject_pid, item_id, event_type, occurred_at)

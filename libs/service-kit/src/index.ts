@@ -5,6 +5,7 @@ export * from './grpc/errors';
 export * from './grpc/rpc.interceptor';
 export * from './grpc/grpc-client';
 export * from './grpc/grpc-server';
+export * from './grpc/flow-control';
 export * from './grpc/privacy-metadata';
 export * from './persistence/data-source';
 export * from './cache/cache-store';

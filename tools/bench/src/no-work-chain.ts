@@ -41,7 +41,7 @@ import {
   RecommendRequest,
   ServiceName,
 } from '@recsys/proto';
-import { createGrpcClient } from '@recsys/service-kit';
+import { createGrpcClient, widenServerFlowControl } from '@recsys/service-kit';
 
 export type ChainRole = 'consent' | 'feature' | 'ranker' | 'orchestrator';
 
@@ -274,6 +274,8 @@ async function runRole(): Promise<void> {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
+  // The same HTTP/2 windows as the real services (their clients are createGrpcClient's already).
+  widenServerFlowControl(server);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

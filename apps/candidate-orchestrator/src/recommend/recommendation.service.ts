@@ -13,7 +13,6 @@ import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPre
 import { AuditSink, CacheStore, DECISION_ACTION, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
 import type { Logger } from 'pino';
 import { Metadata } from '@grpc/grpc-js';
-import { NUMERIC_ITEM_TERMS, TEXT_ITEM_TERMS } from '@recsys/models';
 import { Candidate, CandidateSource, FeatureClient, SourceRequest } from '../candidates/candidate-source';
 import { CandidateRouter } from '../candidates/candidate-router';
 import { PrivacyResolver, ResolvedPrivacy } from '../privacy/privacy-resolver';
@@ -26,6 +25,7 @@ import { Assignment, ExperimentAssigner } from '../experiments/experiment-assign
 import { ExposureSink } from '../experiments/exposure-sink';
 import { FallbackRate } from './fallback-rate';
 import { Admission } from './admission';
+import { candidateColumns, MergedCandidates } from './merged-candidates';
 
 export interface RecommendationDeps {
   registry: Registry;
@@ -68,36 +68,6 @@ const RANKED_RETURNED = 200;
 interface ItemAttributes {
   creator: string;
   category: string;
-}
-
-/**
- * The ranker's candidate columns: the candidates' rows of the features the ranking model reads (numbers and the
- * category; the creator is the orchestrator's, for blocks and diversity), and each source's score column (0 where
- * the source did not propose the item). The candidates' sources stay here: the orchestrator knows them.
- */
-export function candidateColumns(candidates: MergedCandidate[], table: ItemTable, rowOf: Map<string, number>) {
-  const rows = candidates.map((c) => rowOf.get(c.itemId)!);
-  const pick = <T>(values: T[]) => rows.map((r) => values[r]);
-  const columns = <T>(all: Record<string, { values: T[] }>, names: readonly string[]): Record<string, { values: T[] }> =>
-    Object.fromEntries(names.filter((name) => all[name]).map((name) => [name, { values: pick(all[name].values) }]));
-  const sources = [...new Set(candidates.flatMap((c) => Object.keys(c.sourceScores)))];
-  return {
-    candidateTable: {
-      itemIds: candidates.map((c) => c.itemId),
-      numbers: columns(table.numbers, NUMERIC_ITEM_TERMS),
-      texts: columns(table.texts, TEXT_ITEM_TERMS),
-    },
-    candidateSourceScores: Object.fromEntries(sources.map((s) => [s, { values: candidates.map((c) => c.sourceScores[s] ?? 0) }])),
-  };
-}
-
-/** A merged candidate: one per item, with every source's score. */
-export interface MergedCandidate {
-  itemId: string;
-  /** The best source and its score. */
-  source: string;
-  score: number;
-  sourceScores: Record<string, number>;
 }
 
 /** The serving path of seed §4, steps 2-8 (step 1, validation, happens in the gRPC layer). */
@@ -176,14 +146,14 @@ export class RecommendationService {
     const routed = this.deps.router.route(surface, ctx, change);
     const sourceRequest: SourceRequest = { command: cmd, limit: change?.candidates_per_source ?? surface.candidatesPerSource };
     const results = await this.runSources(routed.run, sourceRequest, ctx.mode, { metadata, timeoutMs });
-    const weight = (source: string) => change?.source_weights[source] ?? 1;
     // A source that failed contributed nothing and is not reported as used.
     const sourcesUsed = results.filter((r) => r.ok).map((r) => r.name);
-    const candidates = this.merge(
-      results.flatMap((r) => (weight(r.name) === 1 ? r.candidates : r.candidates.map((c) => ({ ...c, score: c.score * weight(r.name) })))),
-      resolved,
-      cmd.seedItemId,
-    ).slice(0, surface.maxCandidates);
+    // One row per item (hidden items and the seed itself left out), best-scored first, up to the surface's cap.
+    const candidates = MergedCandidates.merge(
+      results.map((r) => ({ weight: change?.source_weights[r.name] ?? 1, candidates: r.candidates })),
+      (itemId) => resolved.hiddenItemIds.has(itemId) || itemId === cmd.seedItemId,
+      surface.maxCandidates,
+    );
 
     const route =
       [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === cmd.surface) ??
@@ -193,7 +163,7 @@ export class RecommendationService {
         tenantId: cmd.tenantId,
         featureSet: route.feature_set,
         // The less-liked items ride along (their categories are what gets demoted), within the gateway's bound.
-        itemIds: [...new Set([...candidates.map((c) => c.itemId), ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS),
+        itemIds: [...new Set([...candidates.itemIds, ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS),
         region: cmd.region,
         deviceType: cmd.deviceType,
         localHour: cmd.localHour,
@@ -208,7 +178,7 @@ export class RecommendationService {
       if (row === undefined) return { creator: '', category: '' };
       return { creator: table.texts.item_creator?.values[row] ?? '', category: table.texts.item_category?.values[row] ?? '' };
     };
-    const rankable = candidates.filter((c) => rowOf.has(c.itemId) && !resolved.blockedCreatorIds.has(attributes(c.itemId).creator));
+    const rankable = candidates.filter((itemId) => rowOf.has(itemId) && !resolved.blockedCreatorIds.has(attributes(itemId).creator));
     const ranked = await this.deps.ranker.rank(
       rankRequest({
         tenantId: cmd.tenantId,
@@ -224,7 +194,7 @@ export class RecommendationService {
       { metadata, timeoutMs },
     );
 
-    const sourceOf = new Map(rankable.map((c) => [c.itemId, c.source]));
+    const sourceOf = new Map(rankable.itemIds.map((itemId, row) => [itemId, rankable.sources[row]]));
     const rankedItems = ranked.items.map((r) => ({ ...r, source: sourceOf.get(r.itemId) ?? r.source }));
     const items = await this.deps.explanations.fill(
       this.finalize(this.demoteLessLiked(rankedItems, attributes, resolved), attributes, surface, cmd.limit),
@@ -350,24 +320,6 @@ export class RecommendationService {
         killSwitch: this.deps.router.disabledSources,
       }),
     });
-  }
-
-  /**
-   * One entry per item with every source's score (the ranker weighs them all; the best names the item's source),
-   * without hidden items or the seed item itself; best-scored first.
-   */
-  private merge(all: Candidate[], resolved: ResolvedPrivacy, seedItemId: string): MergedCandidate[] {
-    const merged = new Map<string, MergedCandidate>();
-    for (const c of all) {
-      if (resolved.hiddenItemIds.has(c.itemId) || c.itemId === seedItemId) continue;
-      const current = merged.get(c.itemId);
-      if (!current) merged.set(c.itemId, { itemId: c.itemId, source: c.source, score: c.score, sourceScores: { [c.source]: c.score } });
-      else {
-        current.sourceScores[c.source] = Math.max(current.sourceScores[c.source] ?? 0, c.score);
-        if (c.score > current.score) [current.source, current.score] = [c.source, c.score];
-      }
-    }
-    return [...merged.values()].sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
   }
 
   /** LESS_LIKE_THIS: items of a category the subject marked are scored down (not hidden), in every mode. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, protoRoot, ServiceName } from '@recsys/proto';
 import { injectTraceContext } from '../observability/trace-context';
+import { CLIENT_FLOW_CONTROL_OPTIONS } from './flow-control';
 
 export interface CallOptions {
   metadata?: Metadata;
@@ -25,7 +26,8 @@ export interface ClosableClient {
 /**
  * A promise-based client of one recsys.v1 service over @grpc/grpc-js. Every call has a deadline
  * (`defaultTimeoutMs` unless the call gives one): a slow dependency turns into DEADLINE_EXCEEDED, never a hang.
- * Every call carries the active trace context (W3C `traceparent`) in a copy of its metadata.
+ * Every call carries the active trace context (W3C `traceparent`) in a copy of its metadata. The connection reads
+ * answers through a wide HTTP/2 window (see FLOW_CONTROL_WINDOW_BYTES).
  */
 export function createGrpcClient<C>(service: ServiceName, address: string, defaultTimeoutMs = 2000): UnaryClient<C> & ClosableClient {
   const definition = loadSync(join(protoRoot(), PROTO_FILES[service]), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] });
@@ -36,7 +38,7 @@ export function createGrpcClient<C>(service: ServiceName, address: string, defau
     options?: object,
   ) => Client &
     Record<string, (req: unknown, md: Metadata, opts: { deadline: number }, cb: (err: ServiceError | null, res: unknown) => void) => void>;
-  const raw = new Ctor(address, credentials.createInsecure(), { 'grpc.keepalive_time_ms': 30_000 });
+  const raw = new Ctor(address, credentials.createInsecure(), { 'grpc.keepalive_time_ms': 30_000, ...CLIENT_FLOW_CONTROL_OPTIONS });
   const methods = Object.keys((Ctor as unknown as { service: Record<string, { originalName: string }> }).service);
   const client: Record<string, unknown> = {
     close: () => raw.close(),

@@ -12,6 +12,7 @@ import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, protoRoot, ServiceNam
 import { ServiceMetrics } from '../observability/metrics';
 import { rpcMetricsInterceptor, RpcErrorFilter } from './rpc.interceptor';
 import { rpcTraceInterceptor } from './trace.interceptor';
+import { widenServerFlowControl } from './flow-control';
 
 export interface GrpcServiceOptions {
   /** The recsys.v1 service this process serves. */
@@ -35,12 +36,14 @@ export interface RunningGrpcService {
 
 /**
  * Starts a NestJS gRPC server for one recsys.v1 service, with the standard grpc.health.v1.Health service,
- * server reflection (v1 and v1alpha) and a Prometheus /metrics endpoint on its own port.
+ * server reflection (v1 and v1alpha), a wide HTTP/2 receive window (see FLOW_CONTROL_WINDOW_BYTES) and a
+ * Prometheus /metrics endpoint on its own port.
  */
 export async function startGrpcService(options: GrpcServiceOptions): Promise<RunningGrpcService> {
   const fullName = `${PROTO_PACKAGE}.${options.service}`;
   const health = new HealthImplementation({ '': 'NOT_SERVING', [fullName]: 'NOT_SERVING' });
   const address = `${options.host}:${options.port}`;
+  let grpcServer: Server | undefined;
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(options.module, {
     transport: Transport.GRPC,
     logger: ['error', 'warn'],
@@ -52,6 +55,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
       gracefulShutdown: true,
       channelOptions: { interceptors: [rpcMetricsInterceptor(options.metrics), rpcTraceInterceptor(options.logger)] },
       onLoadPackageDefinition: (pkg: PackageDefinition, server: Server) => {
+        grpcServer = server;
         new ReflectionService(pkg).addToServer(server);
         health.addToServer(server);
       },
@@ -59,6 +63,7 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
   });
   app.useGlobalFilters(new RpcErrorFilter(options.logger));
   await app.listen();
+  widenServerFlowControl(grpcServer!);
   const metricsPort = await options.metrics.listen(options.metricsPort, options.metricsHost);
   health.setStatus('', 'SERVING');
   health.setStatus(fullName, 'SERVING');

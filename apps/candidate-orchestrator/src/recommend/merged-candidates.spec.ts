@@ -1,0 +1,175 @@
+import { ItemTable } from '@recsys/proto';
+import { Candidate } from '../candidates/candidate-source';
+import { candidateColumns, MergedCandidates, SourceCandidates } from './merged-candidates';
+
+/** What the merge must give, written the plain way: one object per item with a map of its sources' scores. */
+function referenceMerge(lists: SourceCandidates[], exclude: (itemId: string) => boolean, max: number) {
+  const merged = new Map<string, { itemId: string; source: string; score: number; sourceScores: Record<string, number> }>();
+  for (const { weight, candidates } of lists) {
+    for (const c of candidates) {
+      if (exclude(c.itemId)) continue;
+      const score = c.score * weight;
+      const current = merged.get(c.itemId);
+      if (!current) merged.set(c.itemId, { itemId: c.itemId, source: c.source, score, sourceScores: { [c.source]: score } });
+      else {
+        current.sourceScores[c.source] = Math.max(current.sourceScores[c.source] ?? 0, score);
+        if (score > current.score) [current.source, current.score] = [c.source, score];
+      }
+    }
+  }
+  return [...merged.values()].sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1)).slice(0, max);
+}
+
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1664525 + 1013904223) % 4294967296;
+    return state / 4294967296;
+  };
+}
+
+describe(MergedCandidates.name, () => {
+  const list = (source: string, entries: [string, number][], weight = 1): SourceCandidates => ({
+    weight,
+    candidates: entries.map(([itemId, score]): Candidate => ({ itemId, score, source })),
+  });
+
+  it('keeps one row per item with every source’s best score, the best naming its source, best first', () => {
+    const merged = MergedCandidates.merge(
+      [
+        list('user_cf', [
+          ['a', 0.5],
+          ['b', 0.9],
+        ]),
+        list('editorial', [
+          ['a', 0.7],
+          ['c', 0.2],
+          ['a', 0.1],
+        ]),
+      ],
+      () => false,
+      10,
+    );
+    expect(merged.itemIds).toEqual(['b', 'a', 'c']);
+    expect(merged.sources).toEqual(['user_cf', 'editorial', 'editorial']);
+    expect(merged.scores).toEqual([0.9, 0.7, 0.2]);
+    expect(merged.sourceScores()).toEqual({ user_cf: { values: [0.9, 0.5, 0] }, editorial: { values: [0, 0.7, 0.2] } });
+  });
+
+  it('weighs a source’s scores, leaves out excluded items, caps the rows and drops a source left without rows', () => {
+    const merged = MergedCandidates.merge(
+      [
+        list('trending_region', [['x', 0.5]], 3),
+        list('user_cf', [
+          ['x', 0.9],
+          ['hidden', 1],
+          ['y', 0.1],
+        ]),
+        list('editorial', [['y', 0.05]]),
+      ],
+      (itemId) => itemId === 'hidden',
+      1,
+    );
+    expect(merged.itemIds).toEqual(['x']);
+    expect(merged.sources).toEqual(['trending_region']);
+    expect(merged.scores).toEqual([1.5]);
+    expect(merged.sourceScores()).toEqual({ trending_region: { values: [1.5] }, user_cf: { values: [0.9] } });
+  });
+
+  it('filters rows in order, keeping each row’s scores', () => {
+    const merged = MergedCandidates.merge(
+      [
+        list('user_cf', [
+          ['a', 0.9],
+          ['b', 0.8],
+          ['c', 0.7],
+        ]),
+      ],
+      () => false,
+      10,
+    ).filter((id) => id !== 'b');
+    expect(merged.itemIds).toEqual(['a', 'c']);
+    expect(merged.size).toBe(2);
+    expect(merged.sourceScores()).toEqual({ user_cf: { values: [0.9, 0.7] } });
+  });
+
+  it('merges like the plain per-item merge over random source lists (ties, repeats, weights, exclusions, caps)', () => {
+    const random = lcg(11);
+    const sources = ['user_cf', 'user_two_tower', 'item_to_item', 'content_similar', 'trending_region', 'editorial'];
+    for (let round = 0; round < 200; round += 1) {
+      const lists = sources
+        .filter(() => random() < 0.8)
+        .map((source) =>
+          list(
+            source,
+            Array.from({ length: Math.floor(random() * 40) }, (): [string, number] => [
+              `item-${Math.floor(random() * 60)}`,
+              // Quarter steps make ties between items and between sources common.
+              Math.floor(random() * 5) / 4,
+            ]),
+            random() < 0.3 ? Math.floor(random() * 8) / 2 : 1,
+          ),
+        );
+      const excluded = new Set(Array.from({ length: 5 }, () => `item-${Math.floor(random() * 60)}`));
+      const max = 1 + Math.floor(random() * 50);
+      const expected = referenceMerge(lists, (id) => excluded.has(id), max);
+      const merged = MergedCandidates.merge(lists, (id) => excluded.has(id), max);
+      expect(merged.itemIds).toEqual(expected.map((c) => c.itemId));
+      expect(merged.sources).toEqual(expected.map((c) => c.source));
+      expect(merged.scores).toEqual(expected.map((c) => c.score));
+      const proposing = [...new Set(expected.flatMap((c) => Object.keys(c.sourceScores)))];
+      expect(merged.sourceScores()).toEqual(
+        Object.fromEntries(proposing.map((s) => [s, { values: expected.map((c) => c.sourceScores[s] ?? 0) }])),
+      );
+    }
+  });
+});
+
+describe(candidateColumns.name, () => {
+  const table: ItemTable = {
+    itemIds: ['i1', 'i2', 'i3'],
+    numbers: {
+      item_quality_score: { values: [0.1, 0.2, 0.3] },
+      item_popularity: { values: [1, 2, 3] },
+      region_popularity: { values: [4, 5, 6] },
+    },
+    texts: { item_category: { values: ['books', 'music', 'news'] }, item_creator: { values: ['c1', 'c2', 'c3'] } },
+  };
+  const rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
+  const candidates = MergedCandidates.merge(
+    [
+      {
+        weight: 1,
+        candidates: [
+          { itemId: 'i3', source: 'user_cf', score: 0.9 },
+          { itemId: 'i3', source: 'editorial', score: 0.5 },
+          { itemId: 'i1', source: 'editorial', score: 1 },
+        ],
+      },
+    ],
+    () => false,
+    10,
+  );
+
+  it('sends the ranker the candidates’ rows of what its model reads, and every source’s score column', () => {
+    expect(candidateColumns(candidates, table, rowOf)).toEqual({
+      candidateTable: {
+        itemIds: ['i1', 'i3'],
+        numbers: {
+          item_quality_score: { values: [0.1, 0.3] },
+          item_popularity: { values: [1, 3] },
+          region_popularity: { values: [4, 6] },
+        },
+        texts: { item_category: { values: ['books', 'news'] } },
+      },
+      candidateSourceScores: { user_cf: { values: [0, 0.9] }, editorial: { values: [1, 0.5] } },
+    });
+  });
+
+  it('leaves out the creator and the candidates’ sources (the orchestrator keeps them), and columns the table lacks', () => {
+    const columns = candidateColumns(candidates, { ...table, numbers: { item_popularity: table.numbers.item_popularity } }, rowOf);
+    expect(Object.keys(columns.candidateTable.texts)).toEqual(['item_category']);
+    expect(Object.keys(columns.candidateTable.numbers)).toEqual(['item_popularity']);
+    expect(columns).not.toHaveProperty('candidateSources');
+  });
+});

@@ -1,0 +1,130 @@
+import { ItemTable } from '@recsys/proto';
+import { NUMERIC_ITEM_TERMS, TEXT_ITEM_TERMS } from '@recsys/models';
+import { Candidate } from '../candidates/candidate-source';
+
+/** One source's answer as the merge takes it: its candidates and the weight an experiment variant gives it. */
+export interface SourceCandidates {
+  weight: number;
+  candidates: readonly Candidate[];
+}
+
+/**
+ * The candidates of every source of a Recommend merged into one row per item, in columns: a Recommend merges
+ * ~1 200 candidates into up to 500 rows, and the ranker takes them as columns, so no object per candidate is made.
+ */
+export class MergedCandidates {
+  private constructor(
+    readonly itemIds: readonly string[],
+    /** Each row's best source and its (weighted) score. */
+    readonly sources: readonly string[],
+    readonly scores: readonly number[],
+    /** Each source's best score per row; NaN where the source did not propose the item. */
+    private readonly bySource: ReadonlyMap<string, Float64Array>,
+  ) {}
+
+  /**
+   * One row per item with every source's best score (the best of all names the row's source), without the
+   * excluded items; best-scored first, ties by item id; at most `max` rows.
+   */
+  static merge(lists: readonly SourceCandidates[], exclude: (itemId: string) => boolean, max: number): MergedCandidates {
+    const total = lists.reduce((n, l) => n + l.candidates.length, 0);
+    const slotOf = new Map<string, number>();
+    const itemIds: string[] = [];
+    const sources: string[] = [];
+    const scores: number[] = [];
+    const bySource = new Map<string, Float64Array>();
+    for (const { weight, candidates } of lists) {
+      for (const c of candidates) {
+        if (exclude(c.itemId)) continue;
+        const score = weight === 1 ? c.score : c.score * weight;
+        let column = bySource.get(c.source);
+        if (!column) bySource.set(c.source, (column = new Float64Array(total).fill(NaN)));
+        const slot = slotOf.get(c.itemId);
+        if (slot === undefined) {
+          column[itemIds.length] = score;
+          slotOf.set(c.itemId, itemIds.length);
+          itemIds.push(c.itemId);
+          sources.push(c.source);
+          scores.push(score);
+          continue;
+        }
+        const current = column[slot];
+        column[slot] = Number.isNaN(current) ? score : Math.max(current, score);
+        if (score > scores[slot]) {
+          sources[slot] = c.source;
+          scores[slot] = score;
+        }
+      }
+    }
+    const order = itemIds.map((_, slot) => slot);
+    order.sort((a, b) => scores[b] - scores[a] || (itemIds[a] < itemIds[b] ? -1 : 1));
+    return new MergedCandidates(itemIds, sources, scores, bySource).pick(order.slice(0, max));
+  }
+
+  get size(): number {
+    return this.itemIds.length;
+  }
+
+  /** The rows `keep` accepts, in their order. */
+  filter(keep: (itemId: string) => boolean): MergedCandidates {
+    const rows: number[] = [];
+    for (let row = 0; row < this.itemIds.length; row += 1) if (keep(this.itemIds[row])) rows.push(row);
+    return rows.length === this.itemIds.length ? this : this.pick(rows);
+  }
+
+  /** Each source that proposed at least one of the rows, with its score per row (0 where it did not). */
+  sourceScores(): Record<string, { values: number[] }> {
+    const out: Record<string, { values: number[] }> = {};
+    for (const [source, column] of this.bySource) {
+      const values = new Array<number>(this.itemIds.length);
+      let proposed = false;
+      for (let row = 0; row < values.length; row += 1) {
+        const score = column[row];
+        if (Number.isNaN(score)) values[row] = 0;
+        else [values[row], proposed] = [score, true];
+      }
+      if (proposed) out[source] = { values };
+    }
+    return out;
+  }
+
+  private pick(rows: readonly number[]): MergedCandidates {
+    const bySource = new Map<string, Float64Array>();
+    for (const [source, column] of this.bySource) {
+      const picked = new Float64Array(rows.length);
+      for (let i = 0; i < rows.length; i += 1) picked[i] = column[rows[i]];
+      bySource.set(source, picked);
+    }
+    return new MergedCandidates(
+      rows.map((r) => this.itemIds[r]),
+      rows.map((r) => this.sources[r]),
+      rows.map((r) => this.scores[r]),
+      bySource,
+    );
+  }
+}
+
+/**
+ * The ranker's candidate columns: the candidates' rows of the features the ranking model reads (numbers and the
+ * category; the creator is the orchestrator's, for blocks and diversity), and each source's score column (0 where
+ * the source did not propose the item). The candidates' sources stay here: the orchestrator knows them.
+ */
+export function candidateColumns(candidates: MergedCandidates, table: ItemTable, rowOf: ReadonlyMap<string, number>) {
+  const rows = candidates.itemIds.map((id) => rowOf.get(id)!);
+  const columns = <T>(all: Record<string, { values: T[] }>, names: readonly string[]): Record<string, { values: T[] }> => {
+    const out: Record<string, { values: T[] }> = {};
+    for (const name of names) {
+      const values = all[name]?.values;
+      if (values) out[name] = { values: rows.map((r) => values[r]) };
+    }
+    return out;
+  };
+  return {
+    candidateTable: {
+      itemIds: [...candidates.itemIds],
+      numbers: columns(table.numbers, NUMERIC_ITEM_TERMS),
+      texts: columns(table.texts, TEXT_ITEM_TERMS),
+    },
+    candidateSourceScores: candidates.sourceScores(),
+  };
+}

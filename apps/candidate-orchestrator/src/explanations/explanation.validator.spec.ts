@@ -79,6 +79,27 @@ describe(ExplanationValidator.name, () => {
     expect(validator.validate('POPULAR: Popular right now, like Sci-Fi Housing', facts, words).ok).toBe(true);
   });
 
+  it('checks a repeated sentence against each answer’s own vocabulary (only the rest of the work is remembered)', () => {
+    const sentence = 'POPULAR: Popular right now, like Lontar Ink';
+    const withLontar = new Map([...vocabulary, ['item_creator', new Set(['Kayu Press', 'Lontar Ink'])]]);
+    expect(validator.validate(sentence, facts, withLontar)).toEqual({ ok: false, reason: 'ungrounded_fact' });
+    // The same sentence and facts in an answer where no item is by Lontar Ink: nothing foreign is named.
+    expect(validator.validate(sentence, facts, vocabulary).ok).toBe(true);
+    expect(validator.validate(sentence, facts, withLontar)).toEqual({ ok: false, reason: 'ungrounded_fact' });
+    // Same words, other facts: the same value as the item's own creator is grounded.
+    expect(validator.validate(sentence, { ...facts, item: { ...facts.item, item_creator: 'Lontar Ink' } }, withLontar).ok).toBe(true);
+  });
+
+  it('still finds a foreign value with an index built before the shared value registry started over', () => {
+    const index = validator.index(new Map([...vocabulary, ['item_creator', new Set(['Kayu Press', 'Lontar Ink'])]]));
+    // Another answer with more distinct values than the registry keeps: it starts over without this answer's.
+    new ExplanationValidator(reasons).index(new Map([['item_creator', new Set(Array.from({ length: 20_001 }, (_, i) => `creator ${i}`))]]));
+    expect(validator.validate('POPULAR: Popular right now, like Lontar Ink', facts, index)).toEqual({
+      ok: false,
+      reason: 'ungrounded_fact',
+    });
+  });
+
   it('rejects any category when the facts hold none (a sensitive item or a generic reason)', () => {
     const hidden = { ...facts, item: {} };
     expect(verdict('POPULAR: Popular right now.', hidden).ok).toBe(true);

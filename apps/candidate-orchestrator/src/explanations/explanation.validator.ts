@@ -44,6 +44,8 @@ export class ExplanationValidator {
   private readonly allowedCodes: ReadonlySet<string>;
   private readonly denied: string[];
   private readonly sensitiveCategories: ReadonlySet<string>;
+  /** Drafts checked so far (see DraftCheck), by reason code, the item's own facts and the draft. */
+  private readonly checked = new Map<string, DraftCheck>();
 
   constructor(reasons: Pick<ReasonConfig, 'generic' | 'reasons' | 'sensitiveCategories' | 'sensitiveTerms'>) {
     this.allowedCodes = allowedReasonCodes(reasons);
@@ -61,66 +63,129 @@ export class ExplanationValidator {
 
   validate(output: string, facts: ExplanationFacts, vocabulary: ExplanationVocabulary | VocabularyIndex = new Map()): Validation {
     const draft = output.trim();
-    if (!draft) return reject('empty');
+    const entries = Object.entries(facts.item);
+    const own = entries.map(([, v]) => v.toLowerCase());
+    // Everything but the answer's vocabulary depends on the draft, the item's own facts and its reason code only,
+    // and an answer's items repeat them (the template explainer writes the same sentence for the same facts).
+    const key = [facts.reason.code, ...entries.flat(), draft].join('\u0000');
+    const checked = remember(this.checked, key, () => this.check(draft, facts, own));
+    if (!checked.ok) return checked.verdict;
+    const index = vocabulary instanceof VocabularyIndex ? vocabulary : this.index(vocabulary);
+    for (const v of index.candidates(checked.words)) {
+      if (!own.includes(v) && containsPhrase(checked.rest, v, checked.words)) return reject('ungrounded_fact');
+    }
+    if (checked.identifier) return reject('contains_identifier');
+    return { ok: true, text: checked.sentence };
+  }
+
+  /** The checks of {@link validate} that do not depend on the answer's vocabulary. */
+  private check(draft: string, facts: ExplanationFacts, own: string[]): DraftCheck {
+    const rejected = (reason: RejectionReason): DraftCheck => ({ ok: false, verdict: reject(reason) });
+    if (!draft) return rejected('empty');
     const parsed = DRAFT.exec(draft);
-    if (!parsed) return reject('missing_reason_code');
+    if (!parsed) return rejected('missing_reason_code');
     const [, code, rest] = parsed;
-    if (!this.allowedCodes.has(code)) return reject('unknown_reason_code');
-    if (code !== facts.reason.code) return reject('reason_code_mismatch');
+    if (!this.allowedCodes.has(code)) return rejected('unknown_reason_code');
+    if (code !== facts.reason.code) return rejected('reason_code_mismatch');
     const sentence = rest.trim();
-    if (!sentence) return reject('empty');
-    if (sentence.length > MAX_EXPLANATION_CHARS) return reject('too_long');
-    if (EMAIL.test(sentence) || URL.test(sentence)) return reject('contains_contact');
-    if (/[\r\n]/.test(sentence) || SENTENCE_BREAK.test(sentence.replace(/[.!]$/, ''))) return reject('not_one_sentence');
+    if (!sentence) return rejected('empty');
+    if (sentence.length > MAX_EXPLANATION_CHARS) return rejected('too_long');
+    if (EMAIL.test(sentence) || URL.test(sentence)) return rejected('contains_contact');
+    if (/[\r\n]/.test(sentence) || SENTENCE_BREAK.test(sentence.replace(/[.!]$/, ''))) return rejected('not_one_sentence');
     const otherCodes = [...(sentence.match(CODE_LIKE) ?? []), ...[...this.allowedCodes].filter((c) => containsWord(sentence, c))];
-    if (otherCodes.some((c) => c !== code)) return reject('reason_code_mismatch');
+    if (otherCodes.some((c) => c !== code)) return rejected('reason_code_mismatch');
     const lower = sentence.toLowerCase();
     const words = wordsOf(lower);
-    if (this.denied.some((term) => containsPhrase(lower, term, words))) return reject('sensitive_term');
-    const index = vocabulary instanceof VocabularyIndex ? vocabulary : this.index(vocabulary);
-    if (mentionsForeignValue(lower, facts, index)) return reject('ungrounded_fact');
+    if (this.denied.some((term) => containsPhrase(lower, term, words))) return rejected('sensitive_term');
+    // The item's own values are taken out first, so "comic books" does not count as the other category "books".
+    const withoutOwn = own.reduce(removePhrase, lower);
     const category = facts.item[CATEGORY_FEATURE];
-    if (/\d/.test(category ? removePhrase(lower, category.toLowerCase()) : lower)) return reject('contains_identifier');
-    return { ok: true, text: sentence };
+    return {
+      ok: true,
+      sentence,
+      rest: withoutOwn,
+      words: wordsOf(withoutOwn),
+      identifier: /\d/.test(category ? removePhrase(lower, category.toLowerCase()) : lower),
+    };
   }
 }
 
-/** The values an answer's sentences may not name unless they are the item's own, by the first word of each form. */
+/** What {@link ExplanationValidator.validate} knows of a draft before it meets an answer's vocabulary. */
+type DraftCheck =
+  | { ok: false; verdict: Validation }
+  | {
+      ok: true;
+      sentence: string;
+      /** The lower-cased sentence without the item's own values, and its words. */
+      rest: string;
+      words: ReadonlySet<string>;
+      /** Digits outside the item's category: an id-like token (reported after a foreign value). */
+      identifier: boolean;
+    };
+
+/**
+ * Every value answers have named so far (lower-cased), by the first word of each of its forms; values whose form
+ * starts with no word (punctuation) apart. Shared by all answers: a tenant's categories and creators recur, so
+ * an answer only registers the values that are new here. When full it starts over with a new generation, and an
+ * index of an earlier generation registers its values again before it answers (it never misses one).
+ */
+const registry = {
+  byFirstWord: new Map<string, Set<string>>(),
+  unindexed: new Set<string>(),
+  values: new Set<string>(),
+  generation: 0,
+};
+
+/** Registers the values not registered yet, starting over first when they would not fit. */
+function registerAll(values: Iterable<string>): void {
+  let fresh = [...values].filter((v) => !registry.values.has(v));
+  if (registry.values.size + fresh.length > MAX_CACHED) {
+    registry.byFirstWord.clear();
+    registry.unindexed.clear();
+    registry.values.clear();
+    registry.generation += 1;
+    fresh = [...new Set(values)];
+  }
+  for (const value of fresh) {
+    registry.values.add(value);
+    for (const form of forms(value)) {
+      if (form.firstWord === '') registry.unindexed.add(value);
+      else {
+        let set = registry.byFirstWord.get(form.firstWord);
+        if (!set) registry.byFirstWord.set(form.firstWord, (set = new Set()));
+        set.add(value);
+      }
+    }
+  }
+}
+
+/** The values an answer's sentences may not name unless they are the item's own. */
 export class VocabularyIndex {
-  private readonly byFirstWord = new Map<string, Set<string>>();
-  /** Values with a form that starts with no word (punctuation): tried on every sentence. */
-  private readonly unindexed = new Set<string>();
+  /** This answer's values, lower-cased. */
+  private readonly members = new Set<string>();
+  private generation: number;
 
   constructor(values: Iterable<string>) {
     for (const value of values) {
       const v = value.toLowerCase();
-      if (!v) continue;
-      for (const form of forms(v)) {
-        if (form.firstWord === '') this.unindexed.add(v);
-        else {
-          let set = this.byFirstWord.get(form.firstWord);
-          if (!set) this.byFirstWord.set(form.firstWord, (set = new Set()));
-          set.add(v);
-        }
-      }
+      if (v) this.members.add(v);
     }
+    registerAll(this.members);
+    this.generation = registry.generation;
   }
 
-  /** The values that could occur in a text with these words. */
+  /** This answer's values that could occur in a text with these words. */
   *candidates(words: ReadonlySet<string>): Iterable<string> {
-    for (const word of words) yield* this.byFirstWord.get(word) ?? [];
-    yield* this.unindexed;
+    if (this.generation !== registry.generation) {
+      registerAll(this.members);
+      this.generation = registry.generation;
+    }
+    for (const word of words) {
+      const values = registry.byFirstWord.get(word);
+      if (values) for (const v of values) if (this.members.has(v)) yield v;
+    }
+    for (const v of registry.unindexed) if (this.members.has(v)) yield v;
   }
-}
-
-/** True when the sentence names an attribute value (a category, a creator) that is not the item's own. */
-function mentionsForeignValue(lower: string, facts: ExplanationFacts, index: VocabularyIndex): boolean {
-  // The item's own values are taken out first, so "comic books" does not count as the other category "books".
-  const own = Object.values(facts.item).map((v) => v.toLowerCase());
-  const rest = own.reduce(removePhrase, lower);
-  const words = wordsOf(rest);
-  for (const v of index.candidates(words)) if (!own.includes(v) && containsPhrase(rest, v, words)) return true;
-  return false;
 }
 
 function reject(reason: RejectionReason): Validation {

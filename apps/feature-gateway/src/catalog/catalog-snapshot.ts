@@ -50,10 +50,6 @@ export class TenantSnapshot {
   popularityIn(scope: string): Map<string, number> {
     return this.popularity.get(scope) ?? new Map();
   }
-
-  globalPopularity(itemId: string): number {
-    return this.popularity.get('global:*')?.get(itemId) ?? 0;
-  }
 }
 
 /** Loads and holds snapshots of every tenant; reloaded after imports, aggregate refreshes and new model versions. */

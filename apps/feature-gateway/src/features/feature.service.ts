@@ -14,6 +14,7 @@ import {
 import { isAnonymousPid, isValidTenantId } from '@recsys/tenant-keys';
 import { InvalidArgumentError, PrivacyContextGuard, ServiceMetrics } from '@recsys/service-kit';
 import { CatalogSnapshots, TenantSnapshot } from '../catalog/catalog-snapshot';
+import { ItemRow } from '../catalog/catalog.repository';
 import { SessionStore } from '../events/session-store';
 import type { Logger } from 'pino';
 import { ProfileEvent, ProfileStore } from '../profile/profile.store';
@@ -36,30 +37,40 @@ const NO_ARTIFACTS = new RetrievalArtifacts(undefined, undefined, undefined, und
 /** Candidate features: computing one is a call of the candidate source it feeds (counted per mode). */
 const RETRIEVAL_FEATURES = new Set(['user_cf_items', 'user_two_tower_items', 'session_intent_items', 'content_similar_items']);
 
-/** How each item feature is read from a tenant snapshot, by its value type (numbers and texts can go in columns). */
+/** Where an item feature is read: the tenant snapshot and the popularity of the request's scope. */
+interface ItemScope {
+  snapshot: TenantSnapshot;
+  global: ReadonlyMap<string, number>;
+  region: ReadonlyMap<string, number>;
+}
+
+/**
+ * How each item feature is read for an item of the snapshot, by its value type (numbers and texts can go in
+ * columns). Each item is looked up once per request, not once per feature (hundreds of items per ranking call).
+ */
 type ItemFeatureReader =
-  | { kind: 'number'; read: (s: TenantSnapshot, itemId: string, scope: string) => number }
-  | { kind: 'text'; read: (s: TenantSnapshot, itemId: string) => string }
-  | { kind: 'weights'; read: (s: TenantSnapshot, itemId: string) => Record<string, number> };
+  | { kind: 'number'; read: (item: ItemRow, at: ItemScope) => number }
+  | { kind: 'text'; read: (item: ItemRow) => string }
+  | { kind: 'weights'; read: (item: ItemRow, at: ItemScope) => Record<string, number> };
 
 const ITEM_FEATURES: Record<string, ItemFeatureReader> = {
-  item_category: { kind: 'text', read: (s, id) => s.items.get(id)?.category ?? '' },
-  item_creator: { kind: 'text', read: (s, id) => s.items.get(id)?.creatorId ?? '' },
-  item_quality_score: { kind: 'number', read: (s, id) => s.items.get(id)?.qualityScore ?? 0 },
-  item_popularity: { kind: 'number', read: (s, id) => s.globalPopularity(id) },
-  region_popularity: { kind: 'number', read: (s, id, scope) => s.popularityIn(scope).get(id) ?? 0 },
-  item_cooccurrence_neighbors: { kind: 'weights', read: (s, id) => Object.fromEntries(s.neighbors.get(id) ?? []) },
+  item_category: { kind: 'text', read: (item) => item.category ?? '' },
+  item_creator: { kind: 'text', read: (item) => item.creatorId ?? '' },
+  item_quality_score: { kind: 'number', read: (item) => item.qualityScore ?? 0 },
+  item_popularity: { kind: 'number', read: (item, at) => at.global.get(item.itemId) ?? 0 },
+  region_popularity: { kind: 'number', read: (item, at) => at.region.get(item.itemId) ?? 0 },
+  item_cooccurrence_neighbors: { kind: 'weights', read: (item, at) => Object.fromEntries(at.snapshot.neighbors.get(item.itemId) ?? []) },
 };
 
 /** One item feature as a FeatureValue (the per-item, non-columnar form). */
-function itemFeatureValue(reader: ItemFeatureReader, s: TenantSnapshot, itemId: string, scope: string): FeatureValue {
+function itemFeatureValue(reader: ItemFeatureReader, item: ItemRow, at: ItemScope): FeatureValue {
   switch (reader.kind) {
     case 'number':
-      return { ...empty(), number: reader.read(s, itemId, scope) };
+      return { ...empty(), number: reader.read(item, at) };
     case 'text':
-      return { ...empty(), text: reader.read(s, itemId) };
+      return { ...empty(), text: reader.read(item) };
     case 'weights':
-      return { ...empty(), weights: reader.read(s, itemId) };
+      return { ...empty(), weights: reader.read(item, at) };
   }
 }
 
@@ -189,23 +200,32 @@ export class FeatureService {
     const itemNames = byEntity('item').filter((name) => ITEM_FEATURES[name]);
     if (snapshot && itemNames.length > 0) {
       const scope = snapshot.scopeFor(req.region);
-      const present = [...new Set(req.itemIds)].filter((id) => snapshot.items.has(id));
+      const at: ItemScope = { snapshot, global: snapshot.popularityIn('global:*'), region: snapshot.popularityIn(scope) };
+      // The requested items the catalog holds, each once, in request order.
+      const present: ItemRow[] = [];
+      const seen = new Set<string>();
+      for (const id of req.itemIds) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const item = snapshot.items.get(id);
+        if (item) present.push(item);
+      }
       // Columnar: each number or text feature as one column over the items (hundreds of items per ranking call).
       const columns = req.columnar ? itemNames.filter((name) => ITEM_FEATURES[name].kind !== 'weights') : [];
       if (columns.length > 0) {
-        itemTable.itemIds = present;
+        itemTable.itemIds = present.map((item) => item.itemId);
         for (const name of columns) {
           const reader = ITEM_FEATURES[name];
-          if (reader.kind === 'number') itemTable.numbers[name] = { values: present.map((id) => reader.read(snapshot, id, scope)) };
-          else if (reader.kind === 'text') itemTable.texts[name] = { values: present.map((id) => reader.read(snapshot, id)) };
+          if (reader.kind === 'number') itemTable.numbers[name] = { values: present.map((item) => reader.read(item, at)) };
+          else if (reader.kind === 'text') itemTable.texts[name] = { values: present.map((item) => reader.read(item)) };
         }
       }
       const perItem = itemNames.filter((name) => !columns.includes(name));
       if (perItem.length > 0) {
-        for (const itemId of present) {
+        for (const item of present) {
           const features: Record<string, FeatureValue> = {};
-          for (const name of perItem) features[name] = itemFeatureValue(ITEM_FEATURES[name], snapshot, itemId, scope);
-          items.push({ itemId, features });
+          for (const name of perItem) features[name] = itemFeatureValue(ITEM_FEATURES[name], item, at);
+          items.push({ itemId: item.itemId, features });
         }
       }
     }

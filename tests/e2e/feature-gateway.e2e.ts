@@ -166,6 +166,63 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
   });
 
+  it('fetches in one batch the candidate lists and the ranking features of the items they name (items_from_features)', async () => {
+    const userId = 'feature-batch-items-user';
+    await consent(RETAIL, userId);
+    const catalog = p.data.items.filter((i) => i.tenantId === RETAIL);
+    // A seed with co-occurrence neighbours, so both kinds of list (ranked list, weights map) name items.
+    const probe = await p.features.getFeatureBatch(
+      { requests: catalog.slice(0, 16).map((i) => featureRequest(RETAIL, { featureSet: 'candidates_item_to_item', itemIds: [i.itemId] })) },
+      { metadata: metadataFor(RETAIL, userId) },
+    );
+    const seedIndex = probe.entries.findIndex(
+      (e) => Object.keys(e.response?.items[0]?.features.item_cooccurrence_neighbors?.weights ?? {}).length > 0,
+    );
+    expect(seedIndex).toBeGreaterThanOrEqual(0);
+    const seed = catalog[seedIndex].itemId;
+    const extra = catalog[20].itemId;
+    const ranking = featureRequest(RETAIL, {
+      featureSet: 'home_personalized',
+      region: 'ID-JK',
+      columnar: true,
+      itemIds: [extra, 'no-such-item'],
+      itemsFromFeatures: ['region_popular_items', 'item_cooccurrence_neighbors'],
+    });
+    const reply = await p.features.getFeatureBatch(
+      {
+        requests: [
+          // Asked first, answered last: it names the items of the requests after it.
+          ranking,
+          featureRequest(RETAIL, { featureSet: 'candidates_trending_region', region: 'ID-JK', rankedLists: true, candidateLimit: 30 }),
+          featureRequest(RETAIL, { featureSet: 'candidates_item_to_item', itemIds: [seed] }),
+        ],
+      },
+      { metadata: metadataFor(RETAIL, userId) },
+    );
+    expect(reply.entries.map((e) => e.error)).toEqual(['', '', '']);
+    const trending = reply.entries[1].response!.contextFeatures.region_popular_items.rankedItemIds;
+    const neighbours = Object.keys(reply.entries[2].response!.items[0]?.features.item_cooccurrence_neighbors?.weights ?? {});
+    expect(trending.length).toBeGreaterThan(0);
+    expect(neighbours.length).toBeGreaterThan(0);
+    const expected = [...new Set([extra, ...trending, ...neighbours])];
+    const table = reply.entries[0].response!.itemTable!;
+    // Every named item of the catalog once, in order of first appearance; an unknown id has no row.
+    expect(table.itemIds).toEqual(expected);
+    expect(table.texts.item_category.values).toEqual(expected.map((id) => catalog.find((i) => i.itemId === id)!.category));
+    expect(table.numbers.item_quality_score.values).toHaveLength(expected.length);
+
+    // Only a batch has other answers to name items of; a feature it names must be registered.
+    await expect(p.features.getFeatures(ranking, { metadata: metadataFor(RETAIL, userId) })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('items_from_features is only valid in a GetFeatureBatch'),
+    });
+    const unknown = await p.features.getFeatureBatch(
+      { requests: [{ ...ranking, itemsFromFeatures: ['no_such_feature'] }] },
+      { metadata: metadataFor(RETAIL, userId) },
+    );
+    expect(unknown.entries[0].error).toContain('items_from_features must name at most 16 registered features');
+  });
+
   it('never returns a feature for a purpose it prohibits, whatever the context grants', async () => {
     const userId = 'ads-purpose-user';
     await consent(RETAIL, userId);

@@ -65,7 +65,7 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
       await metricValue(port('candidate-orchestrator'), 'grpc_server_handling_seconds_count', { method: 'Recommend', code: 'OK' }),
     ).toBeGreaterThan(0);
     expect(
-      await metricValue(port('feature-gateway'), 'grpc_server_handling_seconds_count', { method: 'GetFeatures', code: 'OK' }),
+      await metricValue(port('feature-gateway'), 'grpc_server_handling_seconds_count', { method: 'GetFeatureBatch', code: 'OK' }),
     ).toBeGreaterThan(0);
   });
 

@@ -21,6 +21,7 @@ export function getFeaturesRequest(
     candidateLimit: 0,
     columnar: false,
     rankedLists: false,
+    itemsFromFeatures: [],
     ...fields,
   };
 }

@@ -5,8 +5,8 @@
  * empty message at once. The fake orchestrator's Recommend makes the real orchestrator's calls in the same order
  * with the same client (`createGrpcClient` of service-kit) and deadlines:
  *
- *   ConsentService.GetPrivacyContext → FeatureService.GetFeatureBatch of `sourceCalls` requests (candidate sources)
- *   → FeatureService.GetFeatures (ranking features) → RankerService.Rank → empty RecommendResponse.
+ *   ConsentService.GetPrivacyContext → FeatureService.GetFeatureBatch of `sourceCalls` + 1 requests (the candidate
+ *   sources and the ranking features of their items) → RankerService.Rank → empty RecommendResponse.
  *
  * Nothing goes to audit-service: the real path's decision record is sampled and sent asynchronously, after the
  * answer. Run as a child process: `node no-work-chain.js --role consent|feature|ranker|orchestrator ...`.
@@ -218,11 +218,9 @@ function orchestratorHandlers(args: OrchestratorArgs): { handlers: UntypedServic
     const metadata = new Metadata();
     metadata.set(PRIVACY_CONTEXT_METADATA_KEY, token);
     const options = { metadata, timeoutMs: downstreamMs };
+    // The candidate sources' requests and the ranking features' request, in one batch.
     const featuresRequest = getFeaturesRequest({ tenantId, featureSet: '' });
-    if (args.sourceCalls > 0) {
-      await features.getFeatureBatch({ requests: Array.from({ length: args.sourceCalls }, () => featuresRequest) }, options);
-    }
-    await features.getFeatures(featuresRequest, options);
+    await features.getFeatureBatch({ requests: Array.from({ length: args.sourceCalls + 1 }, () => featuresRequest) }, options);
     await ranker.rank(rankRequest({ tenantId, mode: PrivacyMode.PERSONALIZED }), options);
     return {};
   };

@@ -467,6 +467,8 @@ interface WorkloadResult {
   maxSettleMs: number;
   /** CPU of the workload's server processes per request, ms. */
   serverCpuMsPerRequest: number;
+  /** The services' CPU over the successful answers only (refusals cost little, so this is the cost of an answer). */
+  serverCpuMsPerAnswer: number;
   clientCpuMsPerRequest: number;
   errorMessages: string[];
   /**
@@ -584,6 +586,7 @@ class OpenLoopWorkload {
       maxSendLagMs: round2(Number(this.maxSendLagNs) / 1e6),
       maxSettleMs: this.settleMs,
       serverCpuMsPerRequest: round2(serverCpuUs / 1000 / n),
+      serverCpuMsPerAnswer: n > this.errors ? round2(serverCpuUs / 1000 / (n - this.errors)) : 0,
       clientCpuMsPerRequest: round2(this.clientCpuUs / 1000 / n),
       errorMessages: [...this.errorMessages],
       answered: this.answered(),
@@ -723,7 +726,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   const chain = new NoWorkChain({ sourceCalls: called.length, deadlines: DEADLINES, logDir });
   cleanup(() => chain.stop());
   await chain.start();
-  say(`no-work chain serving on ${chain.address}: GetPrivacyContext, GetFeatureBatch of ${called.length}, GetFeatures, Rank`);
+  say(`no-work chain serving on ${chain.address}: GetPrivacyContext, GetFeatureBatch of ${called.length} + 1, Rank`);
 
   // Both targets through the same raw client built from the same definition; each its own channel.
   const definition = loadSync(join(protoRoot(), PROTO_FILES.RecommendationService), {
@@ -818,9 +821,9 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     rank: perRecommend(serverSide['ranker Rank'].calls),
   };
   // Only meaningful when every Recommend ran to the end (a failed one stops before its later calls).
-  if (platform.errors === 0 && (measuredHops.getFeatures !== 1 || measuredHops.getFeatureBatch !== 1)) {
+  if (platform.errors === 0 && (measuredHops.getFeatures !== 0 || measuredHops.getFeatureBatch !== 1)) {
     say(
-      `warning: the platform made ${measuredHops.getFeatureBatch} GetFeatureBatch and ${measuredHops.getFeatures} GetFeatures calls per Recommend, the chain makes 1 and 1`,
+      `warning: the platform made ${measuredHops.getFeatureBatch} GetFeatureBatch and ${measuredHops.getFeatures} GetFeatures calls per Recommend, the chain makes 1 and 0`,
     );
   }
 
@@ -861,7 +864,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     },
     hops: {
       candidateSourcesCalled: called,
-      chain: { getPrivacyContext: 1, getFeatures: called.length + 1, rank: 1 },
+      chain: { getPrivacyContext: 1, getFeatureBatch: 1, getFeaturesRequests: called.length + 1, getFeatures: 0, rank: 1 },
       platformMeasured: measuredHops,
     },
     candidates: { ...candidates, maxCandidates: surface.maxCandidates, candidatesPerSource: surface.candidatesPerSource, method: 'replay' },
@@ -899,10 +902,10 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     process.stdout.write(json);
     return;
   }
-  const columns = ['count', 'errors', 'p50', 'p90', 'p99', 'max', 'mean', 'req/s', 'srv CPU/req'];
+  const columns = ['count', 'errors', 'p50', 'p90', 'p99', 'max', 'mean', 'answers/s', 'srv CPU/req', 'CPU/answer'];
   const cell = (v: string | number) => String(v).padStart(11);
   const row = (name: string, s: WorkloadResult) =>
-    `| ${name.padEnd(34)} | ${[s.count, s.errors, s.p50, s.p90, s.p99, s.max, s.mean, s.achievedRate, s.serverCpuMsPerRequest].map(cell).join(' | ')} |`;
+    `| ${name.padEnd(34)} | ${[s.count, s.errors, s.p50, s.p90, s.p99, s.max, s.mean, s.achievedRate, s.serverCpuMsPerRequest, s.serverCpuMsPerAnswer].map(cell).join(' | ')} |`;
   const lines = [
     `${summary.date}  revision ${summary.revision}  nproc ${summary.machine.nproc}  node ${summary.machine.node}  ${summary.machine.cpu}`,
     `load average at start ${startLoad.join(' ')}, at end ${summary.machine.loadAverageAtEnd.join(' ')}`,
@@ -910,8 +913,8 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     `open loop at ${options.rate}/s, ${rounds} alternating blocks of ${options.block} s per workload after ${options.warmup} s of warm-up each` +
       (Object.keys(options.serviceEnv).length > 0 ? `; service env ${JSON.stringify(options.serviceEnv)}` : '') +
       (options.candidatesPerSource === undefined ? '' : `; candidates_per_source ${options.candidatesPerSource}`),
-    `hops: GetPrivacyContext, GetFeatureBatch of ${called.length} candidate-source requests (${called.join(', ')}), 1 ranking GetFeatures, Rank; ` +
-      `platform measured per Recommend: ${measuredHops.getPrivacyContext} / ${measuredHops.getFeatureBatch} / ${measuredHops.getFeatures} / ${measuredHops.rank}`,
+    `hops: GetPrivacyContext, GetFeatureBatch of ${called.length} candidate-source requests (${called.join(', ')}) and the ranking features, Rank; ` +
+      `platform measured per Recommend (GetPrivacyContext / GetFeatureBatch / GetFeatures / Rank): ${measuredHops.getPrivacyContext} / ${measuredHops.getFeatureBatch} / ${measuredHops.getFeatures} / ${measuredHops.rank}`,
     `candidates per request (replay of ${candidates.sampled}): min ${candidates.min}, median ${candidates.p50}, max ${candidates.max}, ` +
       `${Math.round(candidates.atCap * 100)}% at the cap of ${surface.maxCandidates}`,
     '',

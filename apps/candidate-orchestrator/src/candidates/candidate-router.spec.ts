@@ -12,7 +12,7 @@ const home = surfaces.get('home')!;
 
 /** A source that must never be called by the router: it only decides, the orchestrator calls. */
 function fakeSource(name: string): CandidateSource & { request: jest.Mock; candidates: jest.Mock<Candidate[]> } {
-  return { name, request: jest.fn(() => undefined), candidates: jest.fn(() => []) };
+  return { name, listFeature: `${name}_items`, request: jest.fn(() => undefined), candidates: jest.fn(() => []) };
 }
 
 const ALL = [...registry.sources.keys()];

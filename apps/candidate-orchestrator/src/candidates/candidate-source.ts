@@ -24,13 +24,15 @@ export interface SourceRequest {
  */
 export interface CandidateSource {
   readonly name: string;
+  /** The feature whose items are the source's candidates (the ranking features of those items come with them). */
+  readonly listFeature: string;
   /** The request for this Recommend, or undefined when the source has nothing to go on (then nothing is sent). */
   request(request: SourceRequest): GetFeaturesRequest | undefined;
   /** The source's candidates from the gateway's answer to its request. */
   candidates(reply: GetFeaturesResponse, request: SourceRequest): Candidate[];
 }
 
-export type FeatureClient = Pick<UnaryClient<FeatureServiceClient>, 'getFeatures' | 'getFeatureBatch'>;
+export type FeatureClient = Pick<UnaryClient<FeatureServiceClient>, 'getFeatureBatch'>;
 
 /** A GetFeatures request for a source's registry feature set, with the request context of the Recommend. */
 export function sourceFeaturesRequest(

@@ -2,6 +2,8 @@ import { Registry, SurfaceConfig } from '@recsys/feature-registry';
 import { modeRegistryName, PrivacyContextCodec, PrivacyMode } from '@recsys/privacy-context';
 import {
   GetFeatureBatchEntry,
+  GetFeaturesRequest,
+  GetFeaturesResponse,
   getFeaturesRequest,
   ItemTable,
   RankerServiceClient,
@@ -10,7 +12,7 @@ import {
   RecommendResponse,
 } from '@recsys/proto';
 import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPrefix } from '@recsys/tenant-keys';
-import { AuditSink, CacheStore, DECISION_ACTION, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
+import { AppError, AuditSink, CacheStore, DECISION_ACTION, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
 import type { Logger } from 'pino';
 import { Metadata } from '@grpc/grpc-js';
 import { Candidate, CandidateSource, FeatureClient, SourceRequest } from '../candidates/candidate-source';
@@ -26,6 +28,14 @@ import { ExposureSink } from '../experiments/exposure-sink';
 import { FallbackRate } from './fallback-rate';
 import { Admission } from './admission';
 import { candidateColumns, MergedCandidates } from './merged-candidates';
+
+/** What one candidate source gave a Recommend. */
+interface SourceResult {
+  name: string;
+  ok: boolean;
+  candidates: Candidate[];
+  served: string[];
+}
 
 export interface RecommendationDeps {
   registry: Registry;
@@ -145,7 +155,20 @@ export class RecommendationService {
     const change = assignment?.change;
     const routed = this.deps.router.route(surface, ctx, change);
     const sourceRequest: SourceRequest = { command: cmd, limit: change?.candidates_per_source ?? surface.candidatesPerSource };
-    const results = await this.runSources(routed.run, sourceRequest, ctx.mode, { metadata, timeoutMs });
+    const route =
+      [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === cmd.surface) ??
+      [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === 'home')!;
+    const ranking = getFeaturesRequest({
+      tenantId: cmd.tenantId,
+      featureSet: route.feature_set,
+      // The less-liked items ride along (their categories are what gets demoted), within the gateway's bound.
+      itemIds: [...resolved.lessLikeItemIds].slice(0, MAX_FEATURE_ITEMS),
+      region: cmd.region,
+      deviceType: cmd.deviceType,
+      localHour: cmd.localHour,
+      columnar: true,
+    });
+    const { results, features } = await this.runSources(routed.run, sourceRequest, ranking, ctx.mode, { metadata, timeoutMs });
     // A source that failed contributed nothing and is not reported as used.
     const sourcesUsed = results.filter((r) => r.ok).map((r) => r.name);
     // One row per item (hidden items and the seed itself left out), best-scored first, up to the surface's cap.
@@ -153,23 +176,6 @@ export class RecommendationService {
       results.map((r) => ({ weight: change?.source_weights[r.name] ?? 1, candidates: r.candidates })),
       (itemId) => resolved.hiddenItemIds.has(itemId) || itemId === cmd.seedItemId,
       surface.maxCandidates,
-    );
-
-    const route =
-      [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === cmd.surface) ??
-      [...this.deps.registry.routes.values()].find((r) => r.mode === modeRegistryName(ctx.mode) && r.surface === 'home')!;
-    const features = await this.deps.features.getFeatures(
-      getFeaturesRequest({
-        tenantId: cmd.tenantId,
-        featureSet: route.feature_set,
-        // The less-liked items ride along (their categories are what gets demoted), within the gateway's bound.
-        itemIds: [...new Set([...candidates.itemIds, ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS),
-        region: cmd.region,
-        deviceType: cmd.deviceType,
-        localHour: cmd.localHour,
-        columnar: true,
-      }),
-      { metadata, timeoutMs },
     );
     const table: ItemTable = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
     const rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
@@ -233,30 +239,35 @@ export class RecommendationService {
   }
 
   /**
-   * Runs the routed candidate sources: their requests go to feature-gateway in one GetFeatureBatch (each still
-   * gated on its own there); a source whose entry failed, or all of them when the call failed, is left out.
+   * Runs the routed candidate sources and fetches the ranking route's features in one GetFeatureBatch: the
+   * sources' requests (each still gated on its own there), then `ranking`, which names the items of the sources'
+   * lists (items_from_features) so their ranking features come back with them. A source whose entry failed, or
+   * all of them when the call failed, is left out; without ranking features there is no answer (the call's error,
+   * or INTERNAL for a failed entry).
    */
   private async runSources(
     sources: CandidateSource[],
     request: SourceRequest,
+    ranking: GetFeaturesRequest,
     mode: string,
     call: { metadata: Metadata; timeoutMs: number },
-  ): Promise<{ name: string; ok: boolean; candidates: Candidate[]; served: string[] }[]> {
+  ): Promise<{ results: SourceResult[]; features: GetFeaturesResponse }> {
     const planned = sources.map((source) => {
       this.sourceCalls.inc({ source: source.name, mode });
       return { source, request: source.request(request) };
     });
     const sent = planned.filter((p) => p.request);
+    const itemsFromFeatures = [...new Set(sent.map((p) => p.source.listFeature))];
     let entries: GetFeatureBatchEntry[] = [];
-    let failure = '';
-    if (sent.length > 0) {
-      try {
-        entries = (await this.deps.features.getFeatureBatch({ requests: sent.map((p) => p.request!) }, call)).entries;
-      } catch (error) {
-        failure = (error as Error).message;
-      }
+    let failure: unknown;
+    try {
+      entries = (
+        await this.deps.features.getFeatureBatch({ requests: [...sent.map((p) => p.request!), { ...ranking, itemsFromFeatures }] }, call)
+      ).entries;
+    } catch (error) {
+      failure = error;
     }
-    return planned.map(({ source, request: featureRequest }) => {
+    const results = planned.map(({ source, request: featureRequest }): SourceResult => {
       if (!featureRequest) return { name: source.name, ok: true, candidates: [], served: [] };
       const entry = failure ? undefined : entries[sent.findIndex((p) => p.source === source)];
       const failed = (err: string) => {
@@ -264,7 +275,7 @@ export class RecommendationService {
         this.deps.logger.warn({ source: source.name, err }, 'candidate source failed');
         return { name: source.name, ok: false, candidates: [], served: [] };
       };
-      if (!entry?.response) return failed(failure || entry?.error || 'no answer');
+      if (!entry?.response) return failed(failure ? (failure as Error).message : entry?.error || 'no answer');
       try {
         return { name: source.name, ok: true, candidates: source.candidates(entry.response, request), served: entry.response.served };
       } catch (error) {
@@ -272,6 +283,10 @@ export class RecommendationService {
         return failed((error as Error).message);
       }
     });
+    if (failure) throw failure;
+    const features = entries[sent.length]?.response;
+    if (!features) throw new AppError('INTERNAL', `ranking features failed: ${entries[sent.length]?.error || 'no answer'}`);
+    return { results, features };
   }
 
   /** Drops every cached answer of a subject (consent or control change, from the invalidation bus). */

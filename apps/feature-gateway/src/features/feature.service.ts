@@ -3,6 +3,7 @@ import { contentSimilarScores, RetrievalArtifacts, sessionIntentScores, topScore
 import { GRANTABLE_PURPOSES, PrivacyContext, PrivacyContextCodec } from '@recsys/privacy-context';
 import {
   FeatureValue,
+  GetFeatureBatchEntry,
   GetFeatureBatchRequest,
   GetFeatureBatchResponse,
   GetFeaturesRequest,
@@ -22,6 +23,28 @@ import { emptyFeatureValue as empty, listValue, USER_FEATURES, UserFeatureInputs
 
 const MAX_ITEMS = 1000;
 const MAX_BATCH = 16;
+
+/**
+ * The items that these features name in a batch's answers (ranked lists, the keys of weights maps; user, context
+ * and item features), in order of first appearance.
+ */
+function itemsNamed(entries: readonly GetFeatureBatchEntry[], features: readonly string[]): string[] {
+  const named = new Set<string>();
+  const add = (value: FeatureValue | undefined) => {
+    if (!value) return;
+    for (const id of value.rankedItemIds ?? []) named.add(id);
+    for (const id of Object.keys(value.weights ?? {})) named.add(id);
+  };
+  for (const { response } of entries) {
+    if (!response) continue;
+    for (const name of features) {
+      add(response.userFeatures[name]);
+      add(response.contextFeatures[name]);
+      for (const item of response.items) add(item.features[name]);
+    }
+  }
+  return [...named];
+}
 
 /** Profile reads of one call (one privacy context), shared by the requests of a batch. */
 type ProfileMemo = Map<string, Promise<ProfileEvent[]>>;
@@ -134,6 +157,7 @@ export class FeatureService {
 
   async getFeatures(req: GetFeaturesRequest, token: string | undefined): Promise<GetFeaturesResponse> {
     this.validate(req);
+    if (req.itemsFromFeatures.length > 0) throw new InvalidArgumentError(['items_from_features is only valid in a GetFeatureBatch']);
     const ctx = this.contexts.resolve(token, req.tenantId);
     return this.serve(req, ctx, new Map());
   }
@@ -154,22 +178,26 @@ export class FeatureService {
     const tenantId = req.requests[0].tenantId;
     const ctx = this.contexts.resolve(token, tenantId);
     const profiles: ProfileMemo = new Map();
-    const entries = await Promise.all(
-      req.requests.map(async (r) => {
-        try {
-          this.validate(r);
-          return { response: await this.serve(r, ctx, profiles), error: '' };
-        } catch (error) {
-          if (error instanceof InvalidArgumentError) return { response: undefined, error: `INVALID_ARGUMENT: ${error.message}` };
-          this.logger.error(
-            { featureSet: r.featureSet, err: error instanceof Error ? error.message : String(error) },
-            'batch entry failed',
-          );
-          return { response: undefined, error: 'INTERNAL' };
-        }
+    const answer = async (r: GetFeaturesRequest, itemIds = r.itemIds): Promise<GetFeatureBatchEntry> => {
+      try {
+        this.validate(r);
+        return { response: await this.serve({ ...r, itemIds }, ctx, profiles), error: '' };
+      } catch (error) {
+        if (error instanceof InvalidArgumentError) return { response: undefined, error: `INVALID_ARGUMENT: ${error.message}` };
+        this.logger.error({ featureSet: r.featureSet, err: error instanceof Error ? error.message : String(error) }, 'batch entry failed');
+        return { response: undefined, error: 'INTERNAL' };
+      }
+    };
+    // Requests naming items of the others' answers (items_from_features) are answered once those are in.
+    const later = (r: GetFeaturesRequest) => r.itemsFromFeatures.length > 0;
+    const entries = await Promise.all(req.requests.map((r) => (later(r) ? undefined : answer(r))));
+    const first = entries.filter((e): e is GetFeatureBatchEntry => e !== undefined);
+    await Promise.all(
+      req.requests.map(async (r, i) => {
+        if (later(r)) entries[i] = await answer(r, [...r.itemIds, ...itemsNamed(first, r.itemsFromFeatures)]);
       }),
     );
-    return { entries };
+    return { entries: entries as GetFeatureBatchEntry[] };
   }
 
   private async serve(req: GetFeaturesRequest, ctx: PrivacyContext, profiles: ProfileMemo): Promise<GetFeaturesResponse> {
@@ -318,6 +346,8 @@ export class FeatureService {
     if (req.candidateLimit < 0 || req.candidateLimit > MAX_CANDIDATES) problems.push(`candidate_limit must be 0..${MAX_CANDIDATES}`);
     if (req.query.length > MAX_QUERY) problems.push(`query must be at most ${MAX_QUERY} characters`);
     if (req.seedItemId.length > MAX_SEED_ID) problems.push(`seed_item_id must be at most ${MAX_SEED_ID} characters`);
+    if (req.itemsFromFeatures.length > MAX_BATCH || req.itemsFromFeatures.some((name) => !this.registry.features.has(name)))
+      problems.push(`items_from_features must name at most ${MAX_BATCH} registered features`);
     if (problems.length > 0) throw new InvalidArgumentError(problems);
   }
 }

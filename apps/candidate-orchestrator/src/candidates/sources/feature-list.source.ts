@@ -21,9 +21,11 @@ export interface FeatureListSpec {
  */
 export class FeatureListSource implements CandidateSource {
   readonly name: string;
+  readonly listFeature: string;
 
   constructor(private readonly spec: FeatureListSpec) {
     this.name = spec.name;
+    this.listFeature = spec.feature;
   }
 
   request(request: SourceRequest): GetFeaturesRequest | undefined {

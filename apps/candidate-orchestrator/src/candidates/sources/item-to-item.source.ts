@@ -7,6 +7,7 @@ import { Candidate, CandidateSource, SourceRequest, sourceFeaturesRequest, topCa
  */
 export class ItemToItemSource implements CandidateSource {
   readonly name = 'item_to_item';
+  readonly listFeature = 'item_cooccurrence_neighbors';
 
   request(request: SourceRequest): GetFeaturesRequest | undefined {
     const seed = request.command.seedItemId;

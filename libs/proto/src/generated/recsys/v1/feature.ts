@@ -89,6 +89,13 @@ export interface GetFeaturesRequest {
    * candidate_limit items, in FeatureValue.ranked_item_ids/ranked_scores instead of weights.
    */
   rankedLists: boolean;
+  /**
+   * Only in a GetFeatureBatch: besides item_ids, the items that these features name in the answers to the batch's
+   * other requests (ranked_item_ids of a ranked list, the keys of a weights map; user, context and item features),
+   * in order of first appearance. Such a request is answered after the others, so one batch can fetch candidate
+   * lists and the ranking features of their items. INVALID_ARGUMENT in GetFeatures.
+   */
+  itemsFromFeatures: string[];
 }
 
 /** The features of one item. */

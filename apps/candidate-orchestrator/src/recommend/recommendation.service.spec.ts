@@ -1,0 +1,212 @@
+import pino from 'pino';
+import { defaultConfigDir, loadRegistry, loadSessionPolicy, loadSurfaces } from '@recsys/feature-registry';
+import { parseKeyring, PrivacyContextCodec, PrivacyMode, Purpose } from '@recsys/privacy-context';
+import {
+  FeatureValue,
+  GetFeatureBatchRequest,
+  GetFeatureBatchResponse,
+  GetFeaturesResponse,
+  ItemTable,
+  RankRequest,
+  RankResponse,
+} from '@recsys/proto';
+import { MemoryCacheStore, ServiceMetrics } from '@recsys/service-kit';
+import { CandidateRouter } from '../candidates/candidate-router';
+import { CandidateSource } from '../candidates/candidate-source';
+import { KillSwitches } from '../candidates/kill-switches';
+import { FEATURE_LIST_SOURCES, FeatureListSource } from '../candidates/sources/feature-list.source';
+import { ItemToItemSource } from '../candidates/sources/item-to-item.source';
+import { ResolvedPrivacy } from '../privacy/privacy-resolver';
+import { loadReasons } from './reason-config';
+import { ReasonMapper } from './reason-mapper';
+import { recommendCommand } from './recommend.command';
+import { RecommendationService } from './recommendation.service';
+
+/**
+ * The orchestrator's calls to feature-gateway and the ranker, against stubs of both (the real path runs in the
+ * e2e tests): what one Recommend sends, and what it does when an entry or the call fails.
+ */
+const registry = loadRegistry();
+const surfaces = loadSurfaces(defaultConfigDir(), registry);
+const reasons = loadReasons(defaultConfigDir());
+const TENANT = 'acme';
+const SEED = 'i-seed';
+const HIDDEN = 'i-hidden';
+
+const list = (ids: string[]): FeatureValue => ({
+  number: 0,
+  text: '',
+  weights: {},
+  vector: [],
+  rankedItemIds: ids,
+  rankedScores: ids.map((_, i) => 1 / (i + 1)),
+});
+const answer = (fields: Partial<GetFeaturesResponse>): GetFeaturesResponse => ({
+  userFeatures: {},
+  items: [],
+  contextFeatures: {},
+  withheld: [],
+  served: [],
+  ...fields,
+});
+const table = (ids: string[]): ItemTable => ({
+  itemIds: ids,
+  numbers: { item_quality_score: { values: ids.map(() => 0.5) } },
+  texts: { item_category: { values: ids.map(() => 'books') }, item_creator: { values: ids.map((id) => `c-${id}`) } },
+});
+
+/** feature-gateway's answer to each request of the batch, by the request's feature set. */
+type Answers = Record<string, GetFeaturesResponse | string>;
+
+function setup(answers: Answers, batchFails?: Error) {
+  const batches: GetFeatureBatchRequest[] = [];
+  const ranks: RankRequest[] = [];
+  const features = {
+    getFeatureBatch: jest.fn(async (req: GetFeatureBatchRequest): Promise<GetFeatureBatchResponse> => {
+      batches.push(req);
+      if (batchFails) throw batchFails;
+      return {
+        entries: req.requests.map((r) => {
+          const a = answers[r.featureSet] ?? answer({});
+          return typeof a === 'string' ? { response: undefined, error: a } : { response: a, error: '' };
+        }),
+      };
+    }),
+  };
+  const ranker = {
+    rank: jest.fn(async (req: RankRequest): Promise<RankResponse> => {
+      ranks.push(req);
+      const ids = req.candidateTable?.itemIds ?? [];
+      return {
+        route: 'home_personalized',
+        modelVersion: 'test:1',
+        mode: PrivacyMode.PERSONALIZED,
+        droppedFeatures: [],
+        items: ids.map((itemId, i) => ({ itemId, score: ids.length - i, source: '', internalReason: 'source:user_cf' })),
+      };
+    }),
+  };
+  const now = Date.now();
+  const resolved: ResolvedPrivacy = {
+    context: {
+      tenantId: TENANT,
+      subjectPid: 'u_subject',
+      mode: PrivacyMode.PERSONALIZED,
+      purposes: [Purpose.PERSONALIZATION],
+      consentVersion: '1',
+      policyVersion: 'p',
+      requestId: 'r1',
+      issuedAtMs: now,
+      expiresAtMs: now + 60_000,
+    },
+    reason: '',
+    hiddenItemIds: new Set([HIDDEN]),
+    blockedCreatorIds: new Set(),
+    lessLikeItemIds: new Set(['i-less']),
+    consentKnown: true,
+  };
+  const sources = new Map<string, CandidateSource>(
+    [new ItemToItemSource(), ...FEATURE_LIST_SOURCES.map((spec) => new FeatureListSource(spec))].map((s) => [s.name, s]),
+  );
+  const names = new Set(registry.sources.keys());
+  const metrics = new ServiceMetrics('test');
+  const logger = pino({ level: 'silent' });
+  const service = new RecommendationService({
+    registry,
+    surfaces,
+    privacy: { resolve: async () => resolved } as never,
+    router: new CandidateRouter(
+      registry,
+      sources,
+      new KillSwitches(new Set(), '', 1000, names, metrics, logger),
+      loadSessionPolicy(defaultConfigDir()),
+    ),
+    features,
+    ranker,
+    codec: new PrivacyContextCodec(parseKeyring(`k1:${'s'.repeat(32)}`)),
+    cache: new MemoryCacheStore(),
+    audit: { record: () => undefined } as never,
+    reasons: new ReasonMapper(reasons, registry),
+    explanations: { fill: async (items) => items },
+    traces: { maybeRecord: () => undefined },
+    experiments: { assign: () => undefined },
+    exposures: { record: () => undefined },
+    metrics,
+    logger,
+    keySpace: { namespace: 'test' },
+    options: { downstreamTimeoutMs: 1000, cacheTtlSeconds: 0, decisionSampleRate: 0, maxInFlight: 0 },
+  });
+  const request = {
+    subject: { userId: 'user-1', anonymousId: '' },
+    context: {
+      tenantId: TENANT,
+      surface: 'home',
+      requestedPrivacyMode: PrivacyMode.PRIVACY_MODE_UNSPECIFIED,
+      region: 'ID-JK',
+      locale: '',
+      deviceType: 'mobile',
+      localHour: 20,
+      seedItemId: SEED,
+      query: '',
+      sessionId: '',
+      globalPrivacyControl: false,
+    },
+    limit: 10,
+  };
+  const recommend = () => service.recommend(recommendCommand(request, new Set(surfaces.keys())));
+  return { recommend, batches, ranks, metrics };
+}
+
+const lists: Answers = {
+  candidates_user_cf: answer({ userFeatures: { user_cf_items: list(['i1', 'i2', HIDDEN]) }, served: ['user_cf_items'] }),
+  candidates_user_two_tower: answer({ userFeatures: { user_two_tower_items: list(['i2', 'i3']) }, served: ['user_two_tower_items'] }),
+  candidates_trending_region: answer({ contextFeatures: { region_popular_items: list(['i4', SEED]) }, served: ['region_popular_items'] }),
+};
+
+describe(RecommendationService.name, () => {
+  it('asks for every routed source and the ranking features of their items in one batch, and ranks the merged rows', async () => {
+    const ranking = answer({ itemTable: table(['i-less', 'i1', 'i2', HIDDEN, 'i3', 'i4', SEED]), served: ['item_category'] });
+    const { recommend, batches, ranks } = setup({ ...lists, home_personalized: ranking });
+    const response = await recommend();
+
+    expect(batches).toHaveLength(1);
+    const requests = batches[0].requests;
+    const last = requests[requests.length - 1];
+    // The ranking request comes last, names the list features of the sources before it, and brings the less-liked item.
+    expect(requests.slice(0, -1).map((r) => r.featureSet)).toEqual(
+      expect.arrayContaining(['candidates_user_cf', 'candidates_trending_region']),
+    );
+    expect(last).toMatchObject({ featureSet: 'home_personalized', columnar: true, itemIds: ['i-less'] });
+    expect(last.itemsFromFeatures).toEqual(expect.arrayContaining(['user_cf_items', 'user_two_tower_items', 'region_popular_items']));
+    expect(last.itemsFromFeatures).toHaveLength(new Set(last.itemsFromFeatures).size);
+    // Ranked: the merged candidates found in the table, without the hidden item and the seed.
+    expect(ranks).toHaveLength(1);
+    expect([...ranks[0].candidateTable!.itemIds].sort()).toEqual(['i1', 'i2', 'i3', 'i4']);
+    expect(response.items.map((i) => i.itemId).sort()).toEqual(['i1', 'i2', 'i3', 'i4']);
+    expect(response.privacy?.sourcesUsed).toEqual(expect.arrayContaining(['user_cf', 'user_two_tower', 'trending_region']));
+  });
+
+  it('leaves out a source whose entry failed and still answers', async () => {
+    const ranking = answer({ itemTable: table(['i1', 'i2', 'i3', 'i4']) });
+    const { recommend, ranks, metrics } = setup({ ...lists, candidates_user_cf: 'INTERNAL', home_personalized: ranking });
+    const response = await recommend();
+    expect(response.privacy?.sourcesUsed).not.toContain('user_cf');
+    expect(response.privacy?.sourcesUsed).toContain('user_two_tower');
+    expect([...ranks[0].candidateTable!.itemIds].sort()).toEqual(['i2', 'i3', 'i4']);
+    const failures = await metrics.registry.getSingleMetric('candidate_source_failures_total')!.get();
+    expect(failures.values).toEqual([expect.objectContaining({ labels: { source: 'user_cf' }, value: 1 })]);
+  });
+
+  it('gives no answer without ranking features: a failed ranking entry is INTERNAL, a failed call its own error', async () => {
+    const entryFailed = setup({ ...lists, home_personalized: 'INTERNAL' });
+    await expect(entryFailed.recommend()).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringContaining('ranking features failed'),
+    });
+    expect(entryFailed.ranks).toHaveLength(0);
+
+    const callFailed = setup(lists, Object.assign(new Error('14 UNAVAILABLE: feature-gateway is down'), { code: 14 }));
+    await expect(callFailed.recommend()).rejects.toThrow('feature-gateway is down');
+    expect(callFailed.ranks).toHaveLength(0);
+  });
+});

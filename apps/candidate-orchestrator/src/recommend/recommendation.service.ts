@@ -168,7 +168,10 @@ export class RecommendationService {
       localHour: cmd.localHour,
       columnar: true,
     });
-    const { results, features } = await this.runSources(routed.run, sourceRequest, ranking, ctx.mode, { metadata, timeoutMs });
+    const { results, features } = await this.sourcesAndRankingFeatures(routed.run, sourceRequest, ranking, ctx.mode, {
+      metadata,
+      timeoutMs,
+    });
     // A source that failed contributed nothing and is not reported as used.
     const sourcesUsed = results.filter((r) => r.ok).map((r) => r.name);
     // One row per item (hidden items and the seed itself left out), best-scored first, up to the surface's cap.
@@ -245,7 +248,7 @@ export class RecommendationService {
    * all of them when the call failed, is left out; without ranking features there is no answer (the call's error,
    * or INTERNAL for a failed entry).
    */
-  private async runSources(
+  private async sourcesAndRankingFeatures(
     sources: CandidateSource[],
     request: SourceRequest,
     ranking: GetFeaturesRequest,

@@ -91,9 +91,9 @@ export interface GetFeaturesRequest {
   rankedLists: boolean;
   /**
    * Only in a GetFeatureBatch: besides item_ids, the items that these features name in the answers to the batch's
-   * other requests (ranked_item_ids of a ranked list, the keys of a weights map; user, context and item features),
-   * in order of first appearance. Such a request is answered after the others, so one batch can fetch candidate
-   * lists and the ranking features of their items. INVALID_ARGUMENT in GetFeatures.
+   * requests without items_from_features (ranked_item_ids of a ranked list, the keys of a weights map; user,
+   * context and item features), in order of first appearance. Such a request is answered after those, so one batch
+   * can fetch candidate lists and the ranking features of their items. INVALID_ARGUMENT in GetFeatures.
    */
   itemsFromFeatures: string[];
 }

@@ -138,7 +138,9 @@ const registry = {
 
 /** Registers the values not registered yet, starting over first when they would not fit. */
 function registerAll(values: Iterable<string>): void {
-  let fresh = [...values].filter((v) => !registry.values.has(v));
+  let fresh: string[] = [];
+  for (const value of values) if (!registry.values.has(value)) fresh.push(value);
+  if (fresh.length === 0) return;
   if (registry.values.size + fresh.length > MAX_CACHED) {
     registry.byFirstWord.clear();
     registry.unindexed.clear();

@@ -68,7 +68,11 @@ export class RankingService {
     let sources: Map<string, string>;
     if (req.candidateTable?.itemIds.length) {
       ranked = rankLinearColumns(weights, this.columns(req, allow), affinity);
-      sources = new Map(req.candidateTable.itemIds.map((id, i) => [id, req.candidateSources[i] ?? '']));
+      // The orchestrator keeps its candidates' sources (candidate_sources empty): no map of 500 empty names then.
+      sources =
+        req.candidateSources.length > 0
+          ? new Map(req.candidateTable.itemIds.map((id, i) => [id, req.candidateSources[i] ?? '']))
+          : new Map();
     } else {
       const fromMessages = this.fromCandidates(req, keep);
       ranked = rankLinear(weights, fromMessages.candidates, affinity);

@@ -216,6 +216,18 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
       code: status.INVALID_ARGUMENT,
       details: expect.stringContaining('items_from_features is only valid in a GetFeatureBatch'),
     });
+    // At most 1 000 items in all, the request's own first: with 1 000 of its own, none of the named ones is added.
+    const trendingRequest = featureRequest(RETAIL, { featureSet: 'candidates_trending_region', region: 'ID-JK', rankedLists: true });
+    const full = await p.features.getFeatureBatch(
+      { requests: [trendingRequest, { ...ranking, itemIds: Array.from({ length: 1000 }, (_, i) => `unknown-${i}`) }] },
+      { metadata: metadataFor(RETAIL, userId) },
+    );
+    expect(full.entries[0].response!.contextFeatures.region_popular_items.rankedItemIds.length).toBeGreaterThan(0);
+    expect(full.entries[1].response!.itemTable!.itemIds).toEqual([]);
+    // One such request per batch: a second one is refused with the whole batch.
+    await expect(
+      p.features.getFeatureBatch({ requests: [trendingRequest, ranking, ranking] }, { metadata: metadataFor(RETAIL, userId) }),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('at most one request') });
     const unknown = await p.features.getFeatureBatch(
       { requests: [{ ...ranking, itemsFromFeatures: ['no_such_feature'] }] },
       { metadata: metadataFor(RETAIL, userId) },

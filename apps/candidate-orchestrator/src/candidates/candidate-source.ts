@@ -32,7 +32,7 @@ export interface CandidateSource {
   candidates(reply: GetFeaturesResponse, request: SourceRequest): Candidate[];
 }
 
-export type FeatureClient = Pick<UnaryClient<FeatureServiceClient>, 'getFeatureBatch'>;
+export type FeatureClient = Pick<UnaryClient<FeatureServiceClient>, 'getFeatureBatch' | 'getFeatures'>;
 
 /** A GetFeatures request for a source's registry feature set, with the request context of the Recommend. */
 export function sourceFeaturesRequest(

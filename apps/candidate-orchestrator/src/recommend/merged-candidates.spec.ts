@@ -76,6 +76,22 @@ describe(MergedCandidates.name, () => {
     expect(merged.sourceScores()).toEqual({ trending_region: { values: [1.5] }, user_cf: { values: [0.9] } });
   });
 
+  it('leaves out a candidate whose score is not a finite number', () => {
+    const merged = MergedCandidates.merge(
+      [
+        list('user_cf', [
+          ['a', Number.NaN],
+          ['b', 0.5],
+        ]),
+        list('editorial', [['a', Number.POSITIVE_INFINITY]]),
+      ],
+      () => false,
+      10,
+    );
+    expect(merged.itemIds).toEqual(['b']);
+    expect(merged.sourceScores()).toEqual({ user_cf: { values: [0.5] } });
+  });
+
   it('filters rows in order, keeping each row’s scores', () => {
     const merged = MergedCandidates.merge(
       [

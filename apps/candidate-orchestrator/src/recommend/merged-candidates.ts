@@ -24,7 +24,9 @@ export class MergedCandidates {
 
   /**
    * One row per item with every source's best score (the best of all names the row's source), without the
-   * excluded items; best-scored first, ties by item id; at most `max` rows.
+   * excluded items; best-scored first, ties by item id; at most `max` rows. Scores are finite and not negative (a
+   * source's are 0..1, a variant's weight 0..10); a candidate whose weighted score is not a finite number is left
+   * out, so a NaN can never stand for a score.
    */
   static merge(lists: readonly SourceCandidates[], exclude: (itemId: string) => boolean, max: number): MergedCandidates {
     const total = lists.reduce((n, l) => n + l.candidates.length, 0);
@@ -37,6 +39,7 @@ export class MergedCandidates {
       for (const c of candidates) {
         if (exclude(c.itemId)) continue;
         const score = weight === 1 ? c.score : c.score * weight;
+        if (!Number.isFinite(score)) continue;
         let column = bySource.get(c.source);
         if (!column) bySource.set(c.source, (column = new Float64Array(total).fill(NaN)));
         const slot = slotOf.get(c.itemId);

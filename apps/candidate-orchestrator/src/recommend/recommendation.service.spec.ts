@@ -5,6 +5,7 @@ import {
   FeatureValue,
   GetFeatureBatchRequest,
   GetFeatureBatchResponse,
+  GetFeaturesRequest,
   GetFeaturesResponse,
   ItemTable,
   RankRequest,
@@ -61,7 +62,12 @@ type Answers = Record<string, GetFeaturesResponse | string>;
 function setup(answers: Answers, batchFails?: Error) {
   const batches: GetFeatureBatchRequest[] = [];
   const ranks: RankRequest[] = [];
+  const singles: GetFeaturesRequest[] = [];
   const features = {
+    getFeatures: jest.fn(async (req: GetFeaturesRequest): Promise<GetFeaturesResponse> => {
+      singles.push(req);
+      return answer({ itemTable: table(req.itemIds) });
+    }),
     getFeatureBatch: jest.fn(async (req: GetFeatureBatchRequest): Promise<GetFeatureBatchResponse> => {
       batches.push(req);
       if (batchFails) throw batchFails;
@@ -154,7 +160,7 @@ function setup(answers: Answers, batchFails?: Error) {
     limit: 10,
   };
   const recommend = () => service.recommend(recommendCommand(request, new Set(surfaces.keys())));
-  return { recommend, batches, ranks, metrics };
+  return { recommend, batches, ranks, singles, metrics };
 }
 
 const lists: Answers = {
@@ -166,8 +172,9 @@ const lists: Answers = {
 describe(RecommendationService.name, () => {
   it('asks for every routed source and the ranking features of their items in one batch, and ranks the merged rows', async () => {
     const ranking = answer({ itemTable: table(['i-less', 'i1', 'i2', HIDDEN, 'i3', 'i4', SEED]), served: ['item_category'] });
-    const { recommend, batches, ranks } = setup({ ...lists, home_personalized: ranking });
+    const { recommend, batches, ranks, singles } = setup({ ...lists, home_personalized: ranking });
     const response = await recommend();
+    expect(singles).toHaveLength(0);
 
     expect(batches).toHaveLength(1);
     const requests = batches[0].requests;
@@ -184,6 +191,16 @@ describe(RecommendationService.name, () => {
     expect([...ranks[0].candidateTable!.itemIds].sort()).toEqual(['i1', 'i2', 'i3', 'i4']);
     expect(response.items.map((i) => i.itemId).sort()).toEqual(['i1', 'i2', 'i3', 'i4']);
     expect(response.privacy?.sourcesUsed).toEqual(expect.arrayContaining(['user_cf', 'user_two_tower', 'trending_region']));
+  });
+
+  it('asks for the merged items with GetFeatures when the batch brought none of them (a gateway before items_from_features)', async () => {
+    const { recommend, ranks, singles } = setup({ ...lists, home_personalized: answer({ itemTable: table(['i-less']) }) });
+    const response = await recommend();
+    expect(singles).toHaveLength(1);
+    expect(singles[0]).toMatchObject({ featureSet: 'home_personalized', columnar: true });
+    expect([...singles[0].itemIds].sort()).toEqual(['i-less', 'i1', 'i2', 'i3', 'i4']);
+    expect([...ranks[0].candidateTable!.itemIds].sort()).toEqual(['i1', 'i2', 'i3', 'i4']);
+    expect(response.items).toHaveLength(4);
   });
 
   it('leaves out a source whose entry failed and still answers', async () => {

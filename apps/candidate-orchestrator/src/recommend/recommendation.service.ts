@@ -168,10 +168,9 @@ export class RecommendationService {
       localHour: cmd.localHour,
       columnar: true,
     });
-    const { results, features } = await this.sourcesAndRankingFeatures(routed.run, sourceRequest, ranking, ctx.mode, {
-      metadata,
-      timeoutMs,
-    });
+    const fetched = await this.sourcesAndRankingFeatures(routed.run, sourceRequest, ranking, ctx.mode, { metadata, timeoutMs });
+    const results = fetched.results;
+    let features = fetched.features;
     // A source that failed contributed nothing and is not reported as used.
     const sourcesUsed = results.filter((r) => r.ok).map((r) => r.name);
     // One row per item (hidden items and the seed itself left out), best-scored first, up to the surface's cap.
@@ -180,8 +179,16 @@ export class RecommendationService {
       (itemId) => resolved.hiddenItemIds.has(itemId) || itemId === cmd.seedItemId,
       surface.maxCandidates,
     );
-    const table: ItemTable = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
-    const rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
+    let table: ItemTable = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
+    let rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
+    if (candidates.size > 0 && !candidates.itemIds.some((id) => rowOf.has(id))) {
+      // A feature-gateway older than items_from_features (a rolling deploy) ignores it: ask for the items directly.
+      this.deps.logger.warn('ranking features came back without the candidates; fetching them with GetFeatures');
+      const itemIds = [...new Set([...candidates.itemIds, ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS);
+      features = await this.deps.features.getFeatures({ ...ranking, itemIds }, { metadata, timeoutMs });
+      table = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
+      rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
+    }
     const attributes = (itemId: string): ItemAttributes => {
       const row = rowOf.get(itemId);
       if (row === undefined) return { creator: '', category: '' };

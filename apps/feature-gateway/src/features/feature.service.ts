@@ -163,8 +163,10 @@ export class FeatureService {
   }
 
   /**
-   * GetFeatureBatch: each request answered exactly as GetFeatures would answer it, against one privacy context,
-   * reading the subject's profile at most once; a failing request is reported in its entry, the others are served.
+   * GetFeatureBatch: each request answered as GetFeatures would answer it, against one privacy context, reading
+   * the subject's profile at most once; a failing request is reported in its entry, the others are served. The
+   * one request that may name items of the others' answers (items_from_features) is answered after them, with
+   * those items added to its own, at most MAX_ITEMS in all.
    */
   async getFeatureBatch(req: GetFeatureBatchRequest, token: string | undefined): Promise<GetFeatureBatchResponse> {
     const problems: string[] = [];
@@ -174,6 +176,8 @@ export class FeatureService {
       problems.push('every request of a batch must be for the same tenant');
       this.contexts.refused('batch_tenants', { tenants: [...tenants].filter(isValidTenantId).sort() });
     }
+    const later = (r: GetFeaturesRequest) => r.itemsFromFeatures.length > 0;
+    if (req.requests.filter(later).length > 1) problems.push('at most one request of a batch may have items_from_features');
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const tenantId = req.requests[0].tenantId;
     const ctx = this.contexts.resolve(token, tenantId);
@@ -188,15 +192,15 @@ export class FeatureService {
         return { response: undefined, error: 'INTERNAL' };
       }
     };
-    // Requests naming items of the others' answers (items_from_features) are answered once those are in.
-    const later = (r: GetFeaturesRequest) => r.itemsFromFeatures.length > 0;
     const entries = await Promise.all(req.requests.map((r) => (later(r) ? undefined : answer(r))));
-    const first = entries.filter((e): e is GetFeatureBatchEntry => e !== undefined);
-    await Promise.all(
-      req.requests.map(async (r, i) => {
-        if (later(r)) entries[i] = await answer(r, [...r.itemIds, ...itemsNamed(first, r.itemsFromFeatures)]);
-      }),
-    );
+    const index = req.requests.findIndex(later);
+    if (index >= 0) {
+      const r = req.requests[index];
+      // Only answers given for the same purpose name items for it; own items first, the whole within MAX_ITEMS.
+      const sources = entries.filter((e, i): e is GetFeatureBatchEntry => e !== undefined && req.requests[i].purpose === r.purpose);
+      const itemIds = [...new Set([...r.itemIds, ...itemsNamed(sources, r.itemsFromFeatures)])].slice(0, MAX_ITEMS);
+      entries[index] = await answer(r, itemIds);
+    }
     return { entries: entries as GetFeatureBatchEntry[] };
   }
 

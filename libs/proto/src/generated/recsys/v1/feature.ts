@@ -90,10 +90,11 @@ export interface GetFeaturesRequest {
    */
   rankedLists: boolean;
   /**
-   * Only in a GetFeatureBatch: besides item_ids, the items that these features name in the answers to the batch's
-   * requests without items_from_features (ranked_item_ids of a ranked list, the keys of a weights map; user,
-   * context and item features), in order of first appearance. Such a request is answered after those, so one batch
-   * can fetch candidate lists and the ranking features of their items. INVALID_ARGUMENT in GetFeatures.
+   * Only in a GetFeatureBatch, and in at most one of its requests: besides item_ids, the items that these features
+   * name in the answers to the batch's other requests for the same purpose (ranked_item_ids of a ranked list, the
+   * keys of a weights map; user, context and item features), in order of first appearance; at most 1000 items in
+   * all, item_ids first. Such a request is answered after the others, so one batch can fetch candidate lists and
+   * the ranking features of their items. INVALID_ARGUMENT in GetFeatures.
    */
   itemsFromFeatures: string[];
 }
@@ -371,8 +372,8 @@ export interface FeatureServiceClient {
   getFeatures(request: GetFeaturesRequest, metadata?: Metadata): Observable<GetFeaturesResponse>;
 
   /**
-   * Several GetFeatures in one call (the candidate sources of one Recommend), each checked on its own against the
-   * same privacy context; one failing entry does not fail the others. Internal.
+   * Several GetFeatures in one call (the candidate sources of one Recommend and its ranking features), each checked
+   * on its own against the same privacy context; one failing entry does not fail the others. Internal.
    */
 
   getFeatureBatch(request: GetFeatureBatchRequest, metadata?: Metadata): Observable<GetFeatureBatchResponse>;
@@ -436,8 +437,8 @@ export interface FeatureServiceController {
   ): Promise<GetFeaturesResponse> | Observable<GetFeaturesResponse> | GetFeaturesResponse;
 
   /**
-   * Several GetFeatures in one call (the candidate sources of one Recommend), each checked on its own against the
-   * same privacy context; one failing entry does not fail the others. Internal.
+   * Several GetFeatures in one call (the candidate sources of one Recommend and its ranking features), each checked
+   * on its own against the same privacy context; one failing entry does not fail the others. Internal.
    */
 
   getFeatureBatch(

@@ -134,6 +134,9 @@ runMain(SERVICE, async () => {
     module: OrchestratorModule.register(recommendations, new Set(surfaces.keys())),
     port: config.ORCHESTRATOR_GRPC_PORT,
     metricsPort: config.ORCHESTRATOR_METRICS_PORT,
+    // The public endpoint takes small Recommend requests: HTTP/2's default window (its clients of the other
+    // services read their large answers through wide windows).
+    receiveWindowBytes: 0,
   });
   closeOnSignals(
     {

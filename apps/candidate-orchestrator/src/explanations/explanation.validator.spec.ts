@@ -90,6 +90,17 @@ describe(ExplanationValidator.name, () => {
     expect(validator.validate(sentence, { ...facts, item: { ...facts.item, item_creator: 'Lontar Ink' } }, withLontar).ok).toBe(true);
   });
 
+  it('never answers one draft with what it remembered of another (a draft cannot forge the facts part of the key)', () => {
+    const sentence = 'POPULAR: A popular pick from Kayu Press for your kitchen';
+    expect(validator.validate(sentence, facts, vocabulary).ok).toBe(true);
+    // Joined with NULs, these facts and this draft would spell the same key as the ones above.
+    const withoutCreator = { ...facts, item: { item_category: 'home_kitchen' } };
+    expect(validator.validate(`item_creator\u0000Kayu Press\u0000${sentence}`, withoutCreator, vocabulary)).toEqual({
+      ok: false,
+      reason: 'missing_reason_code',
+    });
+  });
+
   it('still finds a foreign value with an index built before the shared value registry started over', () => {
     const index = validator.index(new Map([...vocabulary, ['item_creator', new Set(['Kayu Press', 'Lontar Ink'])]]));
     // Another answer with more distinct values than the registry keeps: it starts over without this answer's.

@@ -67,7 +67,7 @@ export class ExplanationValidator {
     const own = entries.map(([, v]) => v.toLowerCase());
     // Everything but the answer's vocabulary depends on the draft, the item's own facts and its reason code only,
     // and an answer's items repeat them (the template explainer writes the same sentence for the same facts).
-    const key = [facts.reason.code, ...entries.flat(), draft].join('\u0000');
+    const key = JSON.stringify([facts.reason.code, entries, draft]);
     const checked = remember(this.checked, key, () => this.check(draft, facts, own));
     if (!checked.ok) return checked.verdict;
     const index = vocabulary instanceof VocabularyIndex ? vocabulary : this.index(vocabulary);

@@ -12,7 +12,7 @@ import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, protoRoot, ServiceNam
 import { ServiceMetrics } from '../observability/metrics';
 import { rpcMetricsInterceptor, RpcErrorFilter } from './rpc.interceptor';
 import { rpcTraceInterceptor } from './trace.interceptor';
-import { widenServerFlowControl } from './flow-control';
+import { FLOW_CONTROL_WINDOW_BYTES, widenServerFlowControl } from './flow-control';
 
 export interface GrpcServiceOptions {
   /** The recsys.v1 service this process serves. */
@@ -25,6 +25,12 @@ export interface GrpcServiceOptions {
   metricsPort: number;
   metrics: ServiceMetrics;
   logger: Logger;
+  /**
+   * The HTTP/2 receive window of the connections the server accepts (FLOW_CONTROL_WINDOW_BYTES by default; 0 keeps
+   * HTTP/2's 64 KiB). A public endpoint that only takes small requests keeps the default, so that a client cannot
+   * make it buffer more per connection.
+   */
+  receiveWindowBytes?: number;
 }
 
 export interface RunningGrpcService {
@@ -36,7 +42,7 @@ export interface RunningGrpcService {
 
 /**
  * Starts a NestJS gRPC server for one recsys.v1 service, with the standard grpc.health.v1.Health service,
- * server reflection (v1 and v1alpha), a wide HTTP/2 receive window (see FLOW_CONTROL_WINDOW_BYTES) and a
+ * server reflection (v1 and v1alpha), a wide HTTP/2 receive window unless told otherwise (FLOW_CONTROL_WINDOW_BYTES) and a
  * Prometheus /metrics endpoint on its own port.
  */
 export async function startGrpcService(options: GrpcServiceOptions): Promise<RunningGrpcService> {
@@ -63,7 +69,8 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
   });
   app.useGlobalFilters(new RpcErrorFilter(options.logger));
   await app.listen();
-  widenServerFlowControl(grpcServer!);
+  const window = options.receiveWindowBytes ?? FLOW_CONTROL_WINDOW_BYTES;
+  if (window > 0) widenServerFlowControl(grpcServer!, window);
   const metricsPort = await options.metrics.listen(options.metricsPort, options.metricsHost);
   health.setStatus('', 'SERVING');
   health.setStatus(fullName, 'SERVING');

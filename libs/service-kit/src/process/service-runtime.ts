@@ -51,7 +51,7 @@ export function openServiceDataSource(
 /** Serves the service's gRPC API, health, reflection and metrics with the runtime's settings. */
 export function serveGrpc(
   runtime: ServiceRuntime<BaseServiceConfig>,
-  options: { service: ServiceName; module: DynamicModule; port: number; metricsPort: number },
+  options: { service: ServiceName; module: DynamicModule; port: number; metricsPort: number; receiveWindowBytes?: number },
 ): Promise<RunningGrpcService> {
   return startGrpcService({
     ...options,

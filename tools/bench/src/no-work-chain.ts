@@ -272,8 +272,9 @@ async function runRole(): Promise<void> {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
-  // The same HTTP/2 windows as the real services (their clients are createGrpcClient's already).
-  widenServerFlowControl(server);
+  // The same HTTP/2 windows as the real services (their clients are createGrpcClient's already; the orchestrator's
+  // public endpoint keeps HTTP/2's default).
+  if (role !== 'orchestrator') widenServerFlowControl(server);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

@@ -224,6 +224,19 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     );
     expect(full.entries[0].response!.contextFeatures.region_popular_items.rankedItemIds.length).toBeGreaterThan(0);
     expect(full.entries[1].response!.itemTable!.itemIds).toEqual([]);
+    // Only answers given for the request's own purpose name items for it.
+    const bothPurposes = metadataFor(RETAIL, userId, [Purpose.PERSONALIZATION, Purpose.QUALITY_MONITORING]);
+    const otherPurpose = await p.features.getFeatureBatch(
+      {
+        requests: [
+          { ...trendingRequest, purpose: Purpose.QUALITY_MONITORING },
+          { ...ranking, itemIds: [extra] },
+        ],
+      },
+      { metadata: bothPurposes },
+    );
+    expect(otherPurpose.entries[0].response!.contextFeatures.region_popular_items.rankedItemIds.length).toBeGreaterThan(0);
+    expect(otherPurpose.entries[1].response!.itemTable!.itemIds).toEqual([extra]);
     // One such request per batch: a second one is refused with the whole batch.
     await expect(
       p.features.getFeatureBatch({ requests: [trendingRequest, ranking, ranking] }, { metadata: metadataFor(RETAIL, userId) }),

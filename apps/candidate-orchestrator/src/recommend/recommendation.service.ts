@@ -80,6 +80,12 @@ interface ItemAttributes {
   category: string;
 }
 
+/** The ranking features' item table (empty when none came back) and each item's row in it. */
+function rowsOf(features: GetFeaturesResponse): { table: ItemTable; rowOf: Map<string, number> } {
+  const table: ItemTable = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
+  return { table, rowOf: new Map(table.itemIds.map((id, i) => [id, i])) };
+}
+
 /** The serving path of seed §4, steps 2-8 (step 1, validation, happens in the gRPC layer). */
 export class RecommendationService {
   private readonly requests;
@@ -179,15 +185,13 @@ export class RecommendationService {
       (itemId) => resolved.hiddenItemIds.has(itemId) || itemId === cmd.seedItemId,
       surface.maxCandidates,
     );
-    let table: ItemTable = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
-    let rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
+    let { table, rowOf } = rowsOf(features);
     if (candidates.size > 0 && !candidates.itemIds.some((id) => rowOf.has(id))) {
       // A feature-gateway older than items_from_features (a rolling deploy) ignores it: ask for the items directly.
       this.deps.logger.warn('ranking features came back without the candidates; fetching them with GetFeatures');
       const itemIds = [...new Set([...candidates.itemIds, ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS);
       features = await this.deps.features.getFeatures({ ...ranking, itemIds }, { metadata, timeoutMs });
-      table = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
-      rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
+      ({ table, rowOf } = rowsOf(features));
     }
     const attributes = (itemId: string): ItemAttributes => {
       const row = rowOf.get(itemId);

@@ -1,24 +1,10 @@
-import { GrpcObject, loadPackageDefinition, Server, ServerCredentials } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { Server } from '@grpc/grpc-js';
 import type { Http2Session } from 'node:http2';
-import { join } from 'node:path';
 import { PrivacyMode } from '@recsys/privacy-context';
-import { PROTO_FILES, PROTO_LOADER_OPTIONS, protoRoot, RankerServiceClient, RankResponse, rankRequest } from '@recsys/proto';
+import { RankerServiceClient, RankResponse, rankRequest } from '@recsys/proto';
 import { createGrpcClient } from './grpc-client';
 import { FLOW_CONTROL_WINDOW_BYTES, widenServerFlowControl } from './flow-control';
-
-/** A real grpc-js RankerService that answers every Rank with `answer`, bound on a free port. */
-async function rankerServer(answer: RankResponse): Promise<{ server: Server; address: string }> {
-  const definition = loadSync(join(protoRoot(), PROTO_FILES.RankerService), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] });
-  const pkg = loadPackageDefinition(definition) as unknown as { recsys: { v1: GrpcObject } };
-  const service = (pkg.recsys.v1.RankerService as unknown as { service: Parameters<Server['addService']>[0] }).service;
-  const server = new Server();
-  server.addService(service, { rank: (_call: unknown, callback: (e: null, r: RankResponse) => void) => callback(null, answer) });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  return { server, address: `127.0.0.1:${port}` };
-}
+import { rankerServer } from './ranker-server.testing';
 
 describe('HTTP/2 flow-control windows of recsys connections', () => {
   // An answer of ~1 MB: far over HTTP/2's initial 64 KiB window, so it needs the window or WINDOW_UPDATEs.
@@ -36,7 +22,7 @@ describe('HTTP/2 flow-control windows of recsys connections', () => {
   };
 
   it('the server widens each connection’s receive window and the client its own; large answers still arrive whole', async () => {
-    const { server, address } = await rankerServer(answer);
+    const { server, address } = await rankerServer((_call, callback) => callback(null, answer));
     const sessions: Http2Session[] = [];
     const bound = (server as unknown as { http2Servers: Map<{ on(e: 'session', f: (s: Http2Session) => void): void }, unknown> })
       .http2Servers;

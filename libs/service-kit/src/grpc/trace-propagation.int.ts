@@ -1,30 +1,16 @@
-import { loadPackageDefinition, Metadata, Server, ServerCredentials, ServerUnaryCall, sendUnaryData, GrpcObject } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { join } from 'node:path';
+import { Metadata, Server } from '@grpc/grpc-js';
 import { parseKeyring, PrivacyContextCodec, PrivacyMode } from '@recsys/privacy-context';
-import { PROTO_FILES, PROTO_LOADER_OPTIONS, protoRoot, RankerServiceClient, RankRequest, RankResponse, rankRequest } from '@recsys/proto';
+import { RankerServiceClient, RankResponse, rankRequest } from '@recsys/proto';
 import { createGrpcClient } from './grpc-client';
 import { privacyMetadata } from './privacy-metadata';
 import { rpcTraceInterceptor } from './trace.interceptor';
 import { activeTraceIds } from '../observability/trace-context';
+import { rankerServer } from './ranker-server.testing';
 
+/** The services' trace interceptor, on every test server. */
+const traced = [rpcTraceInterceptor()];
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const codec = new PrivacyContextCodec(parseKeyring(`k1:${'s'.repeat(32)}`));
-
-type RankHandler = (call: ServerUnaryCall<RankRequest, RankResponse>, callback: sendUnaryData<RankResponse>) => void;
-
-/** A real grpc-js server of RankerService with the services' trace interceptor, on a free port. */
-async function rankerServer(rank: RankHandler): Promise<{ address: string; server: Server }> {
-  const definition = loadSync(join(protoRoot(), PROTO_FILES.RankerService), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] });
-  const pkg = loadPackageDefinition(definition) as unknown as { recsys: { v1: GrpcObject } };
-  const service = (pkg.recsys.v1.RankerService as unknown as { service: Parameters<Server['addService']>[0] }).service;
-  const server = new Server({ interceptors: [rpcTraceInterceptor()] });
-  server.addService(service, { rank });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  return { address: `127.0.0.1:${port}`, server };
-}
 
 const answer: RankResponse = { route: 'r', modelVersion: 'm', items: [], droppedFeatures: [], mode: PrivacyMode.NON_PERSONALIZED };
 const request = rankRequest({ tenantId: 'acme', surface: 'home', mode: PrivacyMode.NON_PERSONALIZED });
@@ -47,7 +33,7 @@ describe('trace context over gRPC', () => {
         active: activeTraceIds(),
       });
       callback(null, answer);
-    });
+    }, traced);
     toDownstream = createGrpcClient<RankerServiceClient>('RankerService', downstream.address);
     // The middle service calls downstream the way the orchestrator does: privacy metadata built in the handler,
     // after an await, and sent through the service-kit client.
@@ -74,7 +60,7 @@ describe('trace context over gRPC', () => {
         () => callback(null, answer),
         (error: Error) => callback(error),
       );
-    });
+    }, traced);
     toMiddle = createGrpcClient<RankerServiceClient>('RankerService', middle.address);
   });
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { WireCodecs } from './wire-codec';
 
 export * from './generated/recsys/v1/common';
 export * from './generated/recsys/v1/recommendation';
@@ -59,3 +60,16 @@ export function allProtoPaths(): string[] {
   return Object.values(PROTO_FILES).map((file) => join(protoRoot(), file));
 }
 export * from './defaults';
+export { WireCodecs } from './wire-codec';
+export type { MessageCodec } from './wire-codec';
+
+let contractCodecs: WireCodecs | undefined;
+
+/**
+ * Puts the contracts' wire codec (wire-codec.ts) in place of proto-loader's on every recsys.v1 method of a
+ * proto-loader package definition; call it before grpc-js builds a client or server from the definition.
+ */
+export function useWireCodecs(definition: object): number {
+  contractCodecs ??= WireCodecs.load(protoRoot(), Object.values(PROTO_FILES));
+  return contractCodecs.install(definition as Record<string, unknown>, PROTO_PACKAGE);
+}

@@ -1,7 +1,7 @@
 /**
  * The no-work baseline of `bench:recommend`: the gRPC hops of one personalized Recommend, with nothing else. Each
  * fake service is a plain grpc-js server on loopback in its own process (the real services are separate processes
- * too), built from the same .proto contracts and proto-loader options as the real ones; every handler answers an
+ * too), built from the same .proto contracts, proto-loader options and wire codec as the real ones; every handler answers an
  * empty message at once. The fake orchestrator's Recommend makes the real orchestrator's calls in the same order
  * with the same client (`createGrpcClient` of service-kit) and deadlines:
  *
@@ -40,6 +40,7 @@ import {
   rankRequest,
   RecommendRequest,
   ServiceName,
+  useWireCodecs,
 } from '@recsys/proto';
 import { createGrpcClient, widenServerFlowControl } from '@recsys/service-kit';
 
@@ -161,6 +162,8 @@ export class NoWorkChain {
 
 function serviceConstructor(service: ServiceName): ServiceClientConstructor {
   const definition = loadSync(join(protoRoot(), PROTO_FILES[service]), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] });
+  // The real servers' codec (startGrpcService); the fake orchestrator's clients get it from createGrpcClient.
+  useWireCodecs(definition);
   const pkg = loadPackageDefinition(definition) as unknown as { recsys: { v1: GrpcObject } };
   return pkg.recsys.v1[service] as ServiceClientConstructor;
 }

@@ -2,7 +2,7 @@ import { credentials, loadPackageDefinition, Metadata, ServiceError, Client, Grp
 import { loadSync } from '@grpc/proto-loader';
 import { join } from 'node:path';
 import { Observable } from 'rxjs';
-import { PROTO_FILES, PROTO_LOADER_OPTIONS, protoRoot, ServiceName } from '@recsys/proto';
+import { PROTO_FILES, PROTO_LOADER_OPTIONS, protoRoot, ServiceName, useWireCodecs } from '@recsys/proto';
 import { injectTraceContext } from '../observability/trace-context';
 import { CLIENT_FLOW_CONTROL_OPTIONS } from './flow-control';
 
@@ -27,10 +27,12 @@ export interface ClosableClient {
  * A promise-based client of one recsys.v1 service over @grpc/grpc-js. Every call has a deadline
  * (`defaultTimeoutMs` unless the call gives one): a slow dependency turns into DEADLINE_EXCEEDED, never a hang.
  * Every call carries the active trace context (W3C `traceparent`) in a copy of its metadata. The connection reads
- * answers through a wide HTTP/2 window (see FLOW_CONTROL_WINDOW_BYTES).
+ * answers through a wide HTTP/2 window (see FLOW_CONTROL_WINDOW_BYTES). Messages go through the contracts' wire codec
+ * (useWireCodecs), which gives the same objects as proto-loader's.
  */
 export function createGrpcClient<C>(service: ServiceName, address: string, defaultTimeoutMs = 2000): UnaryClient<C> & ClosableClient {
   const definition = loadSync(join(protoRoot(), PROTO_FILES[service]), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] });
+  useWireCodecs(definition);
   const pkg = loadPackageDefinition(definition) as unknown as { recsys: { v1: GrpcObject } };
   const Ctor = pkg.recsys.v1[service] as unknown as new (
     address: string,

@@ -8,7 +8,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, protoRoot, ServiceName } from '@recsys/proto';
+import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_PACKAGE, protoRoot, ServiceName, useWireCodecs } from '@recsys/proto';
 import { ServiceMetrics } from '../observability/metrics';
 import { rpcMetricsInterceptor, RpcErrorFilter } from './rpc.interceptor';
 import { rpcTraceInterceptor } from './trace.interceptor';
@@ -42,7 +42,7 @@ export interface RunningGrpcService {
 
 /**
  * Starts a NestJS gRPC server for one recsys.v1 service, with the standard grpc.health.v1.Health service,
- * server reflection (v1 and v1alpha), a wide HTTP/2 receive window unless told otherwise (FLOW_CONTROL_WINDOW_BYTES) and a
+ * server reflection (v1 and v1alpha), the contracts' wire codec on every recsys.v1 method (useWireCodecs), a wide HTTP/2 receive window unless told otherwise (FLOW_CONTROL_WINDOW_BYTES) and a
  * Prometheus /metrics endpoint on its own port.
  */
 export async function startGrpcService(options: GrpcServiceOptions): Promise<RunningGrpcService> {
@@ -62,6 +62,8 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
       channelOptions: { interceptors: [rpcMetricsInterceptor(options.metrics), rpcTraceInterceptor(options.logger)] },
       onLoadPackageDefinition: (pkg: PackageDefinition, server: Server) => {
         grpcServer = server;
+        // Before Nest adds the service to the server: its methods take and give messages through the wire codec.
+        useWireCodecs(pkg);
         new ReflectionService(pkg).addToServer(server);
         health.addToServer(server);
       },

@@ -1,0 +1,199 @@
+import { join } from 'node:path';
+import { loadSync } from '@grpc/proto-loader';
+import { Enum, Field, MapField, Root, Type } from 'protobufjs';
+import { allProtoPaths, PROTO_FILES, PROTO_LOADER_OPTIONS, protoRoot } from './index';
+import { WireCodecs } from './wire-codec';
+
+/*
+ * The wire codec against proto-loader's own (de)serializer, which is protobufjs's `fromObject` + `encode` and
+ * `decode` + `toObject` with PROTO_LOADER_OPTIONS: for random values of every message type of the contracts, both
+ * directions must give the objects proto-loader gives.
+ */
+
+const files = Object.values(PROTO_FILES);
+const codecs = WireCodecs.load(protoRoot(), files);
+
+/** proto-loader's codec for one type: what createSerializer/createDeserializer in @grpc/proto-loader do. */
+const reference = new Root();
+reference.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(protoRoot(), target));
+reference.loadSync(files, { keepCase: false });
+reference.resolveAll();
+const referenceEncode = (type: Type, value: unknown) => Buffer.from(type.encode(type.fromObject(value as object)).finish());
+const referenceDecode = (type: Type, bytes: Buffer) => type.toObject(type.decode(bytes), PROTO_LOADER_OPTIONS);
+
+function allTypes(root: Root): Type[] {
+  const out: Type[] = [];
+  const visit = (ns: { nestedArray: unknown[] }) => {
+    for (const nested of ns.nestedArray) {
+      if (nested instanceof Type) out.push(nested);
+      if (nested && typeof nested === 'object' && 'nestedArray' in nested) visit(nested as { nestedArray: unknown[] });
+    }
+  };
+  visit(root);
+  return out.filter((t) => t.fullName.startsWith('.recsys.'));
+}
+
+/** mulberry32: the cases are the same on every run. */
+function rng(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
+  return { next, pick, int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)) };
+}
+type Rng = ReturnType<typeof rng>;
+
+const STRINGS = ['', 'a', 'item-00042', 'é', 'naïve café', '日本語', '😀 emoji', 'x'.repeat(127), 'y'.repeat(128), 'z'.repeat(300), 'ü'.repeat(70)];
+
+function scalarValue(type: string, r: Rng): unknown {
+  switch (type) {
+    case 'double':
+      return r.pick([0, -0, 1, -1.5, 0.1, 1e300, -1e-300, Number.MAX_SAFE_INTEGER, NaN, Infinity, -Infinity, r.next() * 1000 - 500]);
+    case 'float':
+      return r.pick([0, 1, -2.5, 3.4e38, r.next() * 100, Math.fround(r.next())]);
+    case 'int32':
+    case 'sint32':
+    case 'sfixed32':
+      return r.pick([0, 1, -1, 127, 128, 300, 2 ** 31 - 1, -(2 ** 31), r.int(-1e6, 1e6)]);
+    case 'uint32':
+    case 'fixed32':
+      return r.pick([0, 1, 127, 128, 2 ** 32 - 1, r.int(0, 1e9)]);
+    case 'int64':
+    case 'sint64':
+    case 'sfixed64':
+      return r.pick([0, 1, -1, 2 ** 32, -(2 ** 40) + 7, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, r.int(-1e12, 1e12), '123']);
+    case 'uint64':
+    case 'fixed64':
+      return r.pick([0, 1, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER, r.int(0, 1e12)]);
+    case 'bool':
+      return r.pick([true, false]);
+    case 'string':
+      return r.pick(STRINGS);
+    case 'bytes':
+      return Buffer.from(r.pick(STRINGS));
+    default:
+      throw new Error('no generator for ' + type);
+  }
+}
+
+function enumValue(type: Enum, r: Rng): unknown {
+  const names = Object.keys(type.values);
+  return r.pick([...names, ...names.map((n) => type.values[n]), 99, 'NOT_A_VALUE']);
+}
+
+function fieldValue(field: Field, r: Rng, depth: number, element = false): unknown {
+  if (field.repeated && !element) {
+    const length = r.pick([0, 1, 2, 5, depth === 0 ? 200 : 3]);
+    return Array.from({ length }, () => fieldValue(field, r, depth + 1, true));
+  }
+  const resolved = field.resolvedType;
+  if (resolved instanceof Enum) return enumValue(resolved, r);
+  if (resolved instanceof Type) return depth > 3 ? {} : randomMessage(resolved, r, depth + 1);
+  return scalarValue(field.type, r);
+}
+
+function randomMessage(type: Type, r: Rng, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of type.fieldsArray) {
+    field.resolve();
+    const roll = r.next();
+    if (roll < 0.15) continue;
+    if (roll < 0.2 && (field.resolvedType instanceof Type || field.repeated || field instanceof MapField)) {
+      out[field.name] = null;
+      continue;
+    }
+    if (field instanceof MapField) {
+      const map: Record<string, unknown> = {};
+      for (let i = r.int(0, 4); i > 0; i--) map[r.pick(STRINGS)] = fieldValue(field, r, depth, true);
+      out[field.name] = map;
+    } else out[field.name] = fieldValue(field, r, depth);
+  }
+  return out;
+}
+
+const types = allTypes(reference);
+
+describe('WireCodecs', () => {
+  it('covers every message type of the contracts', () => {
+    expect(types.length).toBeGreaterThan(50);
+    for (const type of types) expect(codecs.codec(type.fullName.slice(1)).typeName).toBe(type.fullName.slice(1));
+  });
+
+  it.each(types.map((t) => [t.fullName.slice(1), t] as const))('%s: decodes what proto-loader encodes, and the other way', (_name, type) => {
+    const codec = codecs.codec(type.fullName.slice(1));
+    const r = rng(type.fullName.length * 7919 + type.fieldsArray.length);
+    for (let i = 0; i < 40; i++) {
+      const value = randomMessage(type, r);
+      const referenceBytes = referenceEncode(type, value);
+      const expected = referenceDecode(type, referenceBytes);
+      expect(codec.deserialize(referenceBytes)).toStrictEqual(expected);
+      const ours = codec.serialize(value);
+      expect(referenceDecode(type, ours)).toStrictEqual(expected);
+      expect(codec.deserialize(ours)).toStrictEqual(expected);
+    }
+    // An empty message: every field present with its default, null for messages.
+    expect(codec.deserialize(Buffer.alloc(0))).toStrictEqual(referenceDecode(type, Buffer.alloc(0)));
+  });
+
+  it('fails on truncated bytes wherever proto-loader fails, and agrees wherever it decodes', () => {
+    // protobufjs quietly cuts a string that runs past the end; this codec refuses it (RangeError) instead.
+    const type = reference.lookupType('recsys.v1.RankRequest');
+    const codec = codecs.codec('recsys.v1.RankRequest');
+    const r = rng(7);
+    let failures = 0;
+    for (let i = 0; i < 20; i++) {
+      const bytes = referenceEncode(type, randomMessage(type, r));
+      expect(codec.deserialize(bytes)).toStrictEqual(referenceDecode(type, bytes));
+      for (let cut = 0; cut < bytes.length; cut += Math.max(1, Math.floor(bytes.length / 40))) {
+        const prefix = bytes.subarray(0, cut);
+        let ours: unknown;
+        try {
+          ours = codec.deserialize(prefix);
+        } catch (error) {
+          expect(error).toBeInstanceOf(RangeError);
+          failures++;
+          continue;
+        }
+        expect(ours).toStrictEqual(referenceDecode(type, prefix));
+      }
+    }
+    expect(failures).toBeGreaterThan(50);
+  });
+
+  it('refuses a value of the wrong shape with a TypeError naming the field, as proto-loader does', () => {
+    const codec = codecs.codec('recsys.v1.RankRequest');
+    expect(() => codec.serialize({ candidateSources: 'user_cf' })).toThrow(new TypeError('recsys.v1.RankRequest.candidateSources: array expected'));
+    expect(() => codec.serialize({ candidateTable: 'x' })).toThrow(TypeError);
+    expect(() => referenceEncode(reference.lookupType('recsys.v1.RankRequest'), { candidateTable: 'x' })).toThrow(TypeError);
+  });
+
+  it('skips fields it does not know (a newer peer), like proto-loader', () => {
+    const codec = codecs.codec('recsys.v1.NumberColumn');
+    // field 1: packed doubles [1.5]; field 99 (varint 5), field 100 (length-delimited "hi").
+    const known = codec.serialize({ values: [1.5] });
+    const unknown = Buffer.from([0x98, 0x06, 0x05, 0xa2, 0x06, 0x02, 0x68, 0x69]);
+    expect(codec.deserialize(Buffer.concat([unknown, known]))).toStrictEqual({ values: [1.5] });
+  });
+
+  it('is installed on every method of the recsys services in a proto-loader package definition', () => {
+    const definition = loadSync(allProtoPaths(), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] }) as Record<
+      string,
+      Record<string, { requestSerialize: (v: unknown) => Buffer; responseDeserialize: (b: Buffer) => unknown }>
+    >;
+    const before = definition['recsys.v1.RankerService'].Rank.requestSerialize;
+    const methods = Object.entries(definition)
+      .filter(([name]) => name.startsWith('recsys.v1.') && name.endsWith('Service'))
+      .reduce((n, [, service]) => n + Object.keys(service).length, 0);
+    expect(codecs.install(definition, 'recsys.v1')).toBe(methods);
+    const rank = definition['recsys.v1.RankerService'].Rank;
+    expect(rank.requestSerialize).not.toBe(before);
+    const request = { tenantId: 't', mode: 'PERSONALIZED', candidateSources: ['a', 'b'], topN: 3 };
+    expect(before(request)).toEqual(before(request));
+    expect(referenceDecode(reference.lookupType('recsys.v1.RankRequest'), rank.requestSerialize(request))).toMatchObject(request);
+  });
+});

@@ -48,7 +48,19 @@ function rng(seed: number) {
 }
 type Rng = ReturnType<typeof rng>;
 
-const STRINGS = ['', 'a', 'item-00042', 'é', 'naïve café', '日本語', '😀 emoji', 'x'.repeat(127), 'y'.repeat(128), 'z'.repeat(300), 'ü'.repeat(70)];
+const STRINGS = [
+  '',
+  'a',
+  'item-00042',
+  'é',
+  'naïve café',
+  '日本語',
+  '😀 emoji',
+  'x'.repeat(127),
+  'y'.repeat(128),
+  'z'.repeat(300),
+  'ü'.repeat(70),
+];
 
 function scalarValue(type: string, r: Rng): unknown {
   switch (type) {
@@ -124,21 +136,24 @@ describe('WireCodecs', () => {
     for (const type of types) expect(codecs.codec(type.fullName.slice(1)).typeName).toBe(type.fullName.slice(1));
   });
 
-  it.each(types.map((t) => [t.fullName.slice(1), t] as const))('%s: decodes what proto-loader encodes, and the other way', (_name, type) => {
-    const codec = codecs.codec(type.fullName.slice(1));
-    const r = rng(type.fullName.length * 7919 + type.fieldsArray.length);
-    for (let i = 0; i < 40; i++) {
-      const value = randomMessage(type, r);
-      const referenceBytes = referenceEncode(type, value);
-      const expected = referenceDecode(type, referenceBytes);
-      expect(codec.deserialize(referenceBytes)).toStrictEqual(expected);
-      const ours = codec.serialize(value);
-      expect(referenceDecode(type, ours)).toStrictEqual(expected);
-      expect(codec.deserialize(ours)).toStrictEqual(expected);
-    }
-    // An empty message: every field present with its default, null for messages.
-    expect(codec.deserialize(Buffer.alloc(0))).toStrictEqual(referenceDecode(type, Buffer.alloc(0)));
-  });
+  it.each(types.map((t) => [t.fullName.slice(1), t] as const))(
+    '%s: decodes what proto-loader encodes, and the other way',
+    (_name, type) => {
+      const codec = codecs.codec(type.fullName.slice(1));
+      const r = rng(type.fullName.length * 7919 + type.fieldsArray.length);
+      for (let i = 0; i < 40; i++) {
+        const value = randomMessage(type, r);
+        const referenceBytes = referenceEncode(type, value);
+        const expected = referenceDecode(type, referenceBytes);
+        expect(codec.deserialize(referenceBytes)).toStrictEqual(expected);
+        const ours = codec.serialize(value);
+        expect(referenceDecode(type, ours)).toStrictEqual(expected);
+        expect(codec.deserialize(ours)).toStrictEqual(expected);
+      }
+      // An empty message: every field present with its default, null for messages.
+      expect(codec.deserialize(Buffer.alloc(0))).toStrictEqual(referenceDecode(type, Buffer.alloc(0)));
+    },
+  );
 
   it('fails on truncated bytes wherever proto-loader fails, and agrees wherever it decodes', () => {
     // protobufjs quietly cuts a string that runs past the end; this codec refuses it (RangeError) instead.
@@ -167,7 +182,9 @@ describe('WireCodecs', () => {
 
   it('refuses a value of the wrong shape with a TypeError naming the field, as proto-loader does', () => {
     const codec = codecs.codec('recsys.v1.RankRequest');
-    expect(() => codec.serialize({ candidateSources: 'user_cf' })).toThrow(new TypeError('recsys.v1.RankRequest.candidateSources: array expected'));
+    expect(() => codec.serialize({ candidateSources: 'user_cf' })).toThrow(
+      new TypeError('recsys.v1.RankRequest.candidateSources: array expected'),
+    );
     expect(() => codec.serialize({ candidateTable: 'x' })).toThrow(TypeError);
     expect(() => referenceEncode(reference.lookupType('recsys.v1.RankRequest'), { candidateTable: 'x' })).toThrow(TypeError);
   });

@@ -392,7 +392,8 @@ const longScalar = (write: (w: Writer, bits: LongBitsLike) => void, read: (r: Re
   wireType,
   write: (w, v) => write(w, LongBits.from(v)),
   read,
-  isDefault: (v) => numberDefault(v) || (typeof v === 'object' && v !== null && !(v as { low?: number }).low && !(v as { high?: number }).high),
+  isDefault: (v) =>
+    numberDefault(v) || (typeof v === 'object' && v !== null && !(v as { low?: number }).low && !(v as { high?: number }).high),
   defaultValue: () => 0,
 });
 

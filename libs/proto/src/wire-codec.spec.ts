@@ -189,6 +189,18 @@ describe('WireCodecs', () => {
     expect(() => referenceEncode(reference.lookupType('recsys.v1.RankRequest'), { candidateTable: 'x' })).toThrow(TypeError);
   });
 
+  it('reads long packed doubles wherever they lie in memory (aligned or not)', () => {
+    const type = reference.lookupType('recsys.v1.NumberColumn');
+    const codec = codecs.codec('recsys.v1.NumberColumn');
+    const values = Array.from({ length: 3000 }, (_, i) => (i % 7 === 0 ? -i : i / 3));
+    const bytes = referenceEncode(type, { values });
+    for (let shift = 0; shift < 8; shift++) {
+      const shifted = Buffer.alloc(bytes.length + shift);
+      bytes.copy(shifted, shift);
+      expect(codec.deserialize(shifted.subarray(shift))).toStrictEqual({ values });
+    }
+  });
+
   it('skips fields it does not know (a newer peer), like proto-loader', () => {
     const codec = codecs.codec('recsys.v1.NumberColumn');
     // field 1: packed doubles [1.5]; field 99 (varint 5), field 100 (length-delimited "hi").

@@ -217,6 +217,9 @@ class Writer {
   }
 }
 
+/** Where unaligned packed doubles are copied to be read as float64 (decoding is synchronous: one is enough). */
+let scratch = new Float64Array(1024);
+
 /** A bounds-checked reader over one Buffer. */
 class Reader {
   pos: number;
@@ -330,23 +333,28 @@ class Reader {
     return utf8Slice(this.buf, start, end);
   }
 
-  /** Packed doubles, read as one block. */
+  /** Packed doubles, read as one block (through an aligned scratch block when the bytes are not aligned). */
   doubles(list: number[]): void {
     const end = this.delimited();
     const bytes = end - this.pos;
     if (bytes % 8 !== 0) throw new RangeError('packed doubles overrun their length');
     const count = bytes / 8;
+    const first = list.length;
+    list.length = first + count;
     if (!LITTLE_ENDIAN) {
-      for (let i = 0; i < count; i++) list.push(this.buf.readDoubleLE(this.pos + 8 * i));
+      for (let i = 0; i < count; i++) list[first + i] = this.buf.readDoubleLE(this.pos + 8 * i);
       this.pos = end;
       return;
     }
     const offset = this.buf.byteOffset + this.pos;
-    const view =
-      offset % 8 === 0
-        ? new Float64Array(this.buf.buffer, offset, count)
-        : new Float64Array(new Uint8Array(this.buf.buffer, offset, bytes).slice().buffer);
-    for (let i = 0; i < count; i++) list.push(view[i]);
+    let view: Float64Array;
+    if (offset % 8 === 0) view = new Float64Array(this.buf.buffer, offset, count);
+    else {
+      if (scratch.length < count) scratch = new Float64Array(Math.max(count, 2 * scratch.length));
+      new Uint8Array(scratch.buffer, 0, bytes).set(this.buf.subarray(this.pos, end));
+      view = scratch;
+    }
+    for (let i = 0; i < count; i++) list[first + i] = view[i];
     this.pos = end;
   }
 

@@ -24,66 +24,104 @@ export function neighborhoodScores(
   seeds: Iterable<[string, number]>,
   exclude: ReadonlySet<string> = new Set(),
 ): Scores {
-  const acc = new Map<number, number>();
-  for (const [item, weight] of seeds) {
-    const row = rows.get(item);
-    if (row === undefined || weight === 0) continue;
-    for (let p = model.indptr[row]; p < model.indptr[row + 1]; p++) {
-      const j = model.indices[p];
-      acc.set(j, (acc.get(j) ?? 0) + weight * model.weights[p]);
+  // Dense accumulators reused across calls (the function is synchronous), with the rows in first-touch order.
+  const n = model.items.length;
+  if (accumulator.sums.length < n) accumulator.sums = new Float64Array(n);
+  if (accumulator.touched.length < n) accumulator.touched = new Uint8Array(n);
+  const { sums, touched } = accumulator;
+  const order: number[] = [];
+  try {
+    for (const [item, weight] of seeds) {
+      const row = rows.get(item);
+      if (row === undefined || weight === 0) continue;
+      for (let p = model.indptr[row]; p < model.indptr[row + 1]; p++) {
+        const j = model.indices[p];
+        if (touched[j] === 0) {
+          touched[j] = 1;
+          sums[j] = 0;
+          order.push(j);
+        }
+        sums[j] += weight * model.weights[p];
+      }
     }
+    const scores: Scores = new Map();
+    for (const j of order) {
+      const s = sums[j];
+      const id = model.items[j];
+      if (s > 0 && !exclude.has(id)) scores.set(id, s);
+    }
+    return scores;
+  } finally {
+    for (const j of order) touched[j] = 0;
   }
-  const scores: Scores = new Map();
-  for (const [j, s] of acc) {
-    const id = model.items[j];
-    if (s > 0 && !exclude.has(id)) scores.set(id, s);
-  }
-  return scores;
 }
+
+/** neighborhoodScores' sums by item row and which rows the current call touched (all 0 between calls). */
+const accumulator = { sums: new Float64Array(0), touched: new Uint8Array(0) };
 
 /** Orders entries best first: higher score, then smaller id. */
 const better = (a: [string, number], b: [string, number]) => a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
 
 /**
  * The best `limit` of (id, score) offers, by a bounded min-heap: O(n log limit) instead of sorting all n (a
- * 10 000-item catalog scored for a top 100). Scores ≤ 0 are not kept.
+ * 10 000-item catalog scored for a top 100). Scores ≤ 0 are not kept. The heap keeps ids and scores in two
+ * parallel arrays, so an offer allocates nothing (a serving call makes thousands of them).
  */
 export class TopK {
-  private readonly heap: [string, number][] = [];
+  private readonly ids: string[] = [];
+  private readonly scores: number[] = [];
 
   constructor(private readonly limit: number) {}
 
+  /** Heap order: slot a is worse than slot b (lower score, then larger id): the worst kept entry is the root. */
+  private worse(a: number, b: number): boolean {
+    const sa = this.scores[a];
+    const sb = this.scores[b];
+    return sa < sb || (sa === sb && this.ids[a] > this.ids[b]);
+  }
+
+  private swap(a: number, b: number): void {
+    const id = this.ids[a];
+    this.ids[a] = this.ids[b];
+    this.ids[b] = id;
+    const score = this.scores[a];
+    this.scores[a] = this.scores[b];
+    this.scores[b] = score;
+  }
+
   offer(id: string, score: number): void {
-    const heap = this.heap;
     if (!(score > 0) || this.limit <= 0) return;
-    if (heap.length < this.limit) {
-      heap.push([id, score]);
-      for (let i = heap.length - 1; i > 0;) {
+    const ids = this.ids;
+    const scores = this.scores;
+    if (ids.length < this.limit) {
+      ids.push(id);
+      scores.push(score);
+      for (let i = ids.length - 1; i > 0; ) {
         const parent = (i - 1) >> 1;
-        if (!better(heap[parent], heap[i])) break;
-        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        if (!this.worse(i, parent)) break;
+        this.swap(i, parent);
         i = parent;
       }
       return;
     }
-    const worst = heap[0];
-    if (!(score > worst[1] || (score === worst[1] && id < worst[0]))) return;
-    heap[0] = [id, score];
-    for (let i = 0; ;) {
+    if (!(score > scores[0] || (score === scores[0] && id < ids[0]))) return;
+    ids[0] = id;
+    scores[0] = score;
+    for (let i = 0; ; ) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < heap.length && better(heap[m], heap[l])) m = l;
-      if (r < heap.length && better(heap[m], heap[r])) m = r;
+      if (l < ids.length && this.worse(l, m)) m = l;
+      if (r < ids.length && this.worse(r, m)) m = r;
       if (m === i) break;
-      [heap[i], heap[m]] = [heap[m], heap[i]];
+      this.swap(i, m);
       i = m;
     }
   }
 
   /** The kept entries, best first. */
   result(): [string, number][] {
-    return [...this.heap].sort((a, b) => (better(a, b) ? -1 : 1));
+    return this.ids.map((id, i): [string, number] => [id, this.scores[i]]).sort((a, b) => (better(a, b) ? -1 : 1));
   }
 }
 

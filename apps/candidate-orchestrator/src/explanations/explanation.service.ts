@@ -33,19 +33,20 @@ export class ExplanationService {
     );
   }
 
-  async fill(items: RecommendedItem[], table: ItemTable): Promise<RecommendedItem[]> {
+  /** `rowOf` (each item's row of `table`) when the caller has it already. */
+  async fill(items: RecommendedItem[], table: ItemTable, rowOf?: ReadonlyMap<string, number>): Promise<RecommendedItem[]> {
     const explainer = this.explainer;
     if (!explainer || items.length === 0) return items;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.options.deadlineMs);
     timer.unref();
     try {
-      const rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
+      const rows = rowOf ?? new Map(table.itemIds.map((id, i) => [id, i]));
       const vocabulary = this.validator.index(this.vocabulary(table));
       const timedOut = new Promise<'timeout'>((resolve) => deadline.signal.addEventListener('abort', () => resolve('timeout')));
       const texts = await Promise.all(
         items.map((item) =>
-          this.explainOne(explainer, item, rowValues(table, rowOf.get(item.itemId)), vocabulary, deadline.signal, timedOut),
+          this.explainOne(explainer, item, rowValues(table, rows.get(item.itemId)), vocabulary, deadline.signal, timedOut),
         ),
       );
       return items.map((item, i) => ({ ...item, explanation: texts[i] }));

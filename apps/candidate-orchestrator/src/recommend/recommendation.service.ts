@@ -83,7 +83,9 @@ interface ItemAttributes {
 /** The ranking features' item table (empty when none came back) and each item's row in it. */
 function rowsOf(features: GetFeaturesResponse): { table: ItemTable; rowOf: Map<string, number> } {
   const table: ItemTable = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
-  return { table, rowOf: new Map(table.itemIds.map((id, i) => [id, i])) };
+  const rowOf = new Map<string, number>();
+  for (let row = 0; row < table.itemIds.length; row += 1) rowOf.set(table.itemIds[row], row);
+  return { table, rowOf };
 }
 
 /** The serving path of seed §4, steps 2-8 (step 1, validation, happens in the gRPC layer). */
@@ -214,11 +216,13 @@ export class RecommendationService {
       { metadata, timeoutMs },
     );
 
-    const sourceOf = new Map(rankable.itemIds.map((itemId, row) => [itemId, rankable.sources[row]]));
+    const sourceOf = new Map<string, string>();
+    for (let row = 0; row < rankable.size; row += 1) sourceOf.set(rankable.itemIds[row], rankable.sources[row]);
     const rankedItems = ranked.items.map((r) => ({ ...r, source: sourceOf.get(r.itemId) ?? r.source }));
     const items = await this.deps.explanations.fill(
       this.finalize(this.demoteLessLiked(rankedItems, attributes, resolved), attributes, surface, cmd.limit),
       table,
+      rowOf,
     );
     const response: RecommendResponse = {
       requestId: ctx.requestId,

@@ -54,6 +54,10 @@ const utf8Slice = (buf: Buffer, start: number, end: number): string =>
 /** Packed doubles can be viewed in place only where the machine's byte order is the wire's (little-endian). */
 const LITTLE_ENDIAN = endianness() === 'LE';
 
+/** Bounds of the size an encoding starts its buffer at (it grows as needed). */
+const MIN_BUFFER = 256;
+const MAX_START_BUFFER = 1 << 20;
+
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
 const WIRE_DELIMITED = 2;
@@ -542,7 +546,11 @@ class CompiledMessage implements MessageCodec {
   readonly typeName: string;
   private fields: CompiledField[] = [];
   private byId: (CompiledField | undefined)[] = [];
-  private lastSize = 256;
+  /** Every field with its default where that is a primitive or null (see defaults). */
+  private readonly template: Record<string, unknown> = {};
+  /** The fields whose default is an object of its own (lists, maps, bytes). */
+  private readonly fresh: CompiledField[] = [];
+  private lastSize = MIN_BUFFER;
 
   constructor(
     private readonly type: Type,
@@ -558,6 +566,10 @@ class CompiledMessage implements MessageCodec {
       const compiled = this.compileField(field);
       this.fields.push(compiled);
       this.byId[field.id] = compiled;
+      const initial = compiled.initial();
+      const primitive = initial === null || typeof initial !== 'object';
+      this.template[compiled.name] = primitive ? initial : null;
+      if (!primitive) this.fresh.push(compiled);
     }
   }
 
@@ -722,10 +734,15 @@ class CompiledMessage implements MessageCodec {
     };
   }
 
+  /**
+   * A new object with every field at its default. Copied from a template that already has every field, so the
+   * object is born with its final shape (one allocation, no property added one at a time); only the fields whose
+   * default is itself an object (lists, maps, bytes) get a new one each.
+   */
   defaults(): Record<string, unknown> {
-    const object: Record<string, unknown> = {};
-    const fields = this.fields;
-    for (let i = 0; i < fields.length; i++) object[fields[i].name] = fields[i].initial();
+    const object: Record<string, unknown> = { ...this.template };
+    const fresh = this.fresh;
+    for (let i = 0; i < fresh.length; i++) object[fresh[i].name] = fresh[i].initial();
     return object;
   }
 
@@ -751,8 +768,10 @@ class CompiledMessage implements MessageCodec {
     const object = objectOf(value, this.typeName) ?? {};
     const w = new Writer(this.lastSize);
     this.encodeInto(w, object);
-    // Start the next one at the size this one needed (grows once, not log2(size) times, for large messages).
-    if (w.pos > this.lastSize) this.lastSize = Math.min(w.pos, 1 << 24);
+    // The next one starts at the size this one needed (a Recommend's messages of a type are alike in size), so a
+    // large message grows its buffer once rather than log2(size) times; bounded, so one huge message does not
+    // make every later one allocate as much.
+    this.lastSize = Math.min(Math.max(w.pos, MIN_BUFFER), MAX_START_BUFFER);
     return w.buf.subarray(0, w.pos);
   }
 

@@ -96,7 +96,7 @@ export class TopK {
     if (ids.length < this.limit) {
       ids.push(id);
       scores.push(score);
-      for (let i = ids.length - 1; i > 0; ) {
+      for (let i = ids.length - 1; i > 0;) {
         const parent = (i - 1) >> 1;
         if (!this.worse(i, parent)) break;
         this.swap(i, parent);
@@ -107,7 +107,7 @@ export class TopK {
     if (!(score > scores[0] || (score === scores[0] && id < ids[0]))) return;
     ids[0] = id;
     scores[0] = score;
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;

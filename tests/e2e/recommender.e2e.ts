@@ -164,15 +164,17 @@ describe('candidate sources, trained routes and governed training, end to end', 
       expect(ranked.rankedItemIds).toHaveLength(Math.min(limit, all.length));
       expect(ranked.rankedScores).toHaveLength(ranked.rankedItemIds.length);
       expect(ranked.rankedScores[0]).toBeCloseTo(1, 9);
+      // The two batches may be served a millisecond apart, and a user list's history weights decay with the time
+      // of the call (half-life in days): ~6e-10 relative per millisecond. Well within 1e-6, far from a mis-scaling.
       ranked.rankedItemIds.forEach((id, r) => {
         // Each listed item with its own score, scaled to the best; best first.
-        expect(ranked.rankedScores[r]).toBeCloseTo(weights.weights[id] / max, 9);
+        expect(ranked.rankedScores[r]).toBeCloseTo(weights.weights[id] / max, 6);
         if (r > 0) expect(ranked.rankedScores[r]).toBeLessThanOrEqual(ranked.rankedScores[r - 1]);
       });
       // Nothing left out scores above the last listed item.
       const listed = new Set(ranked.rankedItemIds);
       const last = ranked.rankedScores[ranked.rankedScores.length - 1] * max;
-      for (const [id, w] of all) if (!listed.has(id)) expect(w).toBeLessThanOrEqual(last + 1e-12);
+      for (const [id, w] of all) if (!listed.has(id)) expect(w).toBeLessThanOrEqual(last * (1 + 1e-6));
     });
   });
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadSync } from '@grpc/proto-loader';
-import { Enum, Field, MapField, Root, Type } from 'protobufjs';
+import { Enum, Field, MapField, parse, Root, Type } from 'protobufjs';
 import { allProtoPaths, PROTO_FILES, PROTO_LOADER_OPTIONS, protoRoot } from './index';
 import { WireCodecs } from './wire-codec';
 
@@ -154,6 +154,69 @@ describe('WireCodecs', () => {
       expect(codec.deserialize(Buffer.alloc(0))).toStrictEqual(referenceDecode(type, Buffer.alloc(0)));
     },
   );
+
+  it('handles every scalar type, repeated and in maps, the contracts use or not (a proto written for the test)', () => {
+    const { root } = parse(
+      `syntax = "proto3"; package t.v1;
+       enum Colour { COLOUR_UNSPECIFIED = 0; RED = 1; GREEN = 2; }
+       message Inner { string s = 1; repeated sint64 z = 2; }
+       message All {
+         double a = 1; float b = 2; int32 c = 3; uint32 d = 4; sint32 e = 5; fixed32 f = 6; sfixed32 g = 7;
+         int64 h = 8; uint64 i = 9; sint64 j = 10; fixed64 k = 11; sfixed64 l = 12; bool m = 13; string n = 14;
+         bytes o = 15; Colour p = 16; Inner q = 17;
+         repeated double ra = 21; repeated float rb = 22; repeated int32 rc = 23; repeated uint32 rd = 24;
+         repeated sint32 re = 25; repeated fixed32 rf = 26; repeated sfixed32 rg = 27; repeated int64 rh = 28;
+         repeated uint64 ri = 29; repeated sint64 rj = 30; repeated fixed64 rk = 31; repeated sfixed64 rl = 32;
+         repeated bool rm = 33; repeated string rn = 34; repeated bytes ro = 35; repeated Colour rp = 36;
+         repeated Inner rq = 37;
+         map<string, sint32> ma = 41; map<string, Colour> mb = 42; map<string, Inner> mc = 43; map<string, bytes> md = 44;
+       }`,
+      { keepCase: false },
+    );
+    root.resolveAll();
+    const local = new WireCodecs(root);
+    const r = rng(2026);
+    for (const name of ['t.v1.All', 't.v1.Inner']) {
+      const type = root.lookupType(name);
+      const codec = local.codec(name);
+      for (let i = 0; i < 200; i++) {
+        const value = randomMessage(type, r);
+        const expected = referenceDecode(type, referenceEncode(type, value));
+        expect(codec.deserialize(referenceEncode(type, value))).toStrictEqual(expected);
+        expect(referenceDecode(type, codec.serialize(value))).toStrictEqual(expected);
+      }
+    }
+  });
+
+  it('leaves a type with a oneof (or a proto3 optional field) to proto-loader', () => {
+    const { root } = parse(
+      `syntax = "proto3"; package t.v1;
+       message Choice { oneof pick { string a = 1; int32 b = 2; } }
+       message Maybe { optional string a = 1; }
+       message Holder { Choice choice = 1; }
+       message Plain { string a = 1; }
+       service S { rpc Choose(Choice) returns (Plain); rpc Hold(Holder) returns (Plain); rpc Echo(Plain) returns (Plain); }`,
+      { keepCase: false },
+    );
+    root.resolveAll();
+    const local = new WireCodecs(root);
+    for (const name of ['t.v1.Choice', 't.v1.Maybe', 't.v1.Holder']) expect(() => local.codec(name)).toThrow(/oneofs are not supported/);
+    // Asked again, still refused (nothing half-built stays behind).
+    expect(() => local.codec('t.v1.Holder')).toThrow(/oneofs are not supported/);
+    const original = () => Buffer.alloc(0);
+    const method = () => ({
+      path: '',
+      requestSerialize: original,
+      requestDeserialize: original,
+      responseSerialize: original,
+      responseDeserialize: original,
+    });
+    const definition = { 't.v1.S': { Choose: method(), Hold: method(), Echo: method() } };
+    expect(local.install(definition, 't.v1')).toBe(1);
+    expect(definition['t.v1.S'].Choose.requestSerialize).toBe(original);
+    expect(definition['t.v1.S'].Hold.requestSerialize).toBe(original);
+    expect(definition['t.v1.S'].Echo.requestSerialize).not.toBe(original);
+  });
 
   it('fails on truncated bytes wherever proto-loader fails, and agrees wherever it decodes', () => {
     // protobufjs quietly cuts a string that runs past the end; this codec refuses it (RangeError) instead.

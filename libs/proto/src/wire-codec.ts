@@ -397,6 +397,8 @@ interface Scalar {
   read(r: Reader): unknown;
   isDefault(value: unknown): boolean;
   defaultValue(): unknown;
+  /** False for a value fromObject would not take (an unknown enum name): a map entry holding one is left out. */
+  accepts?(value: unknown): boolean;
 }
 
 const numberDefault = (v: unknown) => v === 0 || v === '0';
@@ -406,6 +408,20 @@ const longScalar = (write: (w: Writer, bits: LongBitsLike) => void, read: (r: Re
   read,
   isDefault: (v) =>
     numberDefault(v) || (typeof v === 'object' && v !== null && !(v as { low?: number }).low && !(v as { high?: number }).high),
+  defaultValue: () => 0,
+});
+
+/** A 32-bit integer type: `toInt` is fromObject's coercion (`| 0` signed, `>>> 0` unsigned). */
+const intScalar = (
+  wireType: number,
+  write: (w: Writer, n: number) => void,
+  read: (r: Reader) => number,
+  toInt: (v: number) => number,
+): Scalar => ({
+  wireType,
+  write: (w, v) => write(w, toInt(v as number)),
+  read,
+  isDefault: (v) => toInt(v as number) === 0,
   defaultValue: () => 0,
 });
 
@@ -424,47 +440,39 @@ const SCALARS: Record<string, Scalar> = {
     isDefault: (v) => Object.is(Number(v), 0),
     defaultValue: () => 0,
   },
-  int32: {
-    wireType: WIRE_VARINT,
-    write: (w, v) => w.int32((v as number) | 0),
-    read: (r) => r.uint32() | 0,
-    isDefault: (v) => ((v as number) | 0) === 0,
-    defaultValue: () => 0,
-  },
-  uint32: {
-    wireType: WIRE_VARINT,
-    write: (w, v) => w.uint32((v as number) >>> 0),
-    read: (r) => r.uint32(),
-    isDefault: (v) => (v as number) >>> 0 === 0,
-    defaultValue: () => 0,
-  },
-  sint32: {
-    wireType: WIRE_VARINT,
-    write: (w, v) => {
-      const n = (v as number) | 0;
-      w.uint32(((n << 1) ^ (n >> 31)) >>> 0);
-    },
-    read: (r) => {
+  int32: intScalar(
+    WIRE_VARINT,
+    (w, n) => w.int32(n),
+    (r) => r.uint32() | 0,
+    (v) => v | 0,
+  ),
+  uint32: intScalar(
+    WIRE_VARINT,
+    (w, n) => w.uint32(n),
+    (r) => r.uint32(),
+    (v) => v >>> 0,
+  ),
+  sint32: intScalar(
+    WIRE_VARINT,
+    (w, n) => w.uint32(((n << 1) ^ (n >> 31)) >>> 0),
+    (r) => {
       const n = r.uint32();
       return (n >>> 1) ^ -(n & 1);
     },
-    isDefault: (v) => ((v as number) | 0) === 0,
-    defaultValue: () => 0,
-  },
-  fixed32: {
-    wireType: WIRE_FIXED32,
-    write: (w, v) => w.fixed32((v as number) >>> 0),
-    read: (r) => r.fixed32(),
-    isDefault: (v) => (v as number) >>> 0 === 0,
-    defaultValue: () => 0,
-  },
-  sfixed32: {
-    wireType: WIRE_FIXED32,
-    write: (w, v) => w.fixed32((v as number) | 0),
-    read: (r) => r.fixed32() | 0,
-    isDefault: (v) => ((v as number) | 0) === 0,
-    defaultValue: () => 0,
-  },
+    (v) => v | 0,
+  ),
+  fixed32: intScalar(
+    WIRE_FIXED32,
+    (w, n) => w.fixed32(n),
+    (r) => r.fixed32(),
+    (v) => v >>> 0,
+  ),
+  sfixed32: intScalar(
+    WIRE_FIXED32,
+    (w, n) => w.fixed32(n),
+    (r) => r.fixed32() | 0,
+    (v) => v | 0,
+  ),
   int64: longScalar(
     (w, b) => w.long(b),
     (r) => r.long().toNumber(false),
@@ -528,6 +536,7 @@ function enumScalar(type: Enum): Scalar {
     },
     isDefault: (v) => !toNumber(v),
     defaultValue: () => first,
+    accepts: (v) => toNumber(v) !== undefined,
   };
 }
 
@@ -561,6 +570,9 @@ class CompiledMessage implements MessageCodec {
 
   /** Fills in the field closures (after every type of the root has its CompiledMessage). */
   compile(): void {
+    // proto-loader's `oneofs: true` adds a property naming the set member (and proto3 `optional` fields are oneofs
+    // with presence): not modelled here, so such a type keeps proto-loader's codec (install skips its methods).
+    if (this.type.oneofsArray.length > 0) throw new Error(`${this.typeName}: oneofs are not supported`);
     for (const field of this.type.fieldsArray) {
       field.resolve();
       const compiled = this.compileField(field);
@@ -700,6 +712,7 @@ class CompiledMessage implements MessageCodec {
         if (!map) return;
         for (const k of Object.keys(map)) {
           const v = map[k];
+          if (scalar?.accepts && !scalar.accepts(v)) continue;
           w.uint32(entryTag);
           const at = w.fork();
           w.uint32(10);
@@ -811,8 +824,14 @@ export class WireCodecs {
     let codec = this.byType.get(type);
     if (!codec) {
       codec = new CompiledMessage(type, this);
+      // In the map before its fields compile (a type may contain itself), out again if they cannot be.
       this.byType.set(type, codec);
-      codec.compile();
+      try {
+        codec.compile();
+      } catch (error) {
+        this.byType.delete(type);
+        throw error;
+      }
     }
     return codec;
   }

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { loadSync } from '@grpc/proto-loader';
 import { Enum, Field, MapField, parse, Root, Type } from 'protobufjs';
 import { allProtoPaths, PROTO_FILES, PROTO_LOADER_OPTIONS, protoRoot } from './index';
-import { WireCodecs } from './wire-codec';
+import { setFlagsFromString } from 'node:v8';
+import { INTERNED_FIELDS, StringInterner, WireCodecs } from './wire-codec';
 
 /*
  * The wire codec against proto-loader's own (de)serializer, which is protobufjs's `fromObject` + `encode` and
@@ -287,5 +288,105 @@ describe('WireCodecs', () => {
     const request = { tenantId: 't', mode: 'PERSONALIZED', candidateSources: ['a', 'b'], topN: 3 };
     expect(before(request)).toEqual(before(request));
     expect(referenceDecode(reference.lookupType('recsys.v1.RankRequest'), rank.requestSerialize(request))).toMatchObject(request);
+  });
+});
+
+describe('StringInterner', () => {
+  const bytesOf = (value: string) => Buffer.from(value, 'utf8');
+  const decode = (interner: StringInterner, value: string) => {
+    // Somewhere inside a larger buffer, as a field is.
+    const buf = Buffer.concat([Buffer.from([1, 2, 3]), bytesOf(value), Buffer.from([4])]);
+    return interner.decode(buf, 3, 3 + bytesOf(value).length);
+  };
+
+  it('gives back exactly what decoding gives, for every kind of string', () => {
+    const interner = new StringInterner(64);
+    for (const value of [...STRINGS, 'item-1', 'item-1', 'z'.repeat(64), 'z'.repeat(65), 'item-1']) {
+      expect(decode(interner, value)).toBe(value);
+    }
+  });
+
+  it('keeps short ASCII strings only, and counts hits and misses', () => {
+    const interner = new StringInterner(64);
+    decode(interner, 'item-00042');
+    decode(interner, 'item-00042');
+    decode(interner, 'naïve café');
+    decode(interner, 'z'.repeat(65));
+    expect(interner.holds('item-00042')).toBe(true);
+    expect(interner.holds('naïve café')).toBe(false);
+    expect(interner.holds('z'.repeat(65))).toBe(false);
+    expect([interner.hits, interner.misses]).toEqual([1, 1]);
+  });
+
+  it('stays correct when strings share a slot (one slot: each new string replaces the last)', () => {
+    const interner = new StringInterner(1);
+    const values = ['item-1', 'item-2', 'item-1', 'item-10', 'item-2', 'item-2'];
+    expect(values.map((v) => decode(interner, v))).toEqual(values);
+    expect([interner.hits, interner.misses]).toEqual([1, 5]);
+    expect(interner.holds('item-2')).toBe(true);
+    expect(interner.holds('item-1')).toBe(false);
+  });
+});
+
+describe('WireCodecs interning and number lists', () => {
+  const fresh = () => WireCodecs.load(protoRoot(), files);
+
+  it('decodes vocabulary fields through the interner: item ids, texts, feature and source names, map keys', () => {
+    const local = fresh();
+    const codec = local.codec('recsys.v1.GetFeaturesResponse');
+    const value = {
+      userFeatures: { user_cf_items: { rankedItemIds: ['item-1', 'item-2'], rankedScores: [1, 0.5] } },
+      served: ['user_cf_items'],
+      itemTable: { itemIds: ['item-1', 'item-2'], numbers: {}, texts: { item_category: { values: ['books', 'books'] } } },
+    };
+    const bytes = codec.serialize(value);
+    expect(codec.deserialize(bytes)).toMatchObject(value);
+    const misses = local.interner.misses;
+    expect(codec.deserialize(bytes)).toMatchObject(value);
+    // The second time every string came from the table.
+    expect(local.interner.misses).toBe(misses);
+    expect(local.interner.hits).toBeGreaterThanOrEqual(9);
+    for (const s of ['item-1', 'item-2', 'books', 'user_cf_items']) expect(local.interner.holds(s)).toBe(true);
+  });
+
+  it('never keeps a subject id, a token or any field not named as vocabulary', () => {
+    const local = fresh();
+    const decode = (typeName: string, value: object) => {
+      const codec = local.codec(typeName);
+      return codec.deserialize(codec.serialize(value));
+    };
+    expect(decode('recsys.v1.CheckPersonalizationConsentRequest', { tenantId: 't', userIds: ['user-raw-1'] })).toMatchObject({
+      userIds: ['user-raw-1'],
+    });
+    expect(decode('recsys.v1.CheckTrainingConsentRequest', { tenantId: 't', subjectPids: ['pid-abc'] })).toMatchObject({
+      subjectPids: ['pid-abc'],
+    });
+    expect(decode('recsys.v1.RankRequest', { tenantId: 'tenant-a', surface: 'home', candidateSources: ['user_cf'] })).toMatchObject({
+      tenantId: 'tenant-a',
+    });
+    for (const s of ['user-raw-1', 'pid-abc', 'tenant-a', 'home']) expect(local.interner.holds(s)).toBe(false);
+    expect(local.interner.holds('user_cf')).toBe(true);
+  });
+
+  it('names only string and map fields that exist in the contracts', () => {
+    expect(() => fresh()).not.toThrow();
+    expect(INTERNED_FIELDS.length).toBeGreaterThan(10);
+    expect(() => WireCodecs.load(protoRoot(), files, ['recsys.v1.ItemTable.no_such_field'])).toThrow(/no_such_field/);
+    expect(() => WireCodecs.load(protoRoot(), files, ['recsys.v1.NumberColumn.values'])).toThrow(/not a string or map field/);
+  });
+
+  it('decodes packed doubles into unboxed number lists even after decoding string lists', () => {
+    // V8's own view of an array's elements (natives syntax, enabled for this process before the function is parsed).
+    setFlagsFromString('--allow-natives-syntax');
+    const hasDoubleElements = new Function('a', 'return %HasDoubleElements(a)') as (a: unknown[]) => boolean;
+    const local = fresh();
+    const table = local.codec('recsys.v1.ItemTable');
+    const value = { itemIds: ['a', 'b', 'c'], numbers: { x: { values: [0.5, 1.5, 2.25] } }, texts: { y: { values: ['p', 'q', 'r'] } } };
+    for (let i = 0; i < 5; i++) {
+      const decoded = table.deserialize(table.serialize(value)) as typeof value;
+      expect(decoded).toStrictEqual(value);
+      expect(hasDoubleElements(decoded.numbers.x.values)).toBe(true);
+      expect(hasDoubleElements(decoded.itemIds)).toBe(false);
+    }
   });
 });

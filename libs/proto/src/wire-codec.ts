@@ -224,6 +224,101 @@ class Writer {
 /** Where unaligned packed doubles are copied to be read as float64 (decoding is synchronous: one is enough). */
 let scratch = new Float64Array(1024);
 
+/**
+ * Decoded strings of vocabulary fields (item ids, feature and source names, item categories), shared instead of
+ * made anew: a Recommend decodes ~3 000 of them per hop, each a young object that the requests in flight keep
+ * alive through a scavenge or two, and copying them is most of the services' garbage-collection pauses. A direct-
+ * mapped table of ASCII strings up to MAX_INTERNED bytes, keyed by a hash of the bytes: a hit is compared byte by
+ * byte (so it returns exactly what decoding would), a miss decodes and takes the slot. Bounded by construction:
+ * `slots` strings at most. Only the fields named in INTERNED_FIELDS go through it, so no subject id, token or
+ * free text is ever held here.
+ */
+export class StringInterner {
+  private readonly table: string[];
+  private readonly mask: number;
+  hits = 0;
+  misses = 0;
+
+  /** `slots` is rounded up to a power of two. */
+  constructor(slots = 1 << 16) {
+    let size = 1;
+    while (size < slots) size *= 2;
+    this.table = new Array<string>(size).fill('');
+    this.mask = size - 1;
+  }
+
+  /** The string of bytes `start..end` of `buf` (UTF-8), from the table when it holds it. */
+  decode(buf: Buffer, start: number, end: number): string {
+    const length = end - start;
+    if (length === 0) return '';
+    if (length > MAX_INTERNED) return utf8Slice(buf, start, end);
+    // FNV-1a over the bytes; a byte past ASCII means a string this table does not keep.
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) {
+      const b = buf[i];
+      if (b >= 128) return utf8Slice(buf, start, end);
+      hash = Math.imul(hash ^ b, 0x01000193);
+    }
+    const slot = (hash ^ (hash >>> 16)) & this.mask;
+    const held = this.table[slot];
+    if (held.length === length) {
+      let i = 0;
+      while (i < length && held.charCodeAt(i) === buf[start + i]) i++;
+      if (i === length) {
+        this.hits++;
+        return held;
+      }
+    }
+    this.misses++;
+    const fresh = utf8Slice(buf, start, end);
+    this.table[slot] = fresh;
+    return fresh;
+  }
+
+  /** Whether the table holds this string now (for tests: what it may never hold). */
+  holds(value: string): boolean {
+    return this.table.includes(value);
+  }
+}
+
+/** Longer strings are never interned (vocabulary is short; a long string is rarely repeated). */
+const MAX_INTERNED = 64;
+
+/**
+ * The fields (and map fields, for their keys) whose values are vocabulary of the catalog or the registry, never a
+ * subject's: item ids, item text features, feature, source and reason names. Each must exist in the contracts
+ * (WireCodecs refuses to load otherwise).
+ */
+export const INTERNED_FIELDS: readonly string[] = [
+  'recsys.v1.FeatureValue.weights',
+  'recsys.v1.FeatureValue.ranked_item_ids',
+  'recsys.v1.ItemTable.item_ids',
+  'recsys.v1.ItemTable.numbers',
+  'recsys.v1.ItemTable.texts',
+  'recsys.v1.TextColumn.values',
+  'recsys.v1.ItemFeatures.item_id',
+  'recsys.v1.ItemFeatures.features',
+  'recsys.v1.GetFeaturesRequest.item_ids',
+  'recsys.v1.GetFeaturesResponse.user_features',
+  'recsys.v1.GetFeaturesResponse.context_features',
+  'recsys.v1.GetFeaturesResponse.served',
+  'recsys.v1.RankRequest.user_features',
+  'recsys.v1.RankRequest.context_features',
+  'recsys.v1.RankRequest.candidate_source_scores',
+  'recsys.v1.RankRequest.candidate_sources',
+  'recsys.v1.RankedItem.item_id',
+  'recsys.v1.RankedItem.source',
+  'recsys.v1.RankedItem.internal_reason',
+];
+
+/*
+ * Decoded lists are born at one array literal per kind of element. V8 remembers, per literal, the most general
+ * kind of element its arrays came to hold and makes the next ones that way: doubles in a list born where string
+ * lists are born too would each be a boxed heap object instead of eight bytes in place.
+ */
+const newNumberList = (): unknown[] => [];
+const newList = (): unknown[] => [];
+
 /** A bounds-checked reader over one Buffer. */
 class Reader {
   pos: number;
@@ -337,6 +432,14 @@ class Reader {
     return utf8Slice(this.buf, start, end);
   }
 
+  /** A string of a field whose values are vocabulary (see INTERNED_FIELDS): the interner's copy where it has one. */
+  internedString(interner: StringInterner): string {
+    const end = this.delimited();
+    const start = this.pos;
+    this.pos = end;
+    return interner.decode(this.buf, start, end);
+  }
+
   /** Packed doubles, read as one block (through an aligned scratch block when the bytes are not aligned). */
   doubles(list: number[]): void {
     const end = this.delimited();
@@ -399,6 +502,8 @@ interface Scalar {
   defaultValue(): unknown;
   /** False for a value fromObject would not take (an unknown enum name): a map entry holding one is left out. */
   accepts?(value: unknown): boolean;
+  /** Decoded as a JavaScript number (its lists are born where only number lists are). */
+  numeric?: boolean;
 }
 
 const numberDefault = (v: unknown) => v === 0 || v === '0';
@@ -409,6 +514,7 @@ const longScalar = (write: (w: Writer, bits: LongBitsLike) => void, read: (r: Re
   isDefault: (v) =>
     numberDefault(v) || (typeof v === 'object' && v !== null && !(v as { low?: number }).low && !(v as { high?: number }).high),
   defaultValue: () => 0,
+  numeric: true,
 });
 
 /** A 32-bit integer type: `toInt` is fromObject's coercion (`| 0` signed, `>>> 0` unsigned). */
@@ -423,6 +529,7 @@ const intScalar = (
   read,
   isDefault: (v) => toInt(v as number) === 0,
   defaultValue: () => 0,
+  numeric: true,
 });
 
 const SCALARS: Record<string, Scalar> = {
@@ -432,6 +539,7 @@ const SCALARS: Record<string, Scalar> = {
     read: (r) => r.double(),
     isDefault: (v) => Object.is(Number(v), 0),
     defaultValue: () => 0,
+    numeric: true,
   },
   float: {
     wireType: WIRE_FIXED32,
@@ -439,6 +547,7 @@ const SCALARS: Record<string, Scalar> = {
     read: (r) => r.float(),
     isDefault: (v) => Object.is(Number(v), 0),
     defaultValue: () => 0,
+    numeric: true,
   },
   int32: intScalar(
     WIRE_VARINT,
@@ -585,6 +694,13 @@ class CompiledMessage implements MessageCodec {
     }
   }
 
+  /** A string field named in the codecs' interned fields reads through their interner. */
+  private interned(field: Field, scalar: Scalar | undefined): Scalar | undefined {
+    if (scalar !== SCALARS.string || !this.compiler.internedFields.has(field.fullName.replace(/^\./, ''))) return scalar;
+    const interner = this.compiler.interner;
+    return { ...scalar, read: (r) => r.internedString(interner) };
+  }
+
   private scalarOf(field: Pick<Field, 'name' | 'resolvedType'>, typeName: string): Scalar | undefined {
     const resolved = field.resolvedType;
     if (resolved instanceof Enum) return enumScalar(resolved);
@@ -598,7 +714,7 @@ class CompiledMessage implements MessageCodec {
     const name = field.name;
     const where = `${this.typeName}.${name}`;
     if (field instanceof MapField) return this.compileMap(field, where);
-    const scalar = this.scalarOf(field, field.type);
+    const scalar = this.interned(field, this.scalarOf(field, field.type));
     const tag = (wireType: number) => ((field.id << 3) | wireType) >>> 0;
     if (field.repeated) {
       if (scalar) {
@@ -607,7 +723,7 @@ class CompiledMessage implements MessageCodec {
         const elementTag = tag(scalar.wireType);
         return {
           name,
-          initial: () => [],
+          initial: scalar.numeric ? newNumberList : newList,
           write: packable
             ? (w, value) => {
                 const values = arrayOf(value, where);
@@ -642,7 +758,7 @@ class CompiledMessage implements MessageCodec {
       const elementTag = tag(WIRE_DELIMITED);
       return {
         name,
-        initial: () => [],
+        initial: newList,
         write: (w, value) => {
           const values = arrayOf(value, where);
           if (!values) return;
@@ -700,6 +816,7 @@ class CompiledMessage implements MessageCodec {
     const name = field.name;
     if (field.keyType !== 'string') throw new Error(`${where}: map keys of type ${field.keyType} are not supported`);
     const key = SCALARS.string;
+    const interner = this.compiler.internedFields.has(field.fullName.replace(/^\./, '')) ? this.compiler.interner : undefined;
     const scalar = this.scalarOf(field, field.type);
     const nested = scalar ? undefined : this.compiler.compiled(field.resolvedType as Type);
     const entryTag = ((field.id << 3) | WIRE_DELIMITED) >>> 0;
@@ -736,7 +853,7 @@ class CompiledMessage implements MessageCodec {
           const entryTagRead = r.uint32();
           const id = entryTagRead >>> 3;
           const wt = entryTagRead & 7;
-          if (id === 1 && wt === WIRE_DELIMITED) k = r.string();
+          if (id === 1 && wt === WIRE_DELIMITED) k = interner ? r.internedString(interner) : r.string();
           else if (id === 2 && scalar && wt === scalar.wireType) v = scalar.read(r);
           else if (id === 2 && nested && wt === WIRE_DELIMITED) v = nested.decodeFrom(r, r.delimited());
           else r.skip(wt);
@@ -808,16 +925,42 @@ function objectOf(value: unknown, where: string): Record<string, unknown> | unde
 /** The codecs of every message type of a set of .proto files. */
 export class WireCodecs {
   private readonly byType = new Map<Type, CompiledMessage>();
+  /** Fully qualified fields whose strings (map keys, for a map) are decoded through `interner`. */
+  readonly internedFields: ReadonlySet<string>;
 
-  constructor(readonly root: Root) {}
+  /**
+   * `interned` names fields of `root` (`package.Message.field`) whose values are vocabulary, decoded through
+   * `interner`; each must be a string field or a map (its keys are interned), or the constructor throws.
+   */
+  constructor(
+    readonly root: Root,
+    interned: readonly string[] = [],
+    readonly interner = new StringInterner(),
+  ) {
+    const fields = new Set<string>();
+    for (const name of interned) {
+      // Field names as the .proto spells them; the root holds them camelCased (keepCase: false, as proto-loader).
+      const dot = name.lastIndexOf('.');
+      const fullName = `${name.slice(0, dot)}.${util.camelCase(name.slice(dot + 1))}`;
+      const field = root.lookup(fullName);
+      if (!(field instanceof Field) || !(field instanceof MapField || field.type === 'string')) {
+        throw new Error(`interned field ${name} is not a string or map field of the contracts`);
+      }
+      fields.add(fullName);
+    }
+    this.internedFields = fields;
+  }
 
-  /** Loads `files` (relative to `protoDir`, imports resolved there too) the way proto-loader does. */
-  static load(protoDir: string, files: string[]): WireCodecs {
+  /**
+   * Loads `files` (relative to `protoDir`, imports resolved there too) the way proto-loader does; the fields of
+   * `interned` (by default the recsys.v1 vocabulary fields) decode through an interner.
+   */
+  static load(protoDir: string, files: string[], interned: readonly string[] = INTERNED_FIELDS): WireCodecs {
     const root = new Root();
     root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(protoDir, target));
     root.loadSync(files, { keepCase: false });
     root.resolveAll();
-    return new WireCodecs(root);
+    return new WireCodecs(root, interned);
   }
 
   compiled(type: Type): CompiledMessage {

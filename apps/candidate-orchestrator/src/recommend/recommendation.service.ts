@@ -1,6 +1,7 @@
 import { Registry, SurfaceConfig } from '@recsys/feature-registry';
 import { modeRegistryName, PrivacyContextCodec, PrivacyMode } from '@recsys/privacy-context';
 import {
+  FeatureValue,
   GetFeatureBatchEntry,
   GetFeaturesRequest,
   GetFeaturesResponse,
@@ -86,6 +87,33 @@ function rowsOf(features: GetFeaturesResponse): { table: ItemTable; rowOf: Map<s
   const rowOf = new Map<string, number>();
   for (let row = 0; row < table.itemIds.length; row += 1) rowOf.set(table.itemIds[row], row);
   return { table, rowOf };
+}
+
+/** An item's creator and category from the ranking features' table ('' for an item not in it). */
+function attributesOf(table: ItemTable, rowOf: ReadonlyMap<string, number>): (itemId: string) => ItemAttributes {
+  const creators = table.texts.item_creator?.values;
+  const categories = table.texts.item_category?.values;
+  return (itemId) => {
+    const row = rowOf.get(itemId);
+    if (row === undefined) return { creator: '', category: '' };
+    return { creator: creators?.[row] ?? '', category: categories?.[row] ?? '' };
+  };
+}
+
+/** What a Recommend keeps of its candidate sources and ranking features for the ranker's call and the answer. */
+interface RankableCandidates {
+  rankable: MergedCandidates;
+  table: ItemTable;
+  rowOf: Map<string, number>;
+  attributes: (itemId: string) => ItemAttributes;
+  userFeatures: Record<string, FeatureValue>;
+  contextFeatures: Record<string, FeatureValue>;
+  /** The sources that answered (a failed one contributed nothing). */
+  sourcesUsed: string[];
+  /** Every feature served for the answer, to the sources and for ranking (with repeats). */
+  served: string[];
+  /** Each source's outcome, for the debug trace. */
+  sources: { name: string; ok: boolean; candidates: number }[];
 }
 
 /** The serving path of seed §4, steps 2-8 (step 1, validation, happens in the gRPC layer). */
@@ -176,38 +204,18 @@ export class RecommendationService {
       localHour: cmd.localHour,
       columnar: true,
     });
-    const fetched = await this.sourcesAndRankingFeatures(routed.run, sourceRequest, ranking, ctx.mode, { metadata, timeoutMs });
-    const results = fetched.results;
-    let features = fetched.features;
-    // A source that failed contributed nothing and is not reported as used.
-    const sourcesUsed = results.filter((r) => r.ok).map((r) => r.name);
-    // One row per item (hidden items and the seed itself left out), best-scored first, up to the surface's cap.
-    const candidates = MergedCandidates.merge(
-      results.map((r) => ({ weight: change?.source_weights[r.name] ?? 1, candidates: r.candidates })),
-      (itemId) => resolved.hiddenItemIds.has(itemId) || itemId === cmd.seedItemId,
-      surface.maxCandidates,
-    );
-    let { table, rowOf } = rowsOf(features);
-    if (candidates.size > 0 && !candidates.itemIds.some((id) => rowOf.has(id))) {
-      // A feature-gateway older than items_from_features (a rolling deploy) ignores it: ask for the items directly.
-      this.deps.logger.warn('ranking features came back without the candidates; fetching them with GetFeatures');
-      const itemIds = [...new Set([...candidates.itemIds, ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS);
-      features = await this.deps.features.getFeatures({ ...ranking, itemIds }, { metadata, timeoutMs });
-      ({ table, rowOf } = rowsOf(features));
-    }
-    const attributes = (itemId: string): ItemAttributes => {
-      const row = rowOf.get(itemId);
-      if (row === undefined) return { creator: '', category: '' };
-      return { creator: table.texts.item_creator?.values[row] ?? '', category: table.texts.item_category?.values[row] ?? '' };
-    };
-    const rankable = candidates.filter((itemId) => rowOf.has(itemId) && !resolved.blockedCreatorIds.has(attributes(itemId).creator));
+    const prepared = await this.rankableCandidates(cmd, resolved, surface, routed.run, sourceRequest, ranking, change?.source_weights, {
+      metadata,
+      timeoutMs,
+    });
+    const { rankable, table, rowOf, attributes } = prepared;
     const ranked = await this.deps.ranker.rank(
       rankRequest({
         tenantId: cmd.tenantId,
         surface: cmd.surface,
         mode: ctx.mode,
-        userFeatures: features.userFeatures,
-        contextFeatures: features.contextFeatures,
+        userFeatures: prepared.userFeatures,
+        contextFeatures: prepared.contextFeatures,
         ...candidateColumns(rankable, table, rowOf),
         // Enough for diversity to choose from; all of them when less-liked categories will be demoted afterwards.
         topN: resolved.lessLikeItemIds.size > 0 ? 0 : Math.max(RANKED_RETURNED, cmd.limit * 10),
@@ -232,9 +240,9 @@ export class RecommendationService {
         consentVersion: ctx.consentVersion,
         policyVersion: ctx.policyVersion,
         fallbackReason: resolved.reason,
-        sourcesUsed,
+        sourcesUsed: prepared.sourcesUsed,
         // Everything served for this answer: to the candidate sources and for ranking.
-        featureSet: [...new Set([...results.flatMap((r) => r.served), ...features.served])].sort(),
+        featureSet: [...new Set(prepared.served)].sort(),
         rankingRoute: ranked.route,
         featureSetName: route.feature_set,
       },
@@ -249,11 +257,60 @@ export class RecommendationService {
       command: cmd,
       context: ctx,
       response,
-      sources: results.map((r) => ({ name: r.name, ok: r.ok, candidates: r.candidates.length })),
-      features: { ...features.userFeatures, ...features.contextFeatures },
+      sources: prepared.sources,
+      features: { ...prepared.userFeatures, ...prepared.contextFeatures },
       modelVersion: ranked.modelVersion,
     });
     return response;
+  }
+
+  /**
+   * The Recommend's rankable candidates with their ranking features: the routed sources' lists merged into one row
+   * per item (hidden items and the seed itself left out), best-scored first, up to the surface's cap, without the
+   * items the ranking features lack or whose creator the subject blocked. Only what the rest of the answer needs
+   * leaves this method: the sources' lists, their candidates and the gateway's answers to them are garbage once it
+   * returns instead of living on through the ranker's call (they were most of the young objects a Recommend in
+   * flight kept alive, and copying survivors is what the services' garbage collection pauses for).
+   */
+  private async rankableCandidates(
+    cmd: RecommendCommand,
+    resolved: ResolvedPrivacy,
+    surface: SurfaceConfig,
+    sources: CandidateSource[],
+    sourceRequest: SourceRequest,
+    ranking: GetFeaturesRequest,
+    sourceWeights: Record<string, number> | undefined,
+    call: { metadata: Metadata; timeoutMs: number },
+  ): Promise<RankableCandidates> {
+    const fetched = await this.sourcesAndRankingFeatures(sources, sourceRequest, ranking, resolved.context.mode, call);
+    const results = fetched.results;
+    let features = fetched.features;
+    const candidates = MergedCandidates.merge(
+      results.map((r) => ({ weight: sourceWeights?.[r.name] ?? 1, candidates: r.candidates })),
+      (itemId) => resolved.hiddenItemIds.has(itemId) || itemId === cmd.seedItemId,
+      surface.maxCandidates,
+    );
+    let { table, rowOf } = rowsOf(features);
+    if (candidates.size > 0 && !candidates.itemIds.some((id) => rowOf.has(id))) {
+      // A feature-gateway older than items_from_features (a rolling deploy) ignores it: ask for the items directly.
+      this.deps.logger.warn('ranking features came back without the candidates; fetching them with GetFeatures');
+      const itemIds = [...new Set([...candidates.itemIds, ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS);
+      features = await this.deps.features.getFeatures({ ...ranking, itemIds }, call);
+      ({ table, rowOf } = rowsOf(features));
+    }
+    const attributes = attributesOf(table, rowOf);
+    return {
+      rankable: candidates.filter((itemId) => rowOf.has(itemId) && !resolved.blockedCreatorIds.has(attributes(itemId).creator)),
+      table,
+      rowOf,
+      attributes,
+      userFeatures: features.userFeatures,
+      contextFeatures: features.contextFeatures,
+      // A source that failed contributed nothing and is not reported as used.
+      sourcesUsed: results.filter((r) => r.ok).map((r) => r.name),
+      served: [...results.flatMap((r) => r.served), ...features.served],
+      sources: results.map((r) => ({ name: r.name, ok: r.ok, candidates: r.candidates.length })),
+    };
   }
 
   /**

@@ -84,7 +84,10 @@ export class MergedCandidates {
       for (let row = 0; row < values.length; row += 1) {
         const score = column[row];
         if (Number.isNaN(score)) values[row] = 0;
-        else [values[row], proposed] = [score, true];
+        else {
+          values[row] = score;
+          proposed = true;
+        }
       }
       if (proposed) out[source] = { values };
     }

@@ -1,5 +1,5 @@
 import { credentials, loadPackageDefinition, Metadata, ServiceError, Client, GrpcObject } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import { loadSync, MethodDefinition } from '@grpc/proto-loader';
 import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, protoRoot, ServiceName, useWireCodecs } from '@recsys/proto';
@@ -45,17 +45,41 @@ export function createGrpcClient<C>(service: ServiceName, address: string, defau
   const client: Record<string, unknown> = {
     close: () => raw.close(),
   };
+  const methodDefinitions = definition[`recsys.v1.${service}`] as unknown as Record<string, MethodDefinition<unknown, unknown>>;
   for (const name of methods) {
     const camel = name.charAt(0).toLowerCase() + name.slice(1);
-    client[camel] = (request: unknown, options: CallOptions = {}) =>
-      new Promise((resolve, reject) => {
-        const deadline = Date.now() + (options.timeoutMs ?? defaultTimeoutMs);
-        const metadata = injectTraceContext(options.metadata?.clone() ?? new Metadata());
-        raw[name](request, metadata, { deadline }, (err, res) => (err ? reject(err) : resolve(res)));
-      });
+    const method = methodDefinitions[name];
+    client[camel] = (request: unknown, options: CallOptions = {}) => {
+      const deadline = Date.now() + (options.timeoutMs ?? defaultTimeoutMs);
+      const metadata = injectTraceContext(options.metadata?.clone() ?? new Metadata());
+      // Serialized here, so the call holds only the bytes: grpc-js keeps the message it is given until the call
+      // ends, and a Recommend's Rank request is ~70 KB of columns that would otherwise stay alive (and be copied by
+      // the garbage collector) for the whole call; sendBytes's closures cannot reach `request`. A message that
+      // cannot be serialized goes the usual way and fails as grpc-js fails it (INTERNAL).
+      let bytes: Buffer;
+      try {
+        bytes = method.requestSerialize(request);
+      } catch {
+        return unary((done) => raw[name](request, metadata, { deadline }, done));
+      }
+      return sendBytes(raw, method, bytes, metadata, deadline);
+    };
   }
   return client as UnaryClient<C> & ClosableClient;
 }
+
+/** A unary call as a promise. */
+function unary(start: (done: (err: ServiceError | null, res?: unknown) => void) => void): Promise<unknown> {
+  return new Promise((resolve, reject) => start((err, res) => (err ? reject(err) : resolve(res))));
+}
+
+/** A call with its request serialized already (in a function of its own: its closures cannot reach the object). */
+function sendBytes(raw: Client, method: MethodDefinition<unknown, unknown>, bytes: Buffer, metadata: Metadata, deadline: number) {
+  return unary((done) => raw.makeUnaryRequest(method.path, passBytes, method.responseDeserialize, bytes, metadata, { deadline }, done));
+}
+
+/** The serializer of a request serialized already. */
+const passBytes = (bytes: Buffer): Buffer => bytes;
 
 /** True for a gRPC error object (as opposed to a programming error). */
 export function isServiceError(error: unknown): error is ServiceError {

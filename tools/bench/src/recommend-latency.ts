@@ -112,6 +112,7 @@ interface Options {
   candidatesPerSource?: number;
   samplesOut?: string;
   serviceEnv: Record<string, string>;
+  nodeFlags: string[];
   json: boolean;
   redisUrl: string;
   databaseAdminUrl: string;
@@ -148,6 +149,13 @@ async function parseOptions(): Promise<Options> {
       default: [] as string[],
       describe: 'extra NAME=value for every service, for experiments (e.g. AGGREGATE_REFRESH_SECONDS=3600); repeatable',
     })
+    .option('node-flag', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe:
+        'extra Node.js flag for every service, for diagnostics (e.g. --node-flag=--trace-gc: each log gets its GC lines); repeatable',
+    })
     .option('json', { type: 'boolean', default: false, describe: 'print only the JSON summary (no table)' })
     .option('redis-url', { type: 'string', default: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' })
     .option('database-admin-url', { type: 'string', default: process.env.TEST_DATABASE_ADMIN_URL || DEFAULT_ADMIN_URL })
@@ -164,6 +172,8 @@ async function parseOptions(): Promise<Options> {
         if (!(a[name] >= 0)) throw new Error(`--${name} must not be negative`);
       }
       if (!Number.isInteger(a.items) || !Number.isInteger(a.users)) throw new Error('--items and --users must be integers');
+      for (const flag of a['node-flag'])
+        if (!/^--[a-z]/.test(flag)) throw new Error(`--node-flag ${flag}: expected a flag such as --trace-gc`);
       for (const entry of a['service-env'])
         if (!/^[A-Z][A-Z0-9_]*=/.test(entry)) throw new Error(`--service-env ${entry}: expected NAME=value`);
       const perSource = a['candidates-per-source'];
@@ -185,6 +195,7 @@ async function parseOptions(): Promise<Options> {
     candidateSample: argv['candidate-sample'],
     candidatesPerSource: argv['candidates-per-source'],
     samplesOut: argv['samples-out'],
+    nodeFlags: argv['node-flag'],
     serviceEnv: Object.fromEntries(
       argv['service-env'].map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
     ),
@@ -646,6 +657,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   const stack = new Stack({
     root,
     logDir,
+    nodeFlags: options.nodeFlags,
     ports: await freeStackPorts(SERVICES.map((s) => s.app)),
     // Fresh random secrets per run: nothing secret is committed or reused.
     env: testStackEnv({
@@ -850,6 +862,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
       recommendationCacheTtlSeconds: 0,
       candidatesPerSourceOverride: options.candidatesPerSource ?? null,
       serviceEnv: options.serviceEnv,
+      nodeFlags: options.nodeFlags,
     },
     data: {
       tenant: TENANT,
@@ -912,6 +925,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     `${summary.data.items} items, ${summary.data.users} users, ${summary.data.eventsAccepted} events; ${requests.length} distinct personalized requests with a seed item`,
     `open loop at ${options.rate}/s, ${rounds} alternating blocks of ${options.block} s per workload after ${options.warmup} s of warm-up each` +
       (Object.keys(options.serviceEnv).length > 0 ? `; service env ${JSON.stringify(options.serviceEnv)}` : '') +
+      (options.nodeFlags.length > 0 ? `; service node flags ${options.nodeFlags.join(' ')}` : '') +
       (options.candidatesPerSource === undefined ? '' : `; candidates_per_source ${options.candidatesPerSource}`),
     `hops: GetPrivacyContext, GetFeatureBatch of ${called.length} candidate-source requests (${called.join(', ')}) and the ranking features, Rank; ` +
       `platform measured per Recommend (GetPrivacyContext / GetFeatureBatch / GetFeatures / Rank): ${measuredHops.getPrivacyContext} / ${measuredHops.getFeatureBatch} / ${measuredHops.getFeatures} / ${measuredHops.rank}`,

@@ -65,6 +65,8 @@ export interface StackOptions {
   appEnv?: Partial<Record<AppName, NodeJS.ProcessEnv>>;
   /** Folder for one log file per service. */
   logDir: string;
+  /** Extra Node.js flags for every service (diagnostics such as `--trace-gc`, which NODE_OPTIONS refuses). */
+  nodeFlags?: string[];
   startTimeoutMs?: number;
 }
 
@@ -107,7 +109,8 @@ export class Stack {
     mkdirSync(this.options.logDir, { recursive: true });
     const log = createWriteStream(join(this.options.logDir, `${app}.log`), { flags: 'a' });
     this.logs.push(log);
-    const child = spawn(process.execPath, ['--enable-source-maps', join(this.options.root, 'dist', 'apps', app, 'src', 'main.js')], {
+    const script = join(this.options.root, 'dist', 'apps', app, 'src', 'main.js');
+    const child = spawn(process.execPath, [...(this.options.nodeFlags ?? []), '--enable-source-maps', script], {
       env: { ...env, ...this.options.appEnv?.[app] },
       // The IPC channel closes when this process dies, even by SIGKILL: the service then shuts itself down
       // instead of living on as an orphan holding its ports.

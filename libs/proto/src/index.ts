@@ -63,13 +63,18 @@ export * from './defaults';
 export { WireCodecs } from './wire-codec';
 export type { MessageCodec } from './wire-codec';
 
-let contractCodecs: WireCodecs | undefined;
+let answerCodecs: WireCodecs | undefined;
+let requestCodecs: WireCodecs | undefined;
 
 /**
  * Puts the contracts' wire codec (wire-codec.ts) in place of proto-loader's on every recsys.v1 method of a
  * proto-loader package definition; call it before grpc-js builds a client or server from the definition.
+ * Answers decode their vocabulary strings through the interner (a caller keeps an answer through its own further
+ * calls, and the collector would copy its strings); requests do not (a handler is done with its request at once,
+ * and there hashing the strings costs more than the collector saves: decision 51).
  */
 export function useWireCodecs(definition: object): number {
-  contractCodecs ??= WireCodecs.load(protoRoot(), Object.values(PROTO_FILES));
-  return contractCodecs.install(definition as Record<string, unknown>, PROTO_PACKAGE);
+  answerCodecs ??= WireCodecs.load(protoRoot(), Object.values(PROTO_FILES));
+  requestCodecs ??= WireCodecs.load(protoRoot(), Object.values(PROTO_FILES), []);
+  return answerCodecs.install(definition as Record<string, unknown>, PROTO_PACKAGE, requestCodecs);
 }

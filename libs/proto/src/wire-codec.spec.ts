@@ -368,6 +368,28 @@ describe('WireCodecs interning and number lists', () => {
     expect(local.interner.holds('user_cf')).toBe(true);
   });
 
+  it('decodes answers through the interner and requests without it when installed with request codecs', () => {
+    const answers = fresh();
+    const requests = WireCodecs.load(protoRoot(), files, []);
+    const definition = loadSync(allProtoPaths(), { ...PROTO_LOADER_OPTIONS, includeDirs: [protoRoot()] }) as Record<
+      string,
+      Record<
+        string,
+        Record<'requestSerialize' | 'responseSerialize', (v: unknown) => Buffer> &
+          Record<'requestDeserialize' | 'responseDeserialize', (b: Buffer) => unknown>
+      >
+    >;
+    expect(answers.install(definition, 'recsys.v1', requests)).toBeGreaterThan(0);
+    const rank = definition['recsys.v1.RankerService'].Rank;
+    const request = { tenantId: 't', mode: 'PERSONALIZED', candidateTable: { itemIds: ['item-asked'], numbers: {}, texts: {} } };
+    expect(rank.requestDeserialize(rank.requestSerialize(request))).toMatchObject(request);
+    const answer = { route: 'r', items: [{ itemId: 'item-answered', score: 1, source: '', internalReason: '' }] };
+    expect(rank.responseDeserialize(rank.responseSerialize(answer))).toMatchObject(answer);
+    expect(answers.interner.holds('item-answered')).toBe(true);
+    expect(answers.interner.holds('item-asked')).toBe(false);
+    expect(requests.interner.holds('item-asked')).toBe(false);
+  });
+
   it('names only string and map fields that exist in the contracts', () => {
     expect(() => fresh()).not.toThrow();
     expect(INTERNED_FIELDS.length).toBeGreaterThan(10);

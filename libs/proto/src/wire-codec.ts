@@ -987,9 +987,10 @@ export class WireCodecs {
   /**
    * Puts these codecs in place of proto-loader's on every method of the services under `packagePrefix` in a
    * proto-loader package definition, before grpc-js builds a client or a server from it. Returns how many methods
-   * now use them; a method whose types this codec cannot handle keeps proto-loader's.
+   * now use them; a method whose types this codec cannot handle keeps proto-loader's. Requests go through
+   * `requestCodecs` (by default these), answers through these: see useWireCodecs for why they may differ.
    */
-  install(definition: Record<string, unknown>, packagePrefix: string): number {
+  install(definition: Record<string, unknown>, packagePrefix: string, requestCodecs: WireCodecs = this): number {
     let installed = 0;
     for (const [serviceName, service] of Object.entries(definition)) {
       if (!serviceName.startsWith(packagePrefix + '.')) continue;
@@ -1000,10 +1001,13 @@ export class WireCodecs {
       for (const [methodName, definitionOfMethod] of Object.entries(service as Record<string, MethodSerializers>)) {
         const method = methods[methodName];
         if (!method) continue;
-        let request: CompiledMessage;
-        let response: CompiledMessage;
+        let request: MessageCodec;
+        let response: MessageCodec;
         try {
-          request = this.compiled(method.resolvedRequestType);
+          request =
+            requestCodecs === this
+              ? this.compiled(method.resolvedRequestType)
+              : requestCodecs.codec(method.resolvedRequestType.fullName.slice(1));
           response = this.compiled(method.resolvedResponseType);
         } catch {
           continue;

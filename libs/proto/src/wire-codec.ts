@@ -287,7 +287,8 @@ const MAX_INTERNED = 64;
 /**
  * The fields (and map fields, for their keys) whose values are vocabulary of the catalog or the registry, never a
  * subject's: item ids, item text features, feature, source and reason names. Each must exist in the contracts
- * (WireCodecs refuses to load otherwise).
+ * (WireCodecs refuses to load otherwise). Which messages are decoded with interning is the installer's choice: the
+ * services' useWireCodecs interns answers only, so the request fields listed here matter only to a codec used directly.
  */
 export const INTERNED_FIELDS: readonly string[] = [
   'recsys.v1.FeatureValue.weights',

@@ -23,11 +23,8 @@ describe('data lifecycle: consent revocation impacts and ExportSubjectData, end 
   const events = (userId: string) => count(`SELECT count(*) AS n FROM features.event WHERE tenant_id = $1 AND subject_pid = $2`, userId);
   const cachedAnswers = async (userId: string) =>
     (await redis.keys(`${recommendationSubjectPrefix(space(), TENANT, pid(userId))}*`)).length;
-  /** The subject's reachable cached profile, as feature-gateway's profile store keys it. */
-  const cachedProfile = async (userId: string) => {
-    const generation = (await redis.get(featureCacheKey(space(), TENANT, 'user', pid(userId), 'profile_generation'))) ?? '0';
-    return redis.exists(featureCacheKey(space(), TENANT, 'user', pid(userId), `profile_g${generation}`));
-  };
+  /** The subject's cached profile as feature-gateway's profile store keys it: 1 when held at all (reachable or not). */
+  const cachedProfile = async (userId: string) => redis.exists(featureCacheKey(space(), TENANT, 'user', pid(userId), 'profile'));
   const click = (userId: string, itemIndex: number) => ({
     tenantId: TENANT,
     userId,

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { recommendRequest } from '@recsys/launcher';
 import { DeletionStatus, PrivacyMode } from '@recsys/proto';
 import Redis from 'ioredis';
-import { Pseudonymizer, recommendationSubjectPrefix, sessionStateKey } from '@recsys/tenant-keys';
+import { featureCacheKey, Pseudonymizer, recommendationSubjectPrefix, sessionStateKey } from '@recsys/tenant-keys';
 import { waitFor } from '@recsys/testing';
 import { metricValue } from './support/metrics';
 import { consentingUsersByHistory, Platform, startPlatform } from './support/platform';
@@ -101,9 +101,10 @@ describe('deletion: RequestDeletion reaches every store, survives crashes, and i
       expect(await consentRows(userId)).toBe(0);
       expect(await decisions()).toBe(0);
       expect(await redis.exists(sessionKey)).toBe(0);
-      // No cached answer, privacy context or reachable profile of the subject is left in Redis (old profile
-      // generations are unreachable and expire with their TTL; the generation counter is not personal data).
+      // No cached answer, privacy context or profile of the subject is left in Redis (the profile entry is deleted
+      // whatever generation it was read at; the generation counter is not personal data).
       expect(await keysOf(`${recommendationSubjectPrefix(space, TENANT, pid(userId))}*`)).toBe(0);
+      expect(await redis.exists(featureCacheKey(space, TENANT, 'user', pid(userId), 'profile'))).toBe(0);
       expect(await subjectKeys()).toBeLessThanOrEqual(2);
 
       // A late event batch dated before the deletion cannot bring the subject back, and no later read finds them.

@@ -176,8 +176,12 @@ describe(rankLinearColumns.name, () => {
         numbers: Object.fromEntries(Object.entries(numbers).map(([name, values]) => [name, values[i]])),
         category: cats[i],
       }));
-      expect(rankLinearColumns(weights, { itemIds, sourceScores, numbers, categories: cats }, affinity)).toEqual(
-        rankLinear(weights, candidates, affinity),
+      const all = rankLinear(weights, candidates, affinity);
+      expect(rankLinearColumns(weights, { itemIds, sourceScores, numbers, categories: cats }, affinity)).toEqual(all);
+      // With a limit: the best that many, the same as the first of all of them (0 and more than there are: all).
+      const limit = Math.floor(random() * (n + 2));
+      expect(rankLinearColumns(weights, { itemIds, sourceScores, numbers, categories: cats }, affinity, limit)).toEqual(
+        limit === 0 ? all : all.slice(0, limit),
       );
     }
   });

@@ -87,18 +87,24 @@ export interface CandidateColumns {
 
 /**
  * {@link rankLinear} over columns: the same scores, strongest terms and order (the terms are summed in the same
- * order), without an inputs object per candidate — hundreds of candidates per Rank call.
+ * order), without an inputs object per candidate — hundreds of candidates per Rank call — and, with `limit`, only
+ * the best `limit` of them (0: all), each as its own object; the order is sorted on numbers, not on objects.
  */
 export function rankLinearColumns(
   weights: Readonly<Record<string, number>>,
   columns: CandidateColumns,
   affinity: Readonly<Record<string, number>>,
+  limit = 0,
 ): Scored[] {
   const term = (name: string, values: readonly number[]) => ({ name, weight: weights[name] ?? 0, values });
   const sources = Object.entries(columns.sourceScores).map(([source, values]) => term(`${SOURCE_TERM_PREFIX}${source}`, values));
   const numbers = NUMERIC_ITEM_TERMS.filter((name) => columns.numbers[name]).map((name) => term(name, columns.numbers[name]));
   const affinityWeight = weights[AFFINITY_TERM] ?? 0;
-  const scored: Scored[] = new Array(columns.itemIds.length);
+  const itemIds = columns.itemIds;
+  const n = itemIds.length;
+  const scores = new Array<number>(n);
+  const strongestOf = new Array<string>(n);
+  const order = new Array<number>(n);
   let score = 0;
   let strongest = '';
   let best = 0;
@@ -109,7 +115,7 @@ export function rankLinearColumns(
       strongest = name;
     }
   };
-  for (let i = 0; i < scored.length; i++) {
+  for (let i = 0; i < n; i++) {
     score = 0;
     strongest = '';
     best = 0;
@@ -126,9 +132,18 @@ export function rankLinearColumns(
           strongest = s.name;
         }
     }
-    scored[i] = { itemId: columns.itemIds[i], score, strongest };
+    scores[i] = score;
+    strongestOf[i] = strongest;
+    order[i] = i;
   }
-  return scored.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
+  order.sort((a, b) => scores[b] - scores[a] || (itemIds[a] < itemIds[b] ? -1 : 1));
+  const kept = limit > 0 && limit < n ? limit : n;
+  const scored = new Array<Scored>(kept);
+  for (let k = 0; k < kept; k++) {
+    const i = order[k];
+    scored[k] = { itemId: itemIds[i], score: scores[i], strongest: strongestOf[i] };
+  }
+  return scored;
 }
 
 export interface TrainingList {

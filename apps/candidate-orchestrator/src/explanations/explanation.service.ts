@@ -85,14 +85,17 @@ export class ExplanationService {
     return '';
   }
 
-  /** Every value of each explainable feature in this answer's table (what "another category" can be). */
-  private vocabulary(table: ItemTable): Map<string, Set<string>> {
-    const vocabulary = new Map<string, Set<string>>();
+  /**
+   * Every value of each explainable feature in this answer's table (what "another category" can be): the
+   * table's own columns, which the index reads as they are (no set of them is made per answer).
+   */
+  private vocabulary(table: ItemTable): string[][] {
+    const columns: string[][] = [];
     for (const name of this.facts.allowedFeatures) {
       const column = table.texts[name];
-      if (column) vocabulary.set(name, new Set(column.values.filter(Boolean)));
+      if (column) columns.push(column.values);
     }
-    return vocabulary;
+    return columns;
   }
 }
 

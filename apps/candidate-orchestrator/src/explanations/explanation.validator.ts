@@ -57,8 +57,9 @@ export class ExplanationValidator {
    * An answer's vocabulary (with the sensitive categories) indexed by first word, built once per answer: each
    * item's sentence then meets only the values that could occur in it.
    */
-  index(vocabulary: ExplanationVocabulary): VocabularyIndex {
-    return new VocabularyIndex([...[...vocabulary.values()].flatMap((values) => [...values]), ...this.sensitiveCategories]);
+  index(vocabulary: ExplanationVocabulary | readonly Iterable<string>[]): VocabularyIndex {
+    const groups = vocabulary instanceof Map ? [...vocabulary.values()] : (vocabulary as readonly Iterable<string>[]);
+    return new VocabularyIndex([...groups, this.sensitiveCategories]);
   }
 
   validate(output: string, facts: ExplanationFacts, vocabulary: ExplanationVocabulary | VocabularyIndex = new Map()): Validation {
@@ -126,29 +127,35 @@ type DraftCheck =
 /**
  * Every value answers have named so far (lower-cased), by the first word of each of its forms; values whose form
  * starts with no word (punctuation) apart. Shared by all answers: a tenant's categories and creators recur, so
- * an answer only registers the values that are new here. When full it starts over with a new generation, and an
- * index of an earlier generation registers its values again before it answers (it never misses one).
+ * an answer only registers the values that are new here — found by the value as it came (`raw`), so an answer's
+ * hundreds of values cost a set lookup each and nothing else. When full it starts over with a new generation,
+ * and an index of an earlier generation registers its values again before it answers (it never misses one).
  */
 const registry = {
   byFirstWord: new Map<string, Set<string>>(),
   unindexed: new Set<string>(),
   values: new Set<string>(),
+  raw: new Set<string>(),
   generation: 0,
 };
 
 /** Registers the values not registered yet, starting over first when they would not fit. */
-function registerAll(values: Iterable<string>): void {
+function registerAll(groups: readonly Iterable<string>[]): void {
   let fresh: string[] = [];
-  for (const value of values) if (!registry.values.has(value)) fresh.push(value);
+  for (const group of groups) for (const raw of group) if (raw && !registry.raw.has(raw)) fresh.push(raw);
   if (fresh.length === 0) return;
-  if (registry.values.size + fresh.length > MAX_CACHED) {
+  if (registry.raw.size + fresh.length > MAX_CACHED) {
     registry.byFirstWord.clear();
     registry.unindexed.clear();
     registry.values.clear();
+    registry.raw.clear();
     registry.generation += 1;
-    fresh = [...new Set(values)];
+    fresh = [...new Set(groups.flatMap((group) => [...group].filter(Boolean)))];
   }
-  for (const value of fresh) {
+  for (const raw of fresh) {
+    registry.raw.add(raw);
+    const value = raw.toLowerCase();
+    if (registry.values.has(value)) continue;
     registry.values.add(value);
     for (const form of forms(value)) {
       if (form.firstWord === '') registry.unindexed.add(value);
@@ -163,30 +170,38 @@ function registerAll(values: Iterable<string>): void {
 
 /** The values an answer's sentences may not name unless they are the item's own. */
 export class VocabularyIndex {
-  /** This answer's values, lower-cased. */
-  private readonly members = new Set<string>();
+  /**
+   * This answer's values, lower-cased: made the first time a sentence's words meet a registered value at all
+   * (a template sentence mostly meets none once the item's own values are taken out).
+   */
+  private members: Set<string> | undefined;
   private generation: number;
 
-  constructor(values: Iterable<string>) {
-    for (const value of values) {
-      const v = value.toLowerCase();
-      if (v) this.members.add(v);
-    }
-    registerAll(this.members);
+  /** `groups`: the answer's values, in groups as they come (a column of the table, a set); '' is no value. */
+  constructor(private readonly groups: readonly Iterable<string>[]) {
+    registerAll(groups);
     this.generation = registry.generation;
   }
 
   /** This answer's values that could occur in a text with these words. */
   *candidates(words: ReadonlySet<string>): Iterable<string> {
     if (this.generation !== registry.generation) {
-      registerAll(this.members);
+      registerAll(this.groups);
       this.generation = registry.generation;
     }
     for (const word of words) {
       const values = registry.byFirstWord.get(word);
-      if (values) for (const v of values) if (this.members.has(v)) yield v;
+      if (values) for (const v of values) if (this.has(v)) yield v;
     }
-    for (const v of registry.unindexed) if (this.members.has(v)) yield v;
+    for (const v of registry.unindexed) if (this.has(v)) yield v;
+  }
+
+  private has(value: string): boolean {
+    if (!this.members) {
+      this.members = new Set();
+      for (const group of this.groups) for (const raw of group) if (raw) this.members.add(raw.toLowerCase());
+    }
+    return this.members.has(value);
   }
 }
 

@@ -169,6 +169,7 @@ describe(candidateColumns.name, () => {
 
   it('sends the ranker the candidates’ rows of what its model reads, and every source’s score column', () => {
     expect(candidateColumns(candidates, table, rowOf)).toEqual({
+      rows: [0, 2],
       candidateTable: {
         itemIds: ['i1', 'i3'],
         numbers: {

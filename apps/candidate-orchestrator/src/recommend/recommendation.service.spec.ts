@@ -190,6 +190,13 @@ describe(RecommendationService.name, () => {
     expect(ranks).toHaveLength(1);
     expect([...ranks[0].candidateTable!.itemIds].sort()).toEqual(['i1', 'i2', 'i3', 'i4']);
     expect(response.items.map((i) => i.itemId).sort()).toEqual(['i1', 'i2', 'i3', 'i4']);
+    // Each item names its best-scoring source (the ranker's stub names none: the orchestrator keeps them).
+    expect(Object.fromEntries(response.items.map((i) => [i.itemId, i.source]))).toEqual({
+      i1: 'user_cf',
+      i2: 'user_two_tower',
+      i3: 'user_two_tower',
+      i4: 'trending_region',
+    });
     expect(response.privacy?.sourcesUsed).toEqual(expect.arrayContaining(['user_cf', 'user_two_tower', 'trending_region']));
   });
 

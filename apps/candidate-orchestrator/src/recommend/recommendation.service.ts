@@ -209,6 +209,7 @@ export class RecommendationService {
       timeoutMs,
     });
     const { rankable, table, rowOf, attributes } = prepared;
+    const { rows, ...columns } = candidateColumns(rankable, table, rowOf);
     const ranked = await this.deps.ranker.rank(
       rankRequest({
         tenantId: cmd.tenantId,
@@ -216,7 +217,7 @@ export class RecommendationService {
         mode: ctx.mode,
         userFeatures: prepared.userFeatures,
         contextFeatures: prepared.contextFeatures,
-        ...candidateColumns(rankable, table, rowOf),
+        ...columns,
         // Enough for diversity to choose from; all of them when less-liked categories will be demoted afterwards.
         topN: resolved.lessLikeItemIds.size > 0 ? 0 : Math.max(RANKED_RETURNED, cmd.limit * 10),
         weightMultipliers: change?.ranking_weights ?? {},
@@ -224,9 +225,14 @@ export class RecommendationService {
       { metadata, timeoutMs },
     );
 
-    const sourceOf = new Map<string, string>();
-    for (let row = 0; row < rankable.size; row += 1) sourceOf.set(rankable.itemIds[row], rankable.sources[row]);
-    const rankedItems = ranked.items.map((r) => ({ ...r, source: sourceOf.get(r.itemId) ?? r.source }));
+    // Each ranked item's source, found through its row of the feature table (the ranker returns a few hundred of
+    // the candidates: an array by table row costs nothing per candidate, where a map by item id cost a set each).
+    const sourceAtRow = new Array<string>(table.itemIds.length);
+    for (let i = 0; i < rows.length; i += 1) sourceAtRow[rows[i]] = rankable.sources[i];
+    const rankedItems = ranked.items.map((r) => {
+      const row = rowOf.get(r.itemId);
+      return { ...r, source: (row === undefined ? undefined : sourceAtRow[row]) ?? r.source };
+    });
     const items = await this.deps.explanations.fill(
       this.finalize(this.demoteLessLiked(rankedItems, attributes, resolved), attributes, surface, cmd.limit),
       table,

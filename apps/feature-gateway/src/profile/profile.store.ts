@@ -27,9 +27,10 @@ const GENERATION_TTL_SECONDS = 86_400;
  * personalization — and counts the attempt in `profile_fetch_in_non_personalized_mode`, a metric that must stay 0
  * (seed §39) — before any tier is touched.
  *
- * Cached profiles are keyed by a per-subject generation that `invalidate()` raises after new events or a purge
- * committed: a read that started before the change can only fill an entry of the old generation, which nobody
- * reads again, so a cleared history is never served from the cache.
+ * A cached profile is stamped with the per-subject generation it was read at, which `invalidate()` raises after
+ * new events or a purge committed: a read that started before the change can only fill an entry of the old
+ * generation, which no read accepts again, so a cleared history is never served from the cache. The generation
+ * and the entry are read together (one MGET: one round trip per profile read, not two in a row).
  */
 export class ProfileStore {
   private readonly reads;
@@ -61,16 +62,14 @@ export class ProfileStore {
     }
     this.reads.inc({ mode: ctx.mode });
     if (!this.cache) return this.query(ctx.tenantId, ctx.subjectPid);
-    const generation = (await this.cache.cache.get(this.generationKey(ctx.tenantId, ctx.subjectPid))) ?? '0';
-    const key = this.profileKey(ctx.tenantId, ctx.subjectPid, generation);
-    const cached = await this.cache.cache.get(key);
-    if (cached) {
+    const { generation, events: cached } = await this.cached(ctx.tenantId, ctx.subjectPid);
+    if (cached !== undefined) {
       this.cacheLookups.inc({ outcome: 'hit' });
       return JSON.parse(cached) as ProfileEvent[];
     }
     this.cacheLookups.inc({ outcome: 'miss' });
     const events = await this.query(ctx.tenantId, ctx.subjectPid);
-    await this.cache.cache.set(key, JSON.stringify(events), this.cache.ttlSeconds);
+    await this.cache.cache.set(this.profileKey(ctx.tenantId, ctx.subjectPid), stamped(generation, events), this.cache.ttlSeconds);
     return events;
   }
 
@@ -91,28 +90,36 @@ export class ProfileStore {
   async erase(tenantId: string, subjectPid: string): Promise<number> {
     const cache = this.cache;
     if (!cache) return 0;
-    const generation = (await cache.cache.get(this.generationKey(tenantId, subjectPid))) ?? '0';
-    const key = this.profileKey(tenantId, subjectPid, generation);
-    const held = (await cache.cache.get(key)) !== undefined;
-    await cache.cache.delete(key);
+    const held = (await this.cached(tenantId, subjectPid)).events !== undefined;
+    // The subject's one entry goes whatever its generation (an unreachable one holds personal data too).
+    await cache.cache.delete(this.profileKey(tenantId, subjectPid));
     await this.invalidate(tenantId, [subjectPid]);
     return held ? 1 : 0;
   }
 
   /** Reachable cached profiles of a subject (0 or 1; the deletion saga's verification). */
   async cachedEntries(tenantId: string, subjectPid: string): Promise<number> {
-    const cache = this.cache;
-    if (!cache) return 0;
-    const generation = (await cache.cache.get(this.generationKey(tenantId, subjectPid))) ?? '0';
-    return (await cache.cache.get(this.profileKey(tenantId, subjectPid, generation))) === undefined ? 0 : 1;
+    if (!this.cache) return 0;
+    return (await this.cached(tenantId, subjectPid)).events === undefined ? 0 : 1;
+  }
+
+  /** The subject's generation now and, when the cached entry is of that generation, its events (JSON). */
+  private async cached(tenantId: string, subjectPid: string): Promise<{ generation: string; events: string | undefined }> {
+    const [counter, entry] = await this.cache!.cache.getMany([
+      this.generationKey(tenantId, subjectPid),
+      this.profileKey(tenantId, subjectPid),
+    ]);
+    const generation = counter ?? '0';
+    return { generation, events: entry?.startsWith(`${generation}\n`) ? entry.slice(generation.length + 1) : undefined };
   }
 
   private generationKey(tenantId: string, subjectPid: string): string {
     return featureCacheKey(this.cache!.keySpace, tenantId, 'user', subjectPid, 'profile_generation');
   }
 
-  private profileKey(tenantId: string, subjectPid: string, generation: string): string {
-    return featureCacheKey(this.cache!.keySpace, tenantId, 'user', subjectPid, `profile_g${generation}`);
+  /** The subject's cached profile: `<generation>\n<events as JSON>`. */
+  private profileKey(tenantId: string, subjectPid: string): string {
+    return featureCacheKey(this.cache!.keySpace, tenantId, 'user', subjectPid, 'profile');
   }
 
   /**
@@ -133,4 +140,9 @@ export class ProfileStore {
     if (kept.length < rows.length) this.deletedHits.inc();
     return kept.map((r) => ({ itemId: r.item_id, eventType: r.event_type, timestampMs: Number(r.ts), category: r.category }));
   }
+}
+
+/** A cache entry of these events read at this generation. */
+function stamped(generation: string, events: ProfileEvent[]): string {
+  return `${generation}\n${JSON.stringify(events)}`;
 }

@@ -67,7 +67,7 @@ export class RankingService {
     let ranked: Scored[];
     let sources: Map<string, string>;
     if (req.candidateTable?.itemIds.length) {
-      ranked = rankLinearColumns(weights, this.columns(req, allow), affinity);
+      ranked = rankLinearColumns(weights, this.columns(req, allow), affinity, req.topN);
       // The orchestrator keeps its candidates' sources (candidate_sources empty): no map of 500 empty names then.
       sources =
         req.candidateSources.length > 0

@@ -41,6 +41,16 @@ describe.each<[string, () => CacheStore]>([
     expect(await Promise.all(values.map((_, i) => store.get(`${s}:${i}`)))).toEqual(values);
   });
 
+  it('reads several keys at once, in order, with undefined for each key not set or expired', async () => {
+    const s = scope();
+    await store.set(`${s}:a`, 'A', 60);
+    await store.set(`${s}:c`, '', 60);
+    await store.set(`${s}:gone`, 'G', 0.2);
+    await sleep(300);
+    expect(await store.getMany([`${s}:c`, `${s}:b`, `${s}:a`, `${s}:gone`, `${s}:a`])).toEqual(['', undefined, 'A', undefined, 'A']);
+    expect(await store.getMany([])).toEqual([]);
+  });
+
   it('overwrites a value set again', async () => {
     const key = `${scope()}:k`;
     await store.set(key, 'first', 60);

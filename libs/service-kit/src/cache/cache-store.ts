@@ -5,6 +5,11 @@
  */
 export interface CacheStore {
   get(key: string): Promise<string | undefined>;
+  /**
+   * `get` for several keys in one round trip (on Redis one MGET, read at one moment), in order. On Redis Cluster
+   * the keys must share a hash slot: keys from one tenant do, through the `{t:<tenant>}` tag of tenant-keys.
+   */
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   delete(key: string): Promise<void>;
   /** Atomically adds 1 to a counter (absent counts as 0), (re)starts its TTL and resolves with the new value. */

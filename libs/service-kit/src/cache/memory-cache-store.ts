@@ -27,6 +27,10 @@ export class MemoryCacheStore implements CacheStore {
     return entry.value;
   }
 
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    return Promise.all(keys.map((key) => this.get(key)));
+  }
+
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
     this.setNow(key, value, ttlSeconds);
   }

@@ -24,6 +24,11 @@ export class RedisCacheStore implements CacheStore {
     return (await this.redis.get(key)) ?? undefined;
   }
 
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    if (keys.length === 0) return [];
+    return (await this.redis.mget(...keys)).map((value) => value ?? undefined);
+  }
+
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
     if (!(ttlSeconds > 0)) throw new RangeError('ttlSeconds must be positive');
     await this.redis.set(key, value, 'PX', Math.max(1, Math.round(ttlSeconds * 1000)));

@@ -185,7 +185,8 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
       featureSet: 'home_personalized',
       region: 'ID-JK',
       columnar: true,
-      itemIds: [extra, 'no-such-item'],
+      // An item asked twice comes back once.
+      itemIds: [extra, 'no-such-item', extra],
       itemsFromFeatures: ['region_popular_items', 'item_cooccurrence_neighbors'],
     });
     const reply = await p.features.getFeatureBatch(
@@ -210,6 +211,12 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     expect(table.itemIds).toEqual(expected);
     expect(table.texts.item_category.values).toEqual(expected.map((id) => catalog.find((i) => i.itemId === id)!.category));
     expect(table.numbers.item_quality_score.values).toHaveLength(expected.length);
+    // GetFeatures too: each item once, in order of first appearance.
+    const single = await p.features.getFeatures(
+      { ...ranking, itemsFromFeatures: [], itemIds: [extra, seed, extra, 'no-such-item', seed] },
+      { metadata: metadataFor(RETAIL, userId) },
+    );
+    expect(single.itemTable!.itemIds).toEqual([extra, seed]);
 
     // Only a batch has other answers to name items of; a feature it names must be registered.
     await expect(p.features.getFeatures(ranking, { metadata: metadataFor(RETAIL, userId) })).rejects.toMatchObject({

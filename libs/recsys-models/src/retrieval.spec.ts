@@ -112,6 +112,31 @@ describe(embeddingScores.name, () => {
   it('returns nothing for the zero user', () => {
     expect(embeddingScores(model, new Float64Array(2))).toEqual(new Map());
   });
+
+  it('with a limit keeps exactly the best not-excluded items, best first, whatever is excluded', () => {
+    let seed = 5;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const n = 400;
+    const big: ItemEmbeddings = {
+      items: Array.from({ length: n }, (_, i) => `it${i}`),
+      factors: 3,
+      // Coarse values: many equal scores, so ties by id matter.
+      vectors: Float32Array.from({ length: n * 3 }, () => Math.floor(rand() * 5) - 1),
+      gramian: new Float64Array(9),
+      alpha: 1,
+    };
+    const user = Float64Array.from([1, 0.5, 2]);
+    const all = [...embeddingScores(big, user)];
+    for (const limit of [1, 10, 50]) {
+      // Excluded: the best items themselves and some others.
+      const exclude = new Set([...all.slice(0, limit).filter((_, i) => i % 2 === 0), ...all.slice(-20)].map(([id]) => id));
+      const expected = all
+        .filter(([id]) => !exclude.has(id))
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, limit);
+      expect([...embeddingScores(big, user, exclude, limit)]).toEqual(expected);
+    }
+  });
 });
 
 describe(topScores.name, () => {
@@ -135,6 +160,45 @@ describe(topScores.name, () => {
       ['f', 0.25],
     ]);
     expect(topScores(new Map([['a', -1]]), 5)).toEqual([]);
+  });
+
+  it('gives the same as over any other order when the map is already ranked (or nearly: a tie out of order)', () => {
+    const reference = (entries: [string, number][], limit: number) => {
+      const top = entries
+        .filter(([, v]) => v > 0)
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, limit);
+      return top.map(([id, v]): [string, number] => [id, v / (top[0]?.[1] ?? 1)]);
+    };
+    const cases: [string, number][][] = [
+      [
+        ['a', 4],
+        ['b', 4],
+        ['c', 2],
+        ['d', 1],
+      ],
+      // Ranked but for a tie whose ids are out of order.
+      [
+        ['b', 4],
+        ['a', 4],
+        ['c', 2],
+      ],
+      // Ranked but with a score that is not positive at the end.
+      [
+        ['a', 3],
+        ['b', 1],
+        ['c', 0],
+      ],
+      [
+        ['a', 3],
+        ['b', 1],
+        ['c', -2],
+      ],
+      [['a', 1]],
+      [],
+    ];
+    for (const entries of cases)
+      for (const limit of [1, 2, 3, 4, 10]) expect(topScores(new Map(entries), limit)).toEqual(reference(entries, limit));
   });
 });
 

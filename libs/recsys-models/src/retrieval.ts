@@ -89,6 +89,12 @@ export class TopK {
     this.scores[b] = score;
   }
 
+  /** Whether `offer(id, score)` would keep the entry now (a caller can skip costlier checks of the others). */
+  accepts(id: string, score: number): boolean {
+    if (!(score > 0) || this.limit <= 0) return false;
+    return this.ids.length < this.limit || score > this.scores[0] || (score === this.scores[0] && id < this.ids[0]);
+  }
+
   offer(id: string, score: number): void {
     if (!(score > 0) || this.limit <= 0) return;
     const ids = this.ids;
@@ -150,16 +156,34 @@ export function embeddingScores(
     const o = i * k;
     let s = 0;
     for (let a = 0; a < k; a++) s += v[o + a] * user[a];
-    if (s > 0 && !exclude.has(model.items[i])) top.offer(model.items[i], s);
+    // The exclusion set is asked only about an item the top would keep (most of 10 000 are not).
+    if (s > 0 && top.accepts(model.items[i], s) && !exclude.has(model.items[i])) top.offer(model.items[i], s);
   }
   return new Map(top.result());
 }
 
 /** The best `limit` entries, scores scaled to 0..1 by the best one; ties by id. */
 export function topScores(scores: ReadonlyMap<string, number> | Record<string, number>, limit: number): [string, number][] {
-  const top = selectTop(scores instanceof Map ? scores : Object.entries(scores), limit);
+  const top =
+    scores instanceof Map && ranked(scores, limit)
+      ? [...scores]
+      : selectTop(scores instanceof Map ? scores : Object.entries(scores), limit);
   const max = top[0]?.[1] ?? 1;
   return top.map(([id, s]) => [id, s / max]);
+}
+
+/**
+ * Whether these scores are already what selectTop would make of them: at most `limit`, every score positive, best
+ * first (an embedding top made by a TopK) — then one pass over them replaces a second heap and sort.
+ */
+function ranked(scores: ReadonlyMap<string, number>, limit: number): boolean {
+  if (scores.size > limit) return false;
+  let previous: [string, number] | undefined;
+  for (const entry of scores) {
+    if (!(entry[1] > 0) || (previous && !better(previous, entry))) return false;
+    previous = entry;
+  }
+  return true;
 }
 
 /** Recency weights of a history: newest first in, halving every `halfLife` positions (session intent). */

@@ -305,8 +305,9 @@ export class RecommendationService {
       ({ table, rowOf } = rowsOf(features));
     }
     const attributes = attributesOf(table, rowOf);
+    const blocked = resolved.blockedCreatorIds;
     return {
-      rankable: candidates.filter((itemId) => rowOf.has(itemId) && !resolved.blockedCreatorIds.has(attributes(itemId).creator)),
+      rankable: candidates.filter((itemId) => rowOf.has(itemId) && (blocked.size === 0 || !blocked.has(attributes(itemId).creator))),
       table,
       rowOf,
       attributes,

@@ -28,8 +28,8 @@ const MAX_BATCH = 16;
  * The items that these features name in a batch's answers (ranked lists, the keys of weights maps; user, context
  * and item features), in order of first appearance.
  */
-function itemsNamed(entries: readonly GetFeatureBatchEntry[], features: readonly string[]): string[] {
-  const named = new Set<string>();
+function itemsNamed(entries: readonly GetFeatureBatchEntry[], features: readonly string[], first: readonly string[] = []): string[] {
+  const named = new Set<string>(first);
   const add = (value: FeatureValue | undefined) => {
     if (!value) return;
     for (const id of value.rankedItemIds ?? []) named.add(id);
@@ -44,6 +44,11 @@ function itemsNamed(entries: readonly GetFeatureBatchEntry[], features: readonly
     }
   }
   return [...named];
+}
+
+/** A request's item ids, each once, in order (a batch's own ranking request has them so already). */
+function uniqueItemIds(req: GetFeaturesRequest): readonly string[] {
+  return req.itemIds.length < 2 ? req.itemIds : [...new Set(req.itemIds)];
 }
 
 /** Profile reads of one call (one privacy context), shared by the requests of a batch. */
@@ -182,10 +187,10 @@ export class FeatureService {
     const tenantId = req.requests[0].tenantId;
     const ctx = this.contexts.resolve(token, tenantId);
     const profiles: ProfileMemo = new Map();
-    const answer = async (r: GetFeaturesRequest, itemIds = r.itemIds): Promise<GetFeatureBatchEntry> => {
+    const answer = async (r: GetFeaturesRequest, itemIds?: string[]): Promise<GetFeatureBatchEntry> => {
       try {
         this.validate(r);
-        return { response: await this.serve({ ...r, itemIds }, ctx, profiles), error: '' };
+        return { response: await this.serve({ ...r, itemIds: itemIds ?? r.itemIds }, ctx, profiles, itemIds), error: '' };
       } catch (error) {
         if (error instanceof InvalidArgumentError) return { response: undefined, error: `INVALID_ARGUMENT: ${error.message}` };
         this.logger.error({ featureSet: r.featureSet, err: error instanceof Error ? error.message : String(error) }, 'batch entry failed');
@@ -198,13 +203,19 @@ export class FeatureService {
       const r = req.requests[index];
       // Only answers given for the same purpose name items for it; own items first, the whole within MAX_ITEMS.
       const sources = entries.filter((e, i): e is GetFeatureBatchEntry => e !== undefined && req.requests[i].purpose === r.purpose);
-      const itemIds = [...new Set([...r.itemIds, ...itemsNamed(sources, r.itemsFromFeatures)])].slice(0, MAX_ITEMS);
+      const itemIds = itemsNamed(sources, r.itemsFromFeatures, r.itemIds).slice(0, MAX_ITEMS);
       entries[index] = await answer(r, itemIds);
     }
     return { entries: entries as GetFeatureBatchEntry[] };
   }
 
-  private async serve(req: GetFeaturesRequest, ctx: PrivacyContext, profiles: ProfileMemo): Promise<GetFeaturesResponse> {
+  /** `unique`: the request's item ids each once, when the caller has them so (else they are made unique here). */
+  private async serve(
+    req: GetFeaturesRequest,
+    ctx: PrivacyContext,
+    profiles: ProfileMemo,
+    unique: readonly string[] = uniqueItemIds(req),
+  ): Promise<GetFeaturesResponse> {
     const resolved = resolveFeatureSet(this.registry, req.featureSet, ctx, req.purpose);
     const withheld: WithheldFeature[] = [...resolved.withheld];
     // Anonymous session state needs the tenant's session policy on top of the registry's modes.
@@ -235,10 +246,7 @@ export class FeatureService {
       const at: ItemScope = { snapshot, global: snapshot.popularityIn('global:*'), region: snapshot.popularityIn(scope) };
       // The requested items the catalog holds, each once, in request order.
       const present: ItemRow[] = [];
-      const seen = new Set<string>();
-      for (const id of req.itemIds) {
-        if (seen.has(id)) continue;
-        seen.add(id);
+      for (const id of unique) {
         const item = snapshot.items.get(id);
         if (item) present.push(item);
       }

@@ -8,7 +8,7 @@ import {
   PrivacyMode,
   Purpose,
 } from '@recsys/privacy-context';
-import { Event, GetFeaturesRequest, getFeaturesRequest, UserControl } from '@recsys/proto';
+import { Event, GetFeaturesRequest, getFeaturesRequest, isDictionaryColumn, textValues, UserControl } from '@recsys/proto';
 import { Pseudonymizer, sessionStateKey } from '@recsys/tenant-keys';
 import { metricValue } from './support/metrics';
 import { Platform, startPlatform } from './support/platform';
@@ -217,6 +217,18 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
       { metadata: metadataFor(RETAIL, userId) },
     );
     expect(single.itemTable!.itemIds).toEqual([extra, seed]);
+    // Asked for text dictionaries, the text columns come dictionary-encoded and read as the same values.
+    const encoded = await p.features.getFeatures(
+      { ...ranking, itemsFromFeatures: [], itemIds: expected, textDictionaries: true },
+      { metadata: metadataFor(RETAIL, userId) },
+    );
+    expect(encoded.itemTable!.itemIds).toEqual(expected);
+    for (const name of ['item_category', 'item_creator']) {
+      const column = encoded.itemTable!.texts[name];
+      expect(isDictionaryColumn(column)).toBe(true);
+      expect(column.dictionary).toHaveLength(new Set(column.dictionary).size);
+      expect(textValues(column)).toEqual(table.texts[name].values);
+    }
 
     // Only a batch has other answers to name items of; a feature it names must be registered.
     await expect(p.features.getFeatures(ranking, { metadata: metadataFor(RETAIL, userId) })).rejects.toMatchObject({

@@ -22,6 +22,7 @@ export function getFeaturesRequest(
     columnar: false,
     rankedLists: false,
     itemsFromFeatures: [],
+    textDictionaries: false,
     ...fields,
   };
 }

@@ -60,6 +60,7 @@ export function allProtoPaths(): string[] {
   return Object.values(PROTO_FILES).map((file) => join(protoRoot(), file));
 }
 export * from './defaults';
+export * from './text-column';
 export { WireCodecs } from './wire-codec';
 export type { MessageCodec } from './wire-codec';
 

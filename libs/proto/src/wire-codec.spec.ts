@@ -403,7 +403,11 @@ describe('WireCodecs interning and number lists', () => {
     const hasDoubleElements = new Function('a', 'return %HasDoubleElements(a)') as (a: unknown[]) => boolean;
     const local = fresh();
     const table = local.codec('recsys.v1.ItemTable');
-    const value = { itemIds: ['a', 'b', 'c'], numbers: { x: { values: [0.5, 1.5, 2.25] } }, texts: { y: { values: ['p', 'q', 'r'] } } };
+    const value = {
+      itemIds: ['a', 'b', 'c'],
+      numbers: { x: { values: [0.5, 1.5, 2.25] } },
+      texts: { y: { values: ['p', 'q', 'r'], dictionary: [], codes: [] } },
+    };
     for (let i = 0; i < 5; i++) {
       const decoded = table.deserialize(table.serialize(value)) as typeof value;
       expect(decoded).toStrictEqual(value);

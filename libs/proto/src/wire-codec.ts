@@ -297,6 +297,7 @@ export const INTERNED_FIELDS: readonly string[] = [
   'recsys.v1.ItemTable.numbers',
   'recsys.v1.ItemTable.texts',
   'recsys.v1.TextColumn.values',
+  'recsys.v1.TextColumn.dictionary',
   'recsys.v1.ItemFeatures.item_id',
   'recsys.v1.ItemFeatures.features',
   'recsys.v1.GetFeaturesRequest.item_ids',

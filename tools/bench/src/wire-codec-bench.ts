@@ -1,7 +1,16 @@
 import { loadSync, MethodDefinition } from '@grpc/proto-loader';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { allProtoPaths, FeatureValue, ItemTable, PROTO_LOADER_OPTIONS, protoRoot, WireCodecs, PROTO_FILES } from '@recsys/proto';
+import {
+  allProtoPaths,
+  FeatureValue,
+  ItemTable,
+  PROTO_LOADER_OPTIONS,
+  protoRoot,
+  textColumn,
+  WireCodecs,
+  PROTO_FILES,
+} from '@recsys/proto';
 
 /**
  * `npm run bench:codec`: the contracts' wire codec (libs/proto/src/wire-codec.ts) against proto-loader's
@@ -27,7 +36,7 @@ function messages() {
   const table: ItemTable = {
     itemIds: ids(500, 'item'),
     numbers,
-    texts: { item_category: { values: ids(500, 'cat') }, item_creator: { values: ids(500, 'creator') } },
+    texts: { item_category: textColumn(ids(500, 'cat')), item_creator: textColumn(ids(500, 'creator')) },
   };
   const userFeatures = {
     user_embedding: value({ vector: Array.from({ length: 32 }, (_, i) => i / 32) }),

@@ -1,5 +1,5 @@
 import { loadRegistry } from '@recsys/feature-registry';
-import { ItemTable, RecommendedItem } from '@recsys/proto';
+import { dictionaryColumn, ItemTable, RecommendedItem, textColumn } from '@recsys/proto';
 import { ServiceMetrics } from '@recsys/service-kit';
 import pino from 'pino';
 import { ReasonConfig } from '../recommend/reason-config';
@@ -22,8 +22,8 @@ const reasons: ReasonConfig = {
 const table: ItemTable = {
   itemIds: ['i1', 'i2', 'i3'],
   texts: {
-    item_category: { values: ['books', 'health', 'toys'] },
-    item_creator: { values: ['Kayu Press', 'Sehat Co', 'Mainan Ltd'] },
+    item_category: textColumn(['books', 'health', 'toys']),
+    item_creator: dictionaryColumn(['Kayu Press', 'Sehat Co', 'Mainan Ltd']),
   },
   numbers: { item_popularity: { values: [0.9, 0.8, 0.7] } },
 };

@@ -1,4 +1,4 @@
-import { ItemTable, RecommendedItem } from '@recsys/proto';
+import { isDictionaryColumn, ItemTable, RecommendedItem } from '@recsys/proto';
 import { ServiceMetrics } from '@recsys/service-kit';
 import type { Logger } from 'pino';
 import { Explainer } from './explainer';
@@ -93,7 +93,8 @@ export class ExplanationService {
     const columns: string[][] = [];
     for (const name of this.facts.allowedFeatures) {
       const column = table.texts[name];
-      if (column) columns.push(column.values);
+      // A dictionary-encoded column's dictionary is its distinct values already.
+      if (column) columns.push(isDictionaryColumn(column) ? column.dictionary : column.values);
     }
     return columns;
   }
@@ -103,7 +104,8 @@ export class ExplanationService {
 function rowValues(table: ItemTable, row: number | undefined): Record<string, unknown> {
   if (row === undefined) return {};
   const values: Record<string, unknown> = {};
-  for (const [name, column] of Object.entries(table.texts)) values[name] = column.values[row];
+  for (const [name, column] of Object.entries(table.texts))
+    values[name] = isDictionaryColumn(column) ? column.dictionary[column.codes[row]] : column.values[row];
   for (const [name, column] of Object.entries(table.numbers)) values[name] = column.values[row];
   return values;
 }

@@ -1,4 +1,4 @@
-import { ItemTable } from '@recsys/proto';
+import { dictionaryColumn, ItemTable, textColumn } from '@recsys/proto';
 import { Candidate } from '../candidates/candidate-source';
 import { candidateColumns, MergedCandidates, SourceCandidates } from './merged-candidates';
 
@@ -149,7 +149,7 @@ describe(candidateColumns.name, () => {
       item_popularity: { values: [1, 2, 3] },
       region_popularity: { values: [4, 5, 6] },
     },
-    texts: { item_category: { values: ['books', 'music', 'news'] }, item_creator: { values: ['c1', 'c2', 'c3'] } },
+    texts: { item_category: textColumn(['books', 'music', 'news']), item_creator: textColumn(['c1', 'c2', 'c3']) },
   };
   const rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
   const candidates = MergedCandidates.merge(
@@ -177,9 +177,20 @@ describe(candidateColumns.name, () => {
           item_popularity: { values: [1, 3] },
           region_popularity: { values: [4, 6] },
         },
-        texts: { item_category: { values: ['books', 'news'] } },
+        texts: { item_category: textColumn(['books', 'news']) },
       },
       candidateSourceScores: { user_cf: { values: [0, 0.9] }, editorial: { values: [1, 0.5] } },
+    });
+  });
+
+  it('keeps a dictionary-encoded column so, with only the dictionary entries the candidates use', () => {
+    const encoded = { ...table, texts: { item_category: dictionaryColumn(['books', 'music', 'news']) } };
+    expect(candidateColumns(candidates, encoded, rowOf).candidateTable.texts).toEqual({
+      item_category: { values: [], dictionary: ['books', 'news'], codes: [0, 1] },
+    });
+    const shared = { ...table, texts: { item_category: dictionaryColumn(['news', 'music', 'news']) } };
+    expect(candidateColumns(candidates, shared, rowOf).candidateTable.texts).toEqual({
+      item_category: { values: [], dictionary: ['news'], codes: [0, 0] },
     });
   });
 

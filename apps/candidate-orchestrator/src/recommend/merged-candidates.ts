@@ -1,4 +1,4 @@
-import { ItemTable } from '@recsys/proto';
+import { isDictionaryColumn, ItemTable, TextColumn, textColumn } from '@recsys/proto';
 import { NUMERIC_ITEM_TERMS, TEXT_ITEM_TERMS } from '@recsys/models';
 import { Candidate } from '../candidates/candidate-source';
 
@@ -122,26 +122,40 @@ export class MergedCandidates {
 /**
  * The ranker's candidate columns: the candidates' rows of the features the ranking model reads (numbers and the
  * category; the creator is the orchestrator's, for blocks and diversity), and each source's score column (0 where
- * the source did not propose the item). The candidates' sources stay here: the orchestrator knows them.
+ * the source did not propose the item). The candidates' sources stay here: the orchestrator knows them. A text
+ * column that came dictionary-encoded goes on so, its dictionary cut to the values the candidates have (the
+ * table's other items — hidden, less liked — are the subject's business, not the ranker's).
  */
 export function candidateColumns(candidates: MergedCandidates, table: ItemTable, rowOf: ReadonlyMap<string, number>) {
   const rows = candidates.itemIds.map((id) => rowOf.get(id)!);
-  const columns = <T>(all: Record<string, { values: T[] }>, names: readonly string[]): Record<string, { values: T[] }> => {
-    const out: Record<string, { values: T[] }> = {};
-    for (const name of names) {
-      const values = all[name]?.values;
-      if (values) out[name] = { values: rows.map((r) => values[r]) };
-    }
-    return out;
-  };
+  const numbers: Record<string, { values: number[] }> = {};
+  for (const name of NUMERIC_ITEM_TERMS) {
+    const values = table.numbers[name]?.values;
+    if (values) numbers[name] = { values: rows.map((r) => values[r]) };
+  }
+  const texts: Record<string, TextColumn> = {};
+  for (const name of TEXT_ITEM_TERMS) {
+    const column = table.texts[name];
+    if (column) texts[name] = isDictionaryColumn(column) ? pickedDictionary(column, rows) : textColumn(rows.map((r) => column.values[r]));
+  }
   return {
     /** Each candidate's row of `table`. */
     rows,
-    candidateTable: {
-      itemIds: [...candidates.itemIds],
-      numbers: columns(table.numbers, NUMERIC_ITEM_TERMS),
-      texts: columns(table.texts, TEXT_ITEM_TERMS),
-    },
+    candidateTable: { itemIds: [...candidates.itemIds], numbers, texts },
     candidateSourceScores: candidates.sourceScores(),
   };
+}
+
+/** These rows of a dictionary-encoded column, with only the dictionary entries they use (in order of first use). */
+function pickedDictionary(column: TextColumn, rows: readonly number[]): TextColumn {
+  const { dictionary, codes } = column;
+  const renumbered = new Array<number>(dictionary.length).fill(-1);
+  const kept: string[] = [];
+  const picked = new Array<number>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const code = codes[rows[i]];
+    if (renumbered[code] === -1) renumbered[code] = kept.push(dictionary[code]) - 1;
+    picked[i] = renumbered[code];
+  }
+  return { values: [], dictionary: kept, codes: picked };
 }

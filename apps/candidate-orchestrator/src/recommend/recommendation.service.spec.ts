@@ -2,14 +2,17 @@ import pino from 'pino';
 import { defaultConfigDir, loadRegistry, loadSessionPolicy, loadSurfaces } from '@recsys/feature-registry';
 import { parseKeyring, PrivacyContextCodec, PrivacyMode, Purpose } from '@recsys/privacy-context';
 import {
+  dictionaryColumn,
   FeatureValue,
   GetFeatureBatchRequest,
   GetFeatureBatchResponse,
   GetFeaturesRequest,
   GetFeaturesResponse,
+  isDictionaryColumn,
   ItemTable,
   RankRequest,
   RankResponse,
+  textValues,
 } from '@recsys/proto';
 import { MemoryCacheStore, ServiceMetrics } from '@recsys/service-kit';
 import { CandidateRouter } from '../candidates/candidate-router';
@@ -50,10 +53,14 @@ const answer = (fields: Partial<GetFeaturesResponse>): GetFeaturesResponse => ({
   served: [],
   ...fields,
 });
+/** The items' categories: the hidden, less-liked and seed items have their own. */
+const categoryOf = (id: string) =>
+  ({ [HIDDEN]: 'hidden-category', [SEED]: 'seed-category', 'i-less': 'gardening', i2: 'music', i4: 'music' })[id] ?? 'books';
 const table = (ids: string[]): ItemTable => ({
   itemIds: ids,
   numbers: { item_quality_score: { values: ids.map(() => 0.5) } },
-  texts: { item_category: { values: ids.map(() => 'books') }, item_creator: { values: ids.map((id) => `c-${id}`) } },
+  // Dictionary-encoded, as feature-gateway answers a request with text_dictionaries.
+  texts: { item_category: dictionaryColumn(ids.map(categoryOf)), item_creator: dictionaryColumn(ids.map((id) => `c-${id}`)) },
 });
 
 /** feature-gateway's answer to each request of the batch, by the request's feature set. */
@@ -183,12 +190,17 @@ describe(RecommendationService.name, () => {
     expect(requests.slice(0, -1).map((r) => r.featureSet)).toEqual(
       expect.arrayContaining(['candidates_user_cf', 'candidates_trending_region']),
     );
-    expect(last).toMatchObject({ featureSet: 'home_personalized', columnar: true, itemIds: ['i-less'] });
+    expect(last).toMatchObject({ featureSet: 'home_personalized', columnar: true, textDictionaries: true, itemIds: ['i-less'] });
     expect(last.itemsFromFeatures).toEqual(expect.arrayContaining(['user_cf_items', 'user_two_tower_items', 'region_popular_items']));
     expect(last.itemsFromFeatures).toHaveLength(new Set(last.itemsFromFeatures).size);
     // Ranked: the merged candidates found in the table, without the hidden item and the seed.
     expect(ranks).toHaveLength(1);
     expect([...ranks[0].candidateTable!.itemIds].sort()).toEqual(['i1', 'i2', 'i3', 'i4']);
+    // The categories go on dictionary-encoded, with only the candidates' own: not the hidden, less-liked or seed item's.
+    const categories = ranks[0].candidateTable!.texts.item_category;
+    expect(isDictionaryColumn(categories)).toBe(true);
+    expect(textValues(categories)).toEqual(ranks[0].candidateTable!.itemIds.map(categoryOf));
+    expect([...categories.dictionary].sort()).toEqual(['books', 'music']);
     expect(response.items.map((i) => i.itemId).sort()).toEqual(['i1', 'i2', 'i3', 'i4']);
     // Each item names its best-scoring source (the ranker's stub names none: the orchestrator keeps them).
     expect(Object.fromEntries(response.items.map((i) => [i.itemId, i.source]))).toEqual({

@@ -6,11 +6,13 @@ import {
   GetFeaturesRequest,
   GetFeaturesResponse,
   getFeaturesRequest,
+  isDictionaryColumn,
   ItemTable,
   RankerServiceClient,
   rankRequest,
   RecommendedItem,
   RecommendResponse,
+  textValues,
 } from '@recsys/proto';
 import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPrefix } from '@recsys/tenant-keys';
 import { AppError, AuditSink, CacheStore, DECISION_ACTION, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
@@ -81,9 +83,14 @@ interface ItemAttributes {
   category: string;
 }
 
-/** The ranking features' item table (empty when none came back) and each item's row in it. */
+/**
+ * The ranking features' item table (empty when none came back) and each item's row in it. Its text columns read
+ * as values here whichever way they came: a dictionary-encoded one gets its values filled in and keeps its
+ * dictionary and codes (for the ranker's columns).
+ */
 function rowsOf(features: GetFeaturesResponse): { table: ItemTable; rowOf: Map<string, number> } {
   const table: ItemTable = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
+  for (const column of Object.values(table.texts)) if (isDictionaryColumn(column)) column.values = textValues(column);
   const rowOf = new Map<string, number>();
   for (let row = 0; row < table.itemIds.length; row += 1) rowOf.set(table.itemIds[row], row);
   return { table, rowOf };
@@ -203,6 +210,7 @@ export class RecommendationService {
       deviceType: cmd.deviceType,
       localHour: cmd.localHour,
       columnar: true,
+      textDictionaries: true,
     });
     const prepared = await this.rankableCandidates(cmd, resolved, surface, routed.run, sourceRequest, ranking, change?.source_weights, {
       metadata,

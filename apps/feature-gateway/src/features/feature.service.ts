@@ -2,6 +2,7 @@ import { FeatureDefinition, Registry, resolveFeatureSet, SessionPolicy } from '@
 import { contentSimilarScores, RetrievalArtifacts, sessionIntentScores, topScores } from '@recsys/models';
 import { GRANTABLE_PURPOSES, PrivacyContext, PrivacyContextCodec } from '@recsys/privacy-context';
 import {
+  dictionaryColumn,
   FeatureValue,
   GetFeatureBatchEntry,
   GetFeatureBatchRequest,
@@ -10,6 +11,7 @@ import {
   GetFeaturesResponse,
   ItemFeatures,
   ItemTable,
+  textColumn,
   WithheldFeature,
 } from '@recsys/proto';
 import { isAnonymousPid, isValidTenantId } from '@recsys/tenant-keys';
@@ -257,7 +259,10 @@ export class FeatureService {
         for (const name of columns) {
           const reader = ITEM_FEATURES[name];
           if (reader.kind === 'number') itemTable.numbers[name] = { values: present.map((item) => reader.read(item, at)) };
-          else if (reader.kind === 'text') itemTable.texts[name] = { values: present.map((item) => reader.read(item)) };
+          else if (reader.kind === 'text') {
+            const values = present.map((item) => reader.read(item));
+            itemTable.texts[name] = req.textDictionaries ? dictionaryColumn(values) : textColumn(values);
+          }
         }
       }
       const perItem = itemNames.filter((name) => !columns.includes(name));

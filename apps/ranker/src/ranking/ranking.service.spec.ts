@@ -1,6 +1,14 @@
 import { loadRegistry } from '@recsys/feature-registry';
 import { PrivacyContext, PrivacyContextCodec, PrivacyMode, Purpose } from '@recsys/privacy-context';
-import { featureValue, RankCandidate, RankRequest, rankRequest as completeRankRequest } from '@recsys/proto';
+import {
+  dictionaryColumn,
+  featureValue,
+  RankCandidate,
+  RankRequest,
+  rankRequest as completeRankRequest,
+  TextColumn,
+  textColumn,
+} from '@recsys/proto';
 import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import pino from 'pino';
 import { ModelClient, RankingModels } from './ranking-models';
@@ -175,7 +183,7 @@ describe(`${RankingService.name} with candidates in columns`, () => {
           item_popularity: { values: specs.map(() => 0.5) },
           region_popularity: { values: specs.map(() => 0.5) },
         },
-        texts: { item_category: { values: specs.map(([, c]) => c) } },
+        texts: { item_category: textColumn(specs.map(([, c]) => c)) },
       },
       candidateSourceScores: { trending_region: { values: specs.map(() => 0.5) } },
       candidateSources: specs.map(() => 'trending_region'),
@@ -197,6 +205,36 @@ describe(`${RankingService.name} with candidates in columns`, () => {
     const columnar = await service.rank(rankRequest({ books: 0.5, music: 0.2 }, columns(specs)), token);
     expect(columnar.items).toEqual(perCandidate.items);
     expect(columnar.items.map((i) => i.source)).toEqual(specs.map(() => 'trending_region'));
+  });
+
+  it('ranks a dictionary-encoded category column exactly as the same column of values', async () => {
+    const token = privacyToken(PrivacyMode.PERSONALIZED);
+    const plain = await service.rank(rankRequest({ books: 0.5, music: 0.2 }, columns(specs)), token);
+    const request = rankRequest({ books: 0.5, music: 0.2 }, columns(specs));
+    request.candidateTable!.texts.item_category = dictionaryColumn(specs.map(([, c]) => c));
+    const encoded = await service.rank(request, token);
+    expect(encoded.items).toEqual(plain.items);
+    // The affinity term counts: without it the order differs.
+    const unaffine = await service.rank(rankRequest({}, columns(specs)), token);
+    expect(unaffine.items.map((i) => i.itemId)).not.toEqual(encoded.items.map((i) => i.itemId));
+  });
+
+  it.each<[string, TextColumn, RegExp]>([
+    ['too few codes', { values: [], dictionary: ['books'], codes: [0, 0] }, /item_category must have one value per candidate \(5\)/],
+    [
+      'a code outside the dictionary',
+      { values: [], dictionary: ['books'], codes: [0, 0, 1, 0, 0] },
+      /item_category has a code outside its dictionary \(1 entries\)/,
+    ],
+    [
+      'values and a dictionary',
+      { values: ['books', 'books', 'books', 'books', 'books'], dictionary: ['books'], codes: [0, 0, 0, 0, 0] },
+      /item_category must have values or a dictionary, not both/,
+    ],
+  ])('refuses a dictionary-encoded column with %s', async (_, column, message) => {
+    const request = rankRequest({}, columns(specs));
+    request.candidateTable!.texts.item_category = column;
+    await expect(service.rank(request, undefined)).rejects.toThrow(message);
   });
 
   it('drops a column the route does not allow before scoring, and returns only top_n', async () => {

@@ -1,7 +1,7 @@
 import { RankingRouteDefinition, Registry, resolveFeatureSet } from '@recsys/feature-registry';
 import { CandidateColumns, RankableCandidate, rankLinear, rankLinearColumns, Scored } from '@recsys/models';
 import { isServedMode, modeRegistryName, PrivacyContextCodec, PrivacyMode, Purpose, ServedMode, stricterOf } from '@recsys/privacy-context';
-import { FeatureValue, RankRequest, RankResponse } from '@recsys/proto';
+import { FeatureValue, isDictionaryColumn, RankRequest, RankResponse, textColumnLength, textValues } from '@recsys/proto';
 import { isValidTenantId } from '@recsys/tenant-keys';
 import { AppError, InvalidArgumentError, PrivacyContextGuard, ServiceMetrics } from '@recsys/service-kit';
 import type { Logger } from 'pino';
@@ -102,7 +102,7 @@ export class RankingService {
       itemIds: table.itemIds,
       sourceScores: Object.fromEntries(Object.entries(req.candidateSourceScores).map(([source, column]) => [source, column.values])),
       numbers,
-      categories: texts.get('item_category')?.values ?? [],
+      categories: textValues(texts.get('item_category')),
     };
   }
 
@@ -145,13 +145,18 @@ export class RankingService {
       if (n > MAX_CANDIDATES) problems.push(`at most ${MAX_CANDIDATES} candidates`);
       if (table.itemIds.some((id) => !id)) problems.push('every candidate needs an item_id');
       if (n > 0 && req.candidates.length > 0) problems.push('send candidates either as candidate_table or as candidates, not both');
-      const columns: [string, { values: unknown[] }][] = [
-        ...Object.entries(table.numbers).map(([k, v]): [string, { values: unknown[] }] => [`candidate_table.numbers.${k}`, v]),
-        ...Object.entries(table.texts).map(([k, v]): [string, { values: unknown[] }] => [`candidate_table.texts.${k}`, v]),
-        ...Object.entries(req.candidateSourceScores).map(([k, v]): [string, { values: unknown[] }] => [`candidate_source_scores.${k}`, v]),
+      const columns: [string, number][] = [
+        ...Object.entries(table.numbers).map(([k, v]): [string, number] => [`candidate_table.numbers.${k}`, v.values.length]),
+        ...Object.entries(table.texts).map(([k, v]): [string, number] => [`candidate_table.texts.${k}`, textColumnLength(v)]),
+        ...Object.entries(req.candidateSourceScores).map(([k, v]): [string, number] => [`candidate_source_scores.${k}`, v.values.length]),
       ];
-      for (const [name, column] of columns)
-        if (column.values.length !== n) problems.push(`${name} must have one value per candidate (${n})`);
+      for (const [name, length] of columns) if (length !== n) problems.push(`${name} must have one value per candidate (${n})`);
+      for (const [name, column] of Object.entries(table.texts)) {
+        if (!isDictionaryColumn(column)) continue;
+        if (column.values.length > 0) problems.push(`candidate_table.texts.${name} must have values or a dictionary, not both`);
+        if (column.codes.some((code) => code >= column.dictionary.length))
+          problems.push(`candidate_table.texts.${name} has a code outside its dictionary (${column.dictionary.length} entries)`);
+      }
       if (req.candidateSources.length !== 0 && req.candidateSources.length !== n)
         problems.push(`candidate_sources must be empty or have one value per candidate (${n})`);
     }

@@ -1,5 +1,5 @@
 import { PrivacyMode } from '@recsys/privacy-context';
-import { RankerServiceClient, RankRequest, RankResponse, rankRequest, WireCodecs } from '@recsys/proto';
+import { dictionaryColumn, RankerServiceClient, RankRequest, RankResponse, rankRequest, textColumn, WireCodecs } from '@recsys/proto';
 import { createGrpcClient } from './grpc-client';
 import { rankerServer } from './ranker-server.testing';
 
@@ -27,7 +27,11 @@ describe('wire codec over real gRPC', () => {
     candidateTable: {
       itemIds: ids,
       numbers: { item_popularity: { values: ids.map((_, i) => i / 7) }, item_age_days: { values: ids.map((_, i) => -i) } },
-      texts: { item_category: { values: ids.map((_, i) => (i % 3 ? 'books' : 'électronique')) } },
+      // One text column as values, one dictionary-encoded (its codes a packed uint32 list).
+      texts: {
+        item_category: textColumn(ids.map((_, i) => (i % 3 ? 'books' : 'électronique'))),
+        item_creator: dictionaryColumn(ids.map((_, i) => `créateur-${i % 7}`)),
+      },
     },
     candidateSourceScores: { user_cf: { values: ids.map((_, i) => (i % 2) / 3) } },
     topN: 200,

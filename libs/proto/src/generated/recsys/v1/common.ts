@@ -64,10 +64,19 @@ export interface NumberColumn {
   values: number[];
 }
 
-/** A column of strings, one value per item of an ItemTable. */
+/**
+ * A column of strings, one value per item of an ItemTable: either the values themselves or, dictionary-encoded,
+ * each distinct value once and one index per item (a category or a creator repeats across hundreds of items).
+ */
 export interface TextColumn {
-  /** The values, in item_ids order. */
+  /** The values, in item_ids order; empty when the column is dictionary-encoded. */
   values: string[];
+  /**
+   * Dictionary encoding, used when `dictionary` has entries: the distinct values, and for each item in item_ids
+   * order its value's index in `dictionary`.
+   */
+  dictionary: string[];
+  codes: number[];
 }
 
 /**

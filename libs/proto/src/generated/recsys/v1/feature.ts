@@ -97,6 +97,11 @@ export interface GetFeaturesRequest {
    * the ranking features of their items. INVALID_ARGUMENT in GetFeatures.
    */
   itemsFromFeatures: string[];
+  /**
+   * True: text columns of item_table may come back dictionary-encoded (TextColumn.dictionary and codes) instead of
+   * as values.
+   */
+  textDictionaries: boolean;
 }
 
 /** The features of one item. */

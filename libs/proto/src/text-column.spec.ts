@@ -1,0 +1,33 @@
+import { dictionaryColumn, isDictionaryColumn, textColumn, textColumnLength, textValues } from './text-column';
+
+describe(dictionaryColumn.name, () => {
+  it('holds each distinct value once, in order of first appearance, and a code per value', () => {
+    const values = ['books', 'music', 'books', '', 'news', 'music', ''];
+    const column = dictionaryColumn(values);
+    expect(column).toEqual({ values: [], dictionary: ['books', 'music', '', 'news'], codes: [0, 1, 0, 2, 3, 1, 2] });
+    expect(isDictionaryColumn(column)).toBe(true);
+    expect(textValues(column)).toEqual(values);
+    expect(textColumnLength(column)).toBe(values.length);
+  });
+
+  it('encodes no values as an empty column (read back as no values)', () => {
+    const column = dictionaryColumn([]);
+    expect(isDictionaryColumn(column)).toBe(false);
+    expect(textValues(column)).toEqual([]);
+    expect(textColumnLength(column)).toBe(0);
+  });
+});
+
+describe(textValues.name, () => {
+  it('reads a column of values as it is, and no column as no values', () => {
+    const column = textColumn(['a', 'b']);
+    expect(isDictionaryColumn(column)).toBe(false);
+    expect(textValues(column)).toBe(column.values);
+    expect(textColumnLength(column)).toBe(2);
+    expect(textValues(undefined)).toEqual([]);
+  });
+
+  it('reads a code outside the dictionary as no value', () => {
+    expect(textValues({ values: [], dictionary: ['a'], codes: [0, 3, 0] })).toEqual(['a', '', 'a']);
+  });
+});

@@ -90,6 +90,25 @@ describe(ExplanationValidator.name, () => {
     expect(validator.validate(sentence, { ...facts, item: { ...facts.item, item_creator: 'Lontar Ink' } }, withLontar).ok).toBe(true);
   });
 
+  it('checks a sentence once for items of one category whatever their creators, unless the sentence names one', () => {
+    const local = new ExplanationValidator(reasons);
+    const checks = jest.spyOn(local as unknown as { check: () => unknown }, 'check');
+    const sentence = 'POPULAR: Popular right now, in the home kitchen category.';
+    for (const creator of ['Kayu Press', 'Nusa Books', 'Lontar Ink'])
+      expect(local.validate(sentence, { ...facts, item: { ...facts.item, item_creator: creator } }, vocabulary).ok).toBe(true);
+    expect(checks).toHaveBeenCalledTimes(1);
+    // A sentence naming a creator: grounded for the item by that creator, foreign for another item of the category.
+    const naming = 'POPULAR: A popular pick from Kayu Press for your kitchen';
+    expect(local.validate(naming, facts, vocabulary).ok).toBe(true);
+    expect(local.validate(naming, { ...facts, item: { ...facts.item, item_creator: 'Nusa Books' } }, vocabulary)).toEqual({
+      ok: false,
+      reason: 'ungrounded_fact',
+    });
+    // Another category is another check (the category decides what counts as an identifier).
+    local.validate(sentence, { ...facts, item: { item_category: 'books', item_creator: 'Kayu Press' } }, vocabulary);
+    expect(checks).toHaveBeenCalledTimes(4);
+  });
+
   it('never answers one draft with what it remembered of another (a draft cannot forge the facts part of the key)', () => {
     const sentence = 'POPULAR: A popular pick from Kayu Press for your kitchen';
     expect(validator.validate(sentence, facts, vocabulary).ok).toBe(true);

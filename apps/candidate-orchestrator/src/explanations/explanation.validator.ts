@@ -66,10 +66,14 @@ export class ExplanationValidator {
     const draft = output.trim();
     const entries = Object.entries(facts.item);
     const own = entries.map(([, v]) => v.toLowerCase());
-    // Everything but the answer's vocabulary depends on the draft, the item's own facts and its reason code only,
-    // and an answer's items repeat them (the template explainer writes the same sentence for the same facts).
-    const key = JSON.stringify([facts.reason.code, entries, draft]);
-    const checked = remember(this.checked, key, () => this.check(draft, facts, own));
+    // Everything but the answer's vocabulary depends on the draft, its reason code, the item's category and those
+    // of the item's own values the draft may contain (taking out one it does not contain changes nothing), and an
+    // answer's items repeat them: the template explainer writes the same sentence for the same category, whoever
+    // the item's creator is.
+    const lowerDraft = draft.toLowerCase();
+    const named = own.filter((v) => forms(v).some((f) => mayContain(lowerDraft, f)));
+    const key = JSON.stringify([facts.reason.code, facts.item[CATEGORY_FEATURE] ?? null, named, draft]);
+    const checked = remember(this.checked, key, () => this.check(draft, facts, named));
     if (!checked.ok) return checked.verdict;
     const index = vocabulary instanceof VocabularyIndex ? vocabulary : this.index(vocabulary);
     for (const v of index.candidates(checked.words)) {
@@ -79,7 +83,10 @@ export class ExplanationValidator {
     return { ok: true, text: checked.sentence };
   }
 
-  /** The checks of {@link validate} that do not depend on the answer's vocabulary. */
+  /**
+   * The checks of {@link validate} that do not depend on the answer's vocabulary; `own`: the item's own values
+   * (lower-cased) the draft may contain.
+   */
   private check(draft: string, facts: ExplanationFacts, own: string[]): DraftCheck {
     const rejected = (reason: RejectionReason): DraftCheck => ({ ok: false, verdict: reject(reason) });
     if (!draft) return rejected('empty');

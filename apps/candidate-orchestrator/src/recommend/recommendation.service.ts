@@ -12,7 +12,7 @@ import {
   rankRequest,
   RecommendedItem,
   RecommendResponse,
-  textValues,
+  TextColumn,
 } from '@recsys/proto';
 import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPrefix } from '@recsys/tenant-keys';
 import { AppError, AuditSink, CacheStore, DECISION_ACTION, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
@@ -83,28 +83,33 @@ interface ItemAttributes {
   category: string;
 }
 
-/**
- * The ranking features' item table (empty when none came back) and each item's row in it. Its text columns read
- * as values here whichever way they came: a dictionary-encoded one gets its values filled in and keeps its
- * dictionary and codes (for the ranker's columns).
- */
+/** The ranking features' item table (empty when none came back) and each item's row in it. */
 function rowsOf(features: GetFeaturesResponse): { table: ItemTable; rowOf: Map<string, number> } {
   const table: ItemTable = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
-  for (const column of Object.values(table.texts)) if (isDictionaryColumn(column)) column.values = textValues(column);
   const rowOf = new Map<string, number>();
   for (let row = 0; row < table.itemIds.length; row += 1) rowOf.set(table.itemIds[row], row);
   return { table, rowOf };
 }
 
-/** An item's creator and category from the ranking features' table ('' for an item not in it). */
+/**
+ * An item's creator and category from the ranking features' table ('' for an item not in it), read from a
+ * dictionary-encoded column as it came (no column of values is made: it would live through the ranker's call).
+ */
 function attributesOf(table: ItemTable, rowOf: ReadonlyMap<string, number>): (itemId: string) => ItemAttributes {
-  const creators = table.texts.item_creator?.values;
-  const categories = table.texts.item_category?.values;
+  const creator = textAt(table.texts.item_creator);
+  const category = textAt(table.texts.item_category);
   return (itemId) => {
     const row = rowOf.get(itemId);
     if (row === undefined) return { creator: '', category: '' };
-    return { creator: creators?.[row] ?? '', category: categories?.[row] ?? '' };
+    return { creator: creator(row), category: category(row) };
   };
+}
+
+/** A text column's value at a row, whichever way it is encoded ('' without the column or the row). */
+function textAt(column: TextColumn | undefined): (row: number) => string {
+  if (!column) return () => '';
+  if (!isDictionaryColumn(column)) return (row) => column.values[row] ?? '';
+  return (row) => column.dictionary[column.codes[row]] ?? '';
 }
 
 /** What a Recommend keeps of its candidate sources and ranking features for the ranker's call and the answer. */

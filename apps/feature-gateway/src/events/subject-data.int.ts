@@ -4,7 +4,6 @@ import { createTestDatabase, TestDatabase, uniqueNamespace } from '@recsys/testi
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { buildGovernedDataset, DEFAULT_PRIVACY_FILTERS } from '@recsys/models';
-import { PrivacyContext, PrivacyMode, Purpose } from '@recsys/privacy-context';
 import { RedisCacheStore, ServiceMetrics } from '@recsys/service-kit';
 import { sessionStateKey } from '@recsys/tenant-keys';
 import { ProfileStore } from '../profile/profile.store';
@@ -14,7 +13,7 @@ import { ExposureService } from '../experiments/exposure.service';
 import { EventRepository } from './event.repository';
 import { SessionStore } from './session-store';
 import { SubjectDataService } from './subject-data.service';
-import { openFeatureSchema } from '../feature-schema.testing';
+import { closeTestStores, insertTestItems, openFeatureSchema, personalizedContext } from '../feature-schema.testing';
 
 const TENANT = 'acme';
 const SUBJECT = 'u_subjectAAAAAAAAAAAAAAA';
@@ -54,17 +53,7 @@ describe(SubjectDataService.name, () => {
     Number(
       (await dataSource.query(`SELECT count(*) AS n FROM features.exposure WHERE tenant_id = $1 AND subject_pid = $2`, [TENANT, pid]))[0].n,
     );
-  const context = (subjectPid: string): PrivacyContext => ({
-    tenantId: TENANT,
-    subjectPid,
-    mode: PrivacyMode.PERSONALIZED,
-    purposes: [Purpose.PERSONALIZATION],
-    consentVersion: '1',
-    policyVersion: 'test',
-    requestId: 'int',
-    issuedAtMs: Date.now(),
-    expiresAtMs: Date.now() + MINUTE,
-  });
+  const context = (subjectPid: string) => personalizedContext(TENANT, subjectPid);
   const stored = async (pid: string) =>
     Number(
       (await dataSource.query(`SELECT count(*) AS n FROM features.event WHERE tenant_id = $1 AND subject_pid = $2`, [TENANT, pid]))[0].n,
@@ -80,20 +69,10 @@ describe(SubjectDataService.name, () => {
     profiles = new ProfileStore(dataSource, metrics, { cache, keySpace, ttlSeconds: 600 });
     service = new SubjectDataService(events(), profiles, sessions(), datasets(), exposures(), metrics);
     recorder = new ExposureService(exposures(), metrics, 30);
-    await dataSource.query(
-      `INSERT INTO features.item (tenant_id, item_id, title, category, creator_id, tags, quality_score)
-       SELECT $1, 'i' || g, 'Item ' || g, 'c' || (g % 3), 'cr' || g, '{}', 0.5 FROM generate_series(1, 10) AS g`,
-      [TENANT],
-    );
+    await insertTestItems(dataSource, TENANT, 10);
   }, 60_000);
 
-  afterAll(async () => {
-    const keys = await redis.keys(`${keySpace.namespace}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis?.disconnect();
-    await dataSource?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => closeTestStores({ redis, namespace: keySpace.namespace, dataSource, db }));
 
   async function seed(): Promise<void> {
     const now = Date.now();

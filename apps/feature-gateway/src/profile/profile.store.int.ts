@@ -3,11 +3,10 @@
 import { createTestDatabase, TestDatabase, uniqueNamespace } from '@recsys/testing';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { PrivacyContext, PrivacyMode, Purpose } from '@recsys/privacy-context';
 import { RedisCacheStore, ServiceMetrics } from '@recsys/service-kit';
 import { featureCacheKey } from '@recsys/tenant-keys';
 import { EventRepository } from '../events/event.repository';
-import { openFeatureSchema } from '../feature-schema.testing';
+import { closeTestStores, insertTestItems, openFeatureSchema, personalizedContext } from '../feature-schema.testing';
 import { ProfileStore } from './profile.store';
 
 const TENANT = 'acme';
@@ -22,17 +21,7 @@ describe(ProfileStore.name, () => {
   let profiles: ProfileStore;
   const keySpace = { namespace: uniqueNamespace() };
   const profileKey = () => featureCacheKey(keySpace, TENANT, 'user', SUBJECT, 'profile');
-  const context = (): PrivacyContext => ({
-    tenantId: TENANT,
-    subjectPid: SUBJECT,
-    mode: PrivacyMode.PERSONALIZED,
-    purposes: [Purpose.PERSONALIZATION],
-    consentVersion: '1',
-    policyVersion: 'test',
-    requestId: 'int',
-    issuedAtMs: Date.now(),
-    expiresAtMs: Date.now() + 60_000,
-  });
+  const context = () => personalizedContext(TENANT, SUBJECT);
   const lookups = async (outcome: string) =>
     (await metrics.registry.getSingleMetric('profile_cache_lookups_total')!.get()).values.find((v) => v.labels.outcome === outcome)
       ?.value ?? 0;
@@ -70,21 +59,11 @@ describe(ProfileStore.name, () => {
     redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
     metrics = new ServiceMetrics('profile-store-int');
     profiles = new ProfileStore(dataSource, metrics, { cache: new RedisCacheStore(redis), keySpace, ttlSeconds: 600 });
-    await dataSource.query(
-      `INSERT INTO features.item (tenant_id, item_id, title, category, creator_id, tags, quality_score)
-       SELECT $1, 'i' || g, 'Item ' || g, 'c' || g, 'cr' || g, '{}', 0.5 FROM generate_series(1, 3) AS g`,
-      [TENANT],
-    );
+    await insertTestItems(dataSource, TENANT, 3);
     await new EventRepository(dataSource).insert([click('i1', 10)]);
   }, 60_000);
 
-  afterAll(async () => {
-    const keys = await redis.keys(`${keySpace.namespace}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis?.disconnect();
-    await dataSource?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => closeTestStores({ redis, namespace: keySpace.namespace, dataSource, db }));
 
   it('fills the cache on a miss and serves the next read from it, reading generation and entry in one MGET', async () => {
     const misses = await lookups('miss');

@@ -1,4 +1,4 @@
-import { dictionaryColumn, isDictionaryColumn, textColumn, textColumnLength, textValues } from './text-column';
+import { dictionaryColumn, isDictionaryColumn, textAt, textColumn, textColumnLength, textValues } from './text-column';
 
 describe(dictionaryColumn.name, () => {
   it('holds each distinct value once, in order of first appearance, and a code per value', () => {
@@ -29,5 +29,16 @@ describe(textValues.name, () => {
 
   it('reads a code outside the dictionary as no value', () => {
     expect(textValues({ values: [], dictionary: ['a'], codes: [0, 3, 0] })).toEqual(['a', '', 'a']);
+  });
+});
+
+describe(textAt.name, () => {
+  it('reads one row of either encoding, and no value past the end, outside the dictionary or without a column', () => {
+    const dictionary = dictionaryColumn(['books', 'music', 'books']);
+    const plain = textColumn(['books', 'music', 'books']);
+    for (const column of [dictionary, plain])
+      expect([0, 1, 2, 3].map((row) => textAt(column, row))).toEqual(['books', 'music', 'books', '']);
+    expect(textAt({ values: [], dictionary: ['a'], codes: [4] }, 0)).toBe('');
+    expect(textAt(undefined, 0)).toBe('');
   });
 });

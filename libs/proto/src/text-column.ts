@@ -37,10 +37,19 @@ export function isDictionaryColumn(column: TextColumn): boolean {
 export function textValues(column: TextColumn | undefined): string[] {
   if (!column) return [];
   if (!isDictionaryColumn(column)) return column.values;
-  const { dictionary, codes } = column;
-  const values = new Array<string>(codes.length);
-  for (let i = 0; i < codes.length; i++) values[i] = dictionary[codes[i]] ?? '';
+  const values = new Array<string>(column.codes.length);
+  for (let row = 0; row < values.length; row++) values[row] = textAt(column, row);
   return values;
+}
+
+/**
+ * The value of one item (row) of a text column, whichever way it is encoded, without making the column's values:
+ * '' without the column, past its end, or for a code outside the dictionary.
+ */
+export function textAt(column: TextColumn | undefined, row: number): string {
+  if (!column) return '';
+  if (!isDictionaryColumn(column)) return column.values[row] ?? '';
+  return column.dictionary[column.codes[row]] ?? '';
 }
 
 /** The number of items a text column has a value for, whichever way it is encoded. */

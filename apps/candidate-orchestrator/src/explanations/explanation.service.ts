@@ -1,4 +1,4 @@
-import { isDictionaryColumn, ItemTable, RecommendedItem } from '@recsys/proto';
+import { isDictionaryColumn, ItemTable, RecommendedItem, textAt } from '@recsys/proto';
 import { ServiceMetrics } from '@recsys/service-kit';
 import type { Logger } from 'pino';
 import { Explainer } from './explainer';
@@ -104,8 +104,7 @@ export class ExplanationService {
 function rowValues(table: ItemTable, row: number | undefined): Record<string, unknown> {
   if (row === undefined) return {};
   const values: Record<string, unknown> = {};
-  for (const [name, column] of Object.entries(table.texts))
-    values[name] = isDictionaryColumn(column) ? column.dictionary[column.codes[row]] : column.values[row];
+  for (const [name, column] of Object.entries(table.texts)) values[name] = textAt(column, row);
   for (const [name, column] of Object.entries(table.numbers)) values[name] = column.values[row];
   return values;
 }

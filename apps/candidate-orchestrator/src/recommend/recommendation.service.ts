@@ -6,13 +6,12 @@ import {
   GetFeaturesRequest,
   GetFeaturesResponse,
   getFeaturesRequest,
-  isDictionaryColumn,
   ItemTable,
   RankerServiceClient,
   rankRequest,
   RecommendedItem,
   RecommendResponse,
-  TextColumn,
+  textAt,
 } from '@recsys/proto';
 import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPrefix } from '@recsys/tenant-keys';
 import { AppError, AuditSink, CacheStore, DECISION_ACTION, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
@@ -96,20 +95,13 @@ function rowsOf(features: GetFeaturesResponse): { table: ItemTable; rowOf: Map<s
  * dictionary-encoded column as it came (no column of values is made: it would live through the ranker's call).
  */
 function attributesOf(table: ItemTable, rowOf: ReadonlyMap<string, number>): (itemId: string) => ItemAttributes {
-  const creator = textAt(table.texts.item_creator);
-  const category = textAt(table.texts.item_category);
+  const creators = table.texts.item_creator;
+  const categories = table.texts.item_category;
   return (itemId) => {
     const row = rowOf.get(itemId);
     if (row === undefined) return { creator: '', category: '' };
-    return { creator: creator(row), category: category(row) };
+    return { creator: textAt(creators, row), category: textAt(categories, row) };
   };
-}
-
-/** A text column's value at a row, whichever way it is encoded ('' without the column or the row). */
-function textAt(column: TextColumn | undefined): (row: number) => string {
-  if (!column) return () => '';
-  if (!isDictionaryColumn(column)) return (row) => column.values[row] ?? '';
-  return (row) => column.dictionary[column.codes[row]] ?? '';
 }
 
 /** What a Recommend keeps of its candidate sources and ranking features for the ranker's call and the answer. */

@@ -1,5 +1,6 @@
 import {
   AFFINITY_TERM,
+  byScoreThenId,
   RankableCandidate,
   rankerInputs,
   rankLinear,
@@ -266,5 +267,15 @@ describe(trainLinearRanker.name, () => {
     const terms = ['t1', 't2', 'noise'];
     const lists = makeLists(15, 10, 2, 21, (x) => x.t1 + x.t2, terms);
     expect(trainLinearRanker(lists, { ...options, terms })).toEqual(trainLinearRanker(lists, { ...options, terms }));
+  });
+});
+
+describe(byScoreThenId.name, () => {
+  it('orders best score first, ties by item id, and answers only -1 or 1 (never a difference of scores)', () => {
+    const scores = [0.25, 0.7, 0.25, 0.1 + 0.2];
+    const ids = ['d', 'a', 'c', 'b'];
+    const compare = byScoreThenId(scores, ids);
+    expect([0, 1, 2, 3].sort(compare)).toEqual([1, 3, 2, 0]);
+    for (const a of [0, 1, 2, 3]) for (const b of [0, 1, 2, 3]) if (a !== b) expect([-1, 1]).toContain(compare(a, b));
   });
 });

@@ -1,6 +1,6 @@
 import { defaultConfigDir, loadRegistry, loadSurfaces, SessionPolicy, SurfaceConfig } from '@recsys/feature-registry';
 import { PrivacyContext, PrivacyMode, Purpose, ServedMode } from '@recsys/privacy-context';
-import { Candidate, CandidateSource } from './candidate-source';
+import { CandidateList, CandidateSource } from './candidate-source';
 import { CandidateRouter } from './candidate-router';
 import { KillSwitches, parseKillSwitches } from './kill-switches';
 import { ServiceMetrics } from '@recsys/service-kit';
@@ -11,8 +11,13 @@ const surfaces = loadSurfaces(defaultConfigDir(), registry);
 const home = surfaces.get('home')!;
 
 /** A source that must never be called by the router: it only decides, the orchestrator calls. */
-function fakeSource(name: string): CandidateSource & { request: jest.Mock; candidates: jest.Mock<Candidate[]> } {
-  return { name, listFeature: `${name}_items`, request: jest.fn(() => undefined), candidates: jest.fn(() => []) };
+function fakeSource(name: string): CandidateSource & { request: jest.Mock; candidates: jest.Mock<CandidateList> } {
+  return {
+    name,
+    listFeature: `${name}_items`,
+    request: jest.fn(() => undefined),
+    candidates: jest.fn(() => ({ source: name, itemIds: [], scores: [] })),
+  };
 }
 
 const ALL = [...registry.sources.keys()];

@@ -1,31 +1,42 @@
-import { rankedCandidates, topCandidates } from './candidate-source';
+import { CandidateList, rankedCandidates, topCandidates } from './candidate-source';
+
+/** A list's candidates as [item id, score] pairs. */
+const pairs = (list: CandidateList) => list.itemIds.map((id, i) => [id, list.scores[i]]);
 
 describe('candidate lists', () => {
   it('takes a ranked list as it comes, up to the limit, scaled to the best of what it keeps', () => {
-    expect(rankedCandidates(['a', 'b', 'c'], [4, 2, 1], 'user_cf', 2)).toEqual([
-      { itemId: 'a', score: 1, source: 'user_cf' },
-      { itemId: 'b', score: 0.5, source: 'user_cf' },
+    const list = rankedCandidates(['a', 'b', 'c'], [4, 2, 1], 'user_cf', 2);
+    expect(list.source).toBe('user_cf');
+    expect(pairs(list)).toEqual([
+      ['a', 1],
+      ['b', 0.5],
     ]);
-    expect(rankedCandidates([], [], 'user_cf', 10)).toEqual([]);
+    expect(pairs(rankedCandidates([], [], 'user_cf', 10))).toEqual([]);
   });
 
   it('gives the same candidates from a ranked list as from the weights it replaces', () => {
     const weights = { x: 0.9, y: 0.3, z: 0.6, w: 0.1 };
     const ranked = Object.entries(weights).sort((a, b) => b[1] - a[1]);
-    expect(
-      rankedCandidates(
-        ranked.map(([id]) => id),
-        ranked.map(([, s]) => s),
-        'editorial',
-        3,
-      ),
-    ).toEqual(topCandidates(weights, 'editorial', 3).map((c) => ({ ...c, score: expect.closeTo(c.score, 12) })));
+    const fromList = rankedCandidates(
+      ranked.map(([id]) => id),
+      ranked.map(([, s]) => s),
+      'editorial',
+      3,
+    );
+    const fromWeights = topCandidates(weights, 'editorial', 3);
+    expect(fromList.source).toBe(fromWeights.source);
+    expect(pairs(fromList)).toEqual(pairs(fromWeights).map(([id, s]) => [id, expect.closeTo(s as number, 12)]));
+    expect(pairs(fromWeights).map(([id]) => id)).toEqual(['x', 'z', 'y']);
+  });
+
+  it('leaves out the excluded items of a weights map', () => {
+    expect(pairs(topCandidates({ seed: 1, a: 0.5 }, 'item_to_item', 5, new Set(['seed'])))).toEqual([['a', 1]]);
   });
 
   it('refuses a malformed list instead of making up scores', () => {
     expect(() => rankedCandidates(['a', 'b'], [1], 'user_cf', 5)).toThrow('malformed ranked list: 2 items, 1 scores');
     expect(() => rankedCandidates(['a', 'b'], [1, Number.NaN], 'user_cf', 5)).toThrow(/not a finite number/);
     // All-zero scores stay zero (nothing to scale by).
-    expect(rankedCandidates(['a'], [0], 'user_cf', 5)).toEqual([{ itemId: 'a', score: 0, source: 'user_cf' }]);
+    expect(pairs(rankedCandidates(['a'], [0], 'user_cf', 5))).toEqual([['a', 0]]);
   });
 });

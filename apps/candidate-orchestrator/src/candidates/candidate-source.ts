@@ -3,11 +3,20 @@ import { UnaryClient } from '@recsys/service-kit';
 import { topScores } from '@recsys/models';
 import { RecommendCommand } from '../recommend/recommend.command';
 
-export interface Candidate {
-  itemId: string;
-  /** 0..1 within the source. */
-  score: number;
+/**
+ * One source's candidates, best first, in columns: hundreds per source and Recommend, so no object per candidate
+ * is made (they were the largest share of what a Recommend allocated).
+ */
+export interface CandidateList {
   source: string;
+  itemIds: readonly string[];
+  /** Each item's score, 0..1 within the source. */
+  scores: ArrayLike<number>;
+}
+
+/** A source's candidates from [item id, score] pairs, best first. */
+export function candidateList(source: string, entries: readonly (readonly [string, number])[]): CandidateList {
+  return { source, itemIds: entries.map(([id]) => id), scores: Float64Array.from(entries, ([, score]) => score) };
 }
 
 /** What a source knows of the Recommend it serves. */
@@ -29,7 +38,7 @@ export interface CandidateSource {
   /** The request for this Recommend, or undefined when the source has nothing to go on (then nothing is sent). */
   request(request: SourceRequest): GetFeaturesRequest | undefined;
   /** The source's candidates from the gateway's answer to its request. */
-  candidates(reply: GetFeaturesResponse, request: SourceRequest): Candidate[];
+  candidates(reply: GetFeaturesResponse, request: SourceRequest): CandidateList;
 }
 
 export type FeatureClient = Pick<UnaryClient<FeatureServiceClient>, 'getFeatureBatch' | 'getFeatures'>;
@@ -56,9 +65,9 @@ export function topCandidates(
   source: string,
   limit: number,
   exclude: ReadonlySet<string> = new Set(),
-): Candidate[] {
+): CandidateList {
   const kept = exclude.size === 0 ? weights : Object.fromEntries(Object.entries(weights).filter(([id]) => !exclude.has(id)));
-  return topScores(kept, limit).map(([itemId, score]) => ({ itemId, score, source }));
+  return candidateList(source, topScores(kept, limit));
 }
 
 /**
@@ -66,7 +75,7 @@ export function topCandidates(
  * scores scaled to 0..1 by the best of them. A malformed list (lengths differ, a score not a finite number) is an
  * error (the source then counts as failed) rather than candidates with made-up scores.
  */
-export function rankedCandidates(itemIds: readonly string[], scores: readonly number[], source: string, limit: number): Candidate[] {
+export function rankedCandidates(itemIds: readonly string[], scores: readonly number[], source: string, limit: number): CandidateList {
   if (itemIds.length !== scores.length) throw new Error(`malformed ranked list: ${itemIds.length} items, ${scores.length} scores`);
   const n = Math.min(limit, itemIds.length);
   let max = 0;
@@ -75,7 +84,7 @@ export function rankedCandidates(itemIds: readonly string[], scores: readonly nu
     max = Math.max(max, scores[i]);
   }
   const scale = max > 0 ? max : 1;
-  const candidates: Candidate[] = new Array(n);
-  for (let i = 0; i < n; i++) candidates[i] = { itemId: itemIds[i], score: scores[i] / scale, source };
-  return candidates;
+  const scaled = new Float64Array(n);
+  for (let i = 0; i < n; i++) scaled[i] = scores[i] / scale;
+  return { source, itemIds: n === itemIds.length ? itemIds : itemIds.slice(0, n), scores: scaled };
 }

@@ -1,13 +1,13 @@
 import { dictionaryColumn, ItemTable, textColumn } from '@recsys/proto';
-import { Candidate } from '../candidates/candidate-source';
 import { candidateColumns, MergedCandidates, SourceCandidates } from './merged-candidates';
 
 /** What the merge must give, written the plain way: one object per item with a map of its sources' scores. */
-function referenceMerge(lists: SourceCandidates[], exclude: (itemId: string) => boolean, max: number) {
+function referenceMerge(lists: SourceCandidates[], exclude: (itemId: string) => boolean, max: number, table: ReadonlySet<string>) {
   const merged = new Map<string, { itemId: string; source: string; score: number; sourceScores: Record<string, number> }>();
-  for (const { weight, candidates } of lists) {
+  for (const { weight, list } of lists) {
+    const candidates = list.itemIds.map((itemId, i) => ({ itemId, score: list.scores[i], source: list.source }));
     for (const c of candidates) {
-      if (exclude(c.itemId)) continue;
+      if (exclude(c.itemId) || !table.has(c.itemId)) continue;
       const score = c.score * weight;
       const current = merged.get(c.itemId);
       if (!current) merged.set(c.itemId, { itemId: c.itemId, source: c.source, score, sourceScores: { [c.source]: score } });
@@ -28,14 +28,26 @@ function lcg(seed: number): () => number {
   };
 }
 
-describe(MergedCandidates.name, () => {
-  const list = (source: string, entries: [string, number][], weight = 1): SourceCandidates => ({
-    weight,
-    candidates: entries.map(([itemId, score]): Candidate => ({ itemId, score, source })),
-  });
+/** A ranking features' table of these items (each item's row). */
+function tableOf(itemIds: readonly string[]): { itemIds: string[]; rowOf: Map<string, number> } {
+  const unique = [...new Set(itemIds)];
+  return { itemIds: unique, rowOf: new Map(unique.map((id, row) => [id, row])) };
+}
 
+const list = (source: string, entries: [string, number][], weight = 1): SourceCandidates => ({
+  weight,
+  list: { source, itemIds: entries.map(([id]) => id), scores: entries.map(([, score]) => score) },
+});
+
+/** The merge against a table of every listed item (in reverse order of first appearance: rows are not slots). */
+function merge(lists: SourceCandidates[], exclude: (itemId: string) => boolean, max: number): MergedCandidates {
+  const table = tableOf(lists.flatMap((l) => l.list.itemIds).reverse());
+  return MergedCandidates.merge(lists, table.itemIds, table.rowOf, exclude, max);
+}
+
+describe(MergedCandidates.name, () => {
   it('keeps one row per item with every source’s best score, the best naming its source, best first', () => {
-    const merged = MergedCandidates.merge(
+    const merged = merge(
       [
         list('user_cf', [
           ['a', 0.5],
@@ -57,7 +69,7 @@ describe(MergedCandidates.name, () => {
   });
 
   it('weighs a source’s scores, leaves out excluded items, caps the rows and drops a source left without rows', () => {
-    const merged = MergedCandidates.merge(
+    const merged = merge(
       [
         list('trending_region', [['x', 0.5]], 3),
         list('user_cf', [
@@ -77,7 +89,7 @@ describe(MergedCandidates.name, () => {
   });
 
   it('leaves out a candidate whose score is not a finite number', () => {
-    const merged = MergedCandidates.merge(
+    const merged = merge(
       [
         list('user_cf', [
           ['a', Number.NaN],
@@ -92,8 +104,36 @@ describe(MergedCandidates.name, () => {
     expect(merged.sourceScores()).toEqual({ user_cf: { values: [0.5] } });
   });
 
-  it('filters rows in order, keeping each row’s scores', () => {
+  it('keeps only items of the table, by their row, and asks about each item once', () => {
+    const table = tableOf(['gone-not', 'b', 'a']);
+    const asked: string[] = [];
     const merged = MergedCandidates.merge(
+      [
+        list('user_cf', [
+          ['a', 0.9],
+          ['gone', 0.8],
+          ['b', 0.7],
+        ]),
+        list('editorial', [
+          ['b', 0.6],
+          ['a', 0.2],
+        ]),
+      ],
+      table.itemIds,
+      table.rowOf,
+      (itemId) => {
+        asked.push(itemId);
+        return false;
+      },
+      10,
+    );
+    expect(merged.itemIds).toEqual(['a', 'b']);
+    expect(merged.rows).toEqual([2, 1]);
+    expect(asked).toEqual(['a', 'b']);
+  });
+
+  it('filters rows in order, keeping each row’s scores', () => {
+    const merged = merge(
       [
         list('user_cf', [
           ['a', 0.9],
@@ -128,8 +168,12 @@ describe(MergedCandidates.name, () => {
         );
       const excluded = new Set(Array.from({ length: 5 }, () => `item-${Math.floor(random() * 60)}`));
       const max = 1 + Math.floor(random() * 50);
-      const expected = referenceMerge(lists, (id) => excluded.has(id), max);
-      const merged = MergedCandidates.merge(lists, (id) => excluded.has(id), max);
+      // The table lacks a few of the listed items (an item the catalog no longer has).
+      const listed = lists.flatMap((l) => l.list.itemIds);
+      const table = tableOf(listed.filter(() => random() < 0.9));
+      const expected = referenceMerge(lists, (id) => excluded.has(id), max, new Set(table.itemIds));
+      const merged = MergedCandidates.merge(lists, table.itemIds, table.rowOf, (id) => excluded.has(id), max);
+      expect(merged.rows).toEqual(expected.map((c) => table.rowOf.get(c.itemId)));
       expect(merged.itemIds).toEqual(expected.map((c) => c.itemId));
       expect(merged.sources).toEqual(expected.map((c) => c.source));
       expect(merged.scores).toEqual(expected.map((c) => c.score));
@@ -154,22 +198,21 @@ describe(candidateColumns.name, () => {
   const rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
   const candidates = MergedCandidates.merge(
     [
-      {
-        weight: 1,
-        candidates: [
-          { itemId: 'i3', source: 'user_cf', score: 0.9 },
-          { itemId: 'i3', source: 'editorial', score: 0.5 },
-          { itemId: 'i1', source: 'editorial', score: 1 },
-        ],
-      },
+      list('user_cf', [['i3', 0.9]]),
+      list('editorial', [
+        ['i3', 0.5],
+        ['i1', 1],
+      ]),
     ],
+    table.itemIds,
+    rowOf,
     () => false,
     10,
   );
 
   it('sends the ranker the candidates’ rows of what its model reads, and every source’s score column', () => {
-    expect(candidateColumns(candidates, table, rowOf)).toEqual({
-      rows: [0, 2],
+    expect(candidates.rows).toEqual([0, 2]);
+    expect(candidateColumns(candidates, table)).toEqual({
       candidateTable: {
         itemIds: ['i1', 'i3'],
         numbers: {
@@ -185,17 +228,17 @@ describe(candidateColumns.name, () => {
 
   it('keeps a dictionary-encoded column so, with only the dictionary entries the candidates use', () => {
     const encoded = { ...table, texts: { item_category: dictionaryColumn(['books', 'music', 'news']) } };
-    expect(candidateColumns(candidates, encoded, rowOf).candidateTable.texts).toEqual({
+    expect(candidateColumns(candidates, encoded).candidateTable.texts).toEqual({
       item_category: { values: [], dictionary: ['books', 'news'], codes: [0, 1] },
     });
     const shared = { ...table, texts: { item_category: dictionaryColumn(['news', 'music', 'news']) } };
-    expect(candidateColumns(candidates, shared, rowOf).candidateTable.texts).toEqual({
+    expect(candidateColumns(candidates, shared).candidateTable.texts).toEqual({
       item_category: { values: [], dictionary: ['news'], codes: [0, 0] },
     });
   });
 
   it('leaves out the creator and the candidates’ sources (the orchestrator keeps them), and columns the table lacks', () => {
-    const columns = candidateColumns(candidates, { ...table, numbers: { item_popularity: table.numbers.item_popularity } }, rowOf);
+    const columns = candidateColumns(candidates, { ...table, numbers: { item_popularity: table.numbers.item_popularity } });
     expect(Object.keys(columns.candidateTable.texts)).toEqual(['item_category']);
     expect(Object.keys(columns.candidateTable.numbers)).toEqual(['item_popularity']);
     expect(columns).not.toHaveProperty('candidateSources');

@@ -1,20 +1,27 @@
 import { isDictionaryColumn, ItemTable, TextColumn, textColumn } from '@recsys/proto';
-import { NUMERIC_ITEM_TERMS, TEXT_ITEM_TERMS } from '@recsys/models';
-import { Candidate } from '../candidates/candidate-source';
+import { byScoreThenId, NUMERIC_ITEM_TERMS, TEXT_ITEM_TERMS } from '@recsys/models';
+import { CandidateList } from '../candidates/candidate-source';
 
 /** One source's answer as the merge takes it: its candidates and the weight an experiment variant gives it. */
 export interface SourceCandidates {
   weight: number;
-  candidates: readonly Candidate[];
+  list: CandidateList;
 }
+
+/** A row of the merge's table never seen yet, and one excluded. */
+const UNSEEN = -1;
+const EXCLUDED = -2;
 
 /**
  * The candidates of every source of a Recommend merged into one row per item, in columns: a Recommend merges
  * ~1 200 candidates into up to 500 rows, and the ranker takes them as columns, so no object per candidate is made.
+ * Items are kept by their row of the ranking features' table (`rows`): an item the table lacks cannot be ranked.
  */
 export class MergedCandidates {
   private constructor(
     readonly itemIds: readonly string[],
+    /** Each item's row of the table it was merged against. */
+    readonly rows: readonly number[],
     /** Each row's best source and its (weighted) score. */
     readonly sources: readonly string[],
     readonly scores: readonly number[],
@@ -23,54 +30,61 @@ export class MergedCandidates {
   ) {}
 
   /**
-   * One row per item with every source's best score (the best of all names the row's source), without the
-   * excluded items; best-scored first, ties by item id; at most `max` rows. Scores are finite and not negative (a
-   * source's are 0..1, a variant's weight 0..10); a candidate whose weighted score is not a finite number is left
-   * out, so a NaN can never stand for a score.
+   * One row per item of the table (its `tableItemIds`, each one's row `rowOf`) with every source's best score (the best of
+   * all names the row's source), without the excluded items and those the table lacks; best-scored first, ties by
+   * item id; at most `max` rows. `exclude` is asked once per item. Scores are finite and not negative (a source's
+   * are 0..1, a variant's weight 0..10); a candidate whose weighted score is not a finite number is left out, so a
+   * NaN can never stand for a score.
    */
-  static merge(lists: readonly SourceCandidates[], exclude: (itemId: string) => boolean, max: number): MergedCandidates {
-    const total = lists.reduce((n, l) => n + l.candidates.length, 0);
-    const slotOf = new Map<string, number>();
+  static merge(
+    lists: readonly SourceCandidates[],
+    tableItemIds: readonly string[],
+    rowOf: ReadonlyMap<string, number>,
+    exclude: (itemId: string) => boolean,
+    max: number,
+  ): MergedCandidates {
+    const total = lists.reduce((n, l) => n + l.list.itemIds.length, 0);
+    // Each table row's slot, or UNSEEN / EXCLUDED: an array by row instead of a map by item id (off the heap).
+    const slotOfRow = new Int32Array(tableItemIds.length).fill(UNSEEN);
     const itemIds: string[] = [];
+    const rows: number[] = [];
     const sources: string[] = [];
     const scores: number[] = [];
     // Float64Arrays: their values live outside the heap, so the garbage collector never copies them while the
     // Recommend waits for the ranker (plain arrays of doubles measured as longer scavenge pauses).
     const bySource = new Map<string, Float64Array>();
-    let column: Float64Array = new Float64Array(0);
-    let columnSource: string | undefined;
-    for (const { weight, candidates } of lists) {
-      for (const c of candidates) {
-        if (exclude(c.itemId)) continue;
-        const score = weight === 1 ? c.score : c.score * weight;
+    for (const { weight, list } of lists) {
+      const { source, itemIds: ids, scores: listScores } = list;
+      let column = bySource.get(source);
+      for (let i = 0; i < ids.length; i++) {
+        const row = rowOf.get(ids[i]);
+        if (row === undefined) continue;
+        let slot = slotOfRow[row];
+        if (slot === EXCLUDED) continue;
+        const score = weight === 1 ? listScores[i] : listScores[i] * weight;
         if (!Number.isFinite(score)) continue;
-        if (c.source !== columnSource) {
-          // A list's candidates come from one source: one lookup per list, not per candidate.
-          columnSource = c.source;
-          let found = bySource.get(c.source);
-          if (!found) bySource.set(c.source, (found = new Float64Array(total).fill(NaN)));
-          column = found;
-        }
-        const slot = slotOf.get(c.itemId);
-        if (slot === undefined) {
-          column[itemIds.length] = score;
-          slotOf.set(c.itemId, itemIds.length);
-          itemIds.push(c.itemId);
-          sources.push(c.source);
+        if (slot === UNSEEN) {
+          if (exclude(ids[i])) {
+            slotOfRow[row] = EXCLUDED;
+            continue;
+          }
+          slot = slotOfRow[row] = itemIds.length;
+          itemIds.push(ids[i]);
+          rows.push(row);
+          sources.push(source);
           scores.push(score);
-          continue;
-        }
-        const current = column[slot];
-        column[slot] = Number.isNaN(current) ? score : Math.max(current, score);
-        if (score > scores[slot]) {
-          sources[slot] = c.source;
+        } else if (score > scores[slot]) {
+          sources[slot] = source;
           scores[slot] = score;
         }
+        if (!column) bySource.set(source, (column = new Float64Array(total).fill(NaN)));
+        const current = column[slot];
+        column[slot] = Number.isNaN(current) ? score : Math.max(current, score);
       }
     }
     const order = itemIds.map((_, slot) => slot);
-    order.sort((a, b) => scores[b] - scores[a] || (itemIds[a] < itemIds[b] ? -1 : 1));
-    return new MergedCandidates(itemIds, sources, scores, bySource).pick(order.slice(0, max));
+    order.sort(byScoreThenId(scores, itemIds));
+    return new MergedCandidates(itemIds, rows, sources, scores, bySource).pick(order.slice(0, max));
   }
 
   get size(): number {
@@ -78,10 +92,10 @@ export class MergedCandidates {
   }
 
   /** The rows `keep` accepts, in their order. */
-  filter(keep: (itemId: string) => boolean): MergedCandidates {
-    const rows: number[] = [];
-    for (let row = 0; row < this.itemIds.length; row += 1) if (keep(this.itemIds[row])) rows.push(row);
-    return rows.length === this.itemIds.length ? this : this.pick(rows);
+  filter(keep: (itemId: string, row: number) => boolean): MergedCandidates {
+    const kept: number[] = [];
+    for (let i = 0; i < this.itemIds.length; i += 1) if (keep(this.itemIds[i], this.rows[i])) kept.push(i);
+    return kept.length === this.itemIds.length ? this : this.pick(kept);
   }
 
   /** Each source that proposed at least one of the rows, with its score per row (0 where it did not). */
@@ -103,17 +117,18 @@ export class MergedCandidates {
     return out;
   }
 
-  private pick(rows: readonly number[]): MergedCandidates {
+  private pick(picked: readonly number[]): MergedCandidates {
     const bySource = new Map<string, Float64Array>();
     for (const [source, column] of this.bySource) {
-      const picked = new Float64Array(rows.length);
-      for (let i = 0; i < rows.length; i += 1) picked[i] = column[rows[i]];
-      bySource.set(source, picked);
+      const values = new Float64Array(picked.length);
+      for (let i = 0; i < picked.length; i += 1) values[i] = column[picked[i]];
+      bySource.set(source, values);
     }
     return new MergedCandidates(
-      rows.map((r) => this.itemIds[r]),
-      rows.map((r) => this.sources[r]),
-      rows.map((r) => this.scores[r]),
+      picked.map((i) => this.itemIds[i]),
+      picked.map((i) => this.rows[i]),
+      picked.map((i) => this.sources[i]),
+      picked.map((i) => this.scores[i]),
       bySource,
     );
   }
@@ -126,8 +141,8 @@ export class MergedCandidates {
  * column that came dictionary-encoded goes on so, its dictionary cut to the values the candidates have (the
  * table's other items — hidden, less liked — are the subject's business, not the ranker's).
  */
-export function candidateColumns(candidates: MergedCandidates, table: ItemTable, rowOf: ReadonlyMap<string, number>) {
-  const rows = candidates.itemIds.map((id) => rowOf.get(id)!);
+export function candidateColumns(candidates: MergedCandidates, table: ItemTable) {
+  const rows = candidates.rows;
   const numbers: Record<string, { values: number[] }> = {};
   for (const name of NUMERIC_ITEM_TERMS) {
     const values = table.numbers[name]?.values;
@@ -139,8 +154,6 @@ export function candidateColumns(candidates: MergedCandidates, table: ItemTable,
     if (column) texts[name] = isDictionaryColumn(column) ? pickedDictionary(column, rows) : textColumn(rows.map((r) => column.values[r]));
   }
   return {
-    /** Each candidate's row of `table`. */
-    rows,
     candidateTable: { itemIds: [...candidates.itemIds], numbers, texts },
     candidateSourceScores: candidates.sourceScores(),
   };

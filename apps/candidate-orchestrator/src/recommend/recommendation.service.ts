@@ -17,7 +17,7 @@ import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPre
 import { AppError, AuditSink, CacheStore, DECISION_ACTION, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
 import type { Logger } from 'pino';
 import { Metadata } from '@grpc/grpc-js';
-import { Candidate, CandidateSource, FeatureClient, SourceRequest } from '../candidates/candidate-source';
+import { CandidateList, CandidateSource, FeatureClient, SourceRequest } from '../candidates/candidate-source';
 import { CandidateRouter } from '../candidates/candidate-router';
 import { PrivacyResolver, ResolvedPrivacy } from '../privacy/privacy-resolver';
 import { RecommendCommand } from './recommend.command';
@@ -35,7 +35,7 @@ import { candidateColumns, MergedCandidates } from './merged-candidates';
 interface SourceResult {
   name: string;
   ok: boolean;
-  candidates: Candidate[];
+  candidates: CandidateList;
   served: string[];
 }
 
@@ -214,7 +214,6 @@ export class RecommendationService {
       timeoutMs,
     });
     const { rankable, table, rowOf, attributes } = prepared;
-    const { rows, ...columns } = candidateColumns(rankable, table, rowOf);
     const ranked = await this.deps.ranker.rank(
       rankRequest({
         tenantId: cmd.tenantId,
@@ -222,7 +221,7 @@ export class RecommendationService {
         mode: ctx.mode,
         userFeatures: prepared.userFeatures,
         contextFeatures: prepared.contextFeatures,
-        ...columns,
+        ...candidateColumns(rankable, table),
         // Enough for diversity to choose from; all of them when less-liked categories will be demoted afterwards.
         topN: resolved.lessLikeItemIds.size > 0 ? 0 : Math.max(RANKED_RETURNED, cmd.limit * 10),
         weightMultipliers: change?.ranking_weights ?? {},
@@ -233,7 +232,7 @@ export class RecommendationService {
     // Each ranked item's source, found through its row of the feature table (the ranker returns a few hundred of
     // the candidates: an array by table row costs nothing per candidate, where a map by item id cost a set each).
     const sourceAtRow = new Array<string>(table.itemIds.length);
-    for (let i = 0; i < rows.length; i += 1) sourceAtRow[rows[i]] = rankable.sources[i];
+    for (let i = 0; i < rankable.size; i += 1) sourceAtRow[rankable.rows[i]] = rankable.sources[i];
     const rankedItems = ranked.items.map((r) => {
       const row = rowOf.get(r.itemId);
       return { ...r, source: (row === undefined ? undefined : sourceAtRow[row]) ?? r.source };
@@ -296,23 +295,25 @@ export class RecommendationService {
     const fetched = await this.sourcesAndRankingFeatures(sources, sourceRequest, ranking, resolved.context.mode, call);
     const results = fetched.results;
     let features = fetched.features;
-    const candidates = MergedCandidates.merge(
-      results.map((r) => ({ weight: sourceWeights?.[r.name] ?? 1, candidates: r.candidates })),
-      (itemId) => resolved.hiddenItemIds.has(itemId) || itemId === cmd.seedItemId,
-      surface.maxCandidates,
-    );
+    const lists = results.map((r) => ({ weight: sourceWeights?.[r.name] ?? 1, list: r.candidates }));
+    const excluded = (itemId: string) => resolved.hiddenItemIds.has(itemId) || itemId === cmd.seedItemId;
     let { table, rowOf } = rowsOf(features);
-    if (candidates.size > 0 && !candidates.itemIds.some((id) => rowOf.has(id))) {
-      // A feature-gateway older than items_from_features (a rolling deploy) ignores it: ask for the items directly.
+    const listed = lists.flatMap((l) => l.list.itemIds);
+    if (listed.length > 0 && !listed.some((id) => rowOf.has(id))) {
+      // A feature-gateway older than items_from_features (a rolling deploy) ignores it: ask for the items directly
+      // (never for the hidden items or the seed, which are not candidates).
       this.deps.logger.warn('ranking features came back without the candidates; fetching them with GetFeatures');
-      const itemIds = [...new Set([...candidates.itemIds, ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS);
+      const candidates = listed.filter((id) => !excluded(id));
+      const itemIds = [...new Set([...candidates, ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS);
       features = await this.deps.features.getFeatures({ ...ranking, itemIds }, call);
       ({ table, rowOf } = rowsOf(features));
     }
+    // Only items with ranking features can be ranked: the merge keeps items by their row of the table.
+    const candidates = MergedCandidates.merge(lists, table.itemIds, rowOf, excluded, surface.maxCandidates);
     const attributes = attributesOf(table, rowOf);
     const blocked = resolved.blockedCreatorIds;
     return {
-      rankable: candidates.filter((itemId) => rowOf.has(itemId) && (blocked.size === 0 || !blocked.has(attributes(itemId).creator))),
+      rankable: blocked.size === 0 ? candidates : candidates.filter((itemId) => !blocked.has(attributes(itemId).creator)),
       table,
       rowOf,
       attributes,
@@ -321,7 +322,7 @@ export class RecommendationService {
       // A source that failed contributed nothing and is not reported as used.
       sourcesUsed: results.filter((r) => r.ok).map((r) => r.name),
       served: [...results.flatMap((r) => r.served), ...features.served],
-      sources: results.map((r) => ({ name: r.name, ok: r.ok, candidates: r.candidates.length })),
+      sources: results.map((r) => ({ name: r.name, ok: r.ok, candidates: r.candidates.itemIds.length })),
     };
   }
 
@@ -355,12 +356,13 @@ export class RecommendationService {
       failure = error;
     }
     const results = planned.map(({ source, request: featureRequest }): SourceResult => {
-      if (!featureRequest) return { name: source.name, ok: true, candidates: [], served: [] };
+      const none = { source: source.name, itemIds: [], scores: [] };
+      if (!featureRequest) return { name: source.name, ok: true, candidates: none, served: [] };
       const entry = failure ? undefined : entries[sent.findIndex((p) => p.source === source)];
       const failed = (err: string) => {
         this.sourceFailures.inc({ source: source.name });
         this.deps.logger.warn({ source: source.name, err }, 'candidate source failed');
-        return { name: source.name, ok: false, candidates: [], served: [] };
+        return { name: source.name, ok: false, candidates: none, served: [] };
       };
       if (!entry?.response) return failed(failure ? (failure as Error).message : entry?.error || 'no answer');
       try {

@@ -1,6 +1,6 @@
 import { GetFeaturesRequest, GetFeaturesResponse } from '@recsys/proto';
 import { RecommendCommand } from '../../recommend/recommend.command';
-import { Candidate, CandidateSource, rankedCandidates, SourceRequest, sourceFeaturesRequest, topCandidates } from '../candidate-source';
+import { CandidateList, CandidateSource, rankedCandidates, SourceRequest, sourceFeaturesRequest, topCandidates } from '../candidate-source';
 
 /** A source whose candidates are one weights feature of its registry feature set, computed by feature-gateway. */
 export interface FeatureListSpec {
@@ -38,7 +38,7 @@ export class FeatureListSource implements CandidateSource {
     });
   }
 
-  candidates(reply: GetFeaturesResponse, request: SourceRequest): Candidate[] {
+  candidates(reply: GetFeaturesResponse, request: SourceRequest): CandidateList {
     const value = (this.spec.entity === 'user' ? reply.userFeatures : reply.contextFeatures)[this.spec.feature];
     if (value && value.rankedItemIds.length > 0) return rankedCandidates(value.rankedItemIds, value.rankedScores, this.name, request.limit);
     return topCandidates(value?.weights ?? {}, this.name, request.limit);

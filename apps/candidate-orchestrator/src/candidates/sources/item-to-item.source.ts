@@ -1,5 +1,5 @@
 import { GetFeaturesRequest, GetFeaturesResponse } from '@recsys/proto';
-import { Candidate, CandidateSource, SourceRequest, sourceFeaturesRequest, topCandidates } from '../candidate-source';
+import { CandidateList, CandidateSource, SourceRequest, sourceFeaturesRequest, topCandidates } from '../candidate-source';
 
 /**
  * item_to_item: neighbours of the item being viewed now (`seed_item_id`), from thresholded co-occurrence.
@@ -14,7 +14,7 @@ export class ItemToItemSource implements CandidateSource {
     return seed ? sourceFeaturesRequest(request, 'candidates_item_to_item', { itemIds: [seed] }) : undefined;
   }
 
-  candidates(reply: GetFeaturesResponse, request: SourceRequest): Candidate[] {
+  candidates(reply: GetFeaturesResponse, request: SourceRequest): CandidateList {
     const seed = request.command.seedItemId;
     const weights = reply.items.find((i) => i.itemId === seed)?.features.item_cooccurrence_neighbors?.weights ?? {};
     return topCandidates(weights, this.name, request.limit, new Set([seed]));

@@ -29,7 +29,7 @@ import { Assignment, ExperimentAssigner } from '../experiments/experiment-assign
 import { ExposureSink } from '../experiments/exposure-sink';
 import { FallbackRate } from './fallback-rate';
 import { Admission } from './admission';
-import { candidateColumns, MergedCandidates } from './merged-candidates';
+import { candidateColumns, MergedCandidates, SourceCandidates } from './merged-candidates';
 
 /** What one candidate source gave a Recommend. */
 interface SourceResult {
@@ -298,12 +298,12 @@ export class RecommendationService {
     const lists = results.map((r) => ({ weight: sourceWeights?.[r.name] ?? 1, list: r.candidates }));
     const excluded = (itemId: string) => resolved.hiddenItemIds.has(itemId) || itemId === cmd.seedItemId;
     let { table, rowOf } = rowsOf(features);
-    const listed = lists.flatMap((l) => l.list.itemIds);
-    if (listed.length > 0 && !listed.some((id) => rowOf.has(id))) {
+    const listed = (l: SourceCandidates) => l.list.itemIds;
+    if (lists.some((l) => listed(l).length > 0) && !lists.some((l) => listed(l).some((id) => rowOf.has(id)))) {
       // A feature-gateway older than items_from_features (a rolling deploy) ignores it: ask for the items directly
       // (never for the hidden items or the seed, which are not candidates).
       this.deps.logger.warn('ranking features came back without the candidates; fetching them with GetFeatures');
-      const candidates = listed.filter((id) => !excluded(id));
+      const candidates = lists.flatMap(listed).filter((id) => !excluded(id));
       const itemIds = [...new Set([...candidates, ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS);
       features = await this.deps.features.getFeatures({ ...ranking, itemIds }, call);
       ({ table, rowOf } = rowsOf(features));

@@ -8,7 +8,15 @@ import {
   PrivacyMode,
   Purpose,
 } from '@recsys/privacy-context';
-import { Event, GetFeaturesRequest, getFeaturesRequest, isDictionaryColumn, textValues, UserControl } from '@recsys/proto';
+import {
+  Event,
+  getFeatureBatchRequest,
+  GetFeaturesRequest,
+  getFeaturesRequest,
+  isDictionaryColumn,
+  textValues,
+  UserControl,
+} from '@recsys/proto';
 import { Pseudonymizer, sessionStateKey } from '@recsys/tenant-keys';
 import { metricValue } from './support/metrics';
 import { Platform, startPlatform } from './support/platform';
@@ -140,14 +148,12 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     await p.features.ingestEvents({ events: [event(RETAIL, userId, p.data.items[0].itemId)] });
     const readsBefore = await metricValue(port, 'profile_store_reads_total');
     const reply = await p.features.getFeatureBatch(
-      {
-        requests: [
-          featureRequest(RETAIL, { featureSet: 'candidates_user_cf' }),
-          featureRequest(RETAIL, { featureSet: 'no_such_set' }),
-          featureRequest(RETAIL, { featureSet: 'candidates_user_two_tower' }),
-          featureRequest(RETAIL, { featureSet: 'home_personalized' }),
-        ],
-      },
+      getFeatureBatchRequest([
+        featureRequest(RETAIL, { featureSet: 'candidates_user_cf' }),
+        featureRequest(RETAIL, { featureSet: 'no_such_set' }),
+        featureRequest(RETAIL, { featureSet: 'candidates_user_two_tower' }),
+        featureRequest(RETAIL, { featureSet: 'home_personalized' }),
+      ]),
       { metadata: metadataFor(RETAIL, userId) },
     );
     expect(reply.entries.map((e) => e.error)).toEqual(['', 'INVALID_ARGUMENT: feature_set is not a registered feature set', '', '']);
@@ -158,11 +164,15 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     ]);
     expect(await metricValue(port, 'profile_store_reads_total')).toBe(readsBefore + 1);
     // The same privacy rules as GetFeatures: without a context, the personal sets are withheld in every entry.
-    const anonymous = await p.features.getFeatureBatch({ requests: [featureRequest(RETAIL, { featureSet: 'candidates_user_cf' })] });
+    const anonymous = await p.features.getFeatureBatch(
+      getFeatureBatchRequest([featureRequest(RETAIL, { featureSet: 'candidates_user_cf' })]),
+    );
     expect(anonymous.entries[0].response?.served).toEqual([]);
     expect(anonymous.entries[0].response?.withheld).toEqual([{ name: 'user_cf_items', reason: 'MODE_NOT_ALLOWED' }]);
     await expect(
-      p.features.getFeatureBatch({ requests: [featureRequest(RETAIL), featureRequest(OTHER)] }, { metadata: metadataFor(RETAIL, userId) }),
+      p.features.getFeatureBatch(getFeatureBatchRequest([featureRequest(RETAIL), featureRequest(OTHER)]), {
+        metadata: metadataFor(RETAIL, userId),
+      }),
     ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
   });
 
@@ -172,7 +182,9 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     const catalog = p.data.items.filter((i) => i.tenantId === RETAIL);
     // A seed with co-occurrence neighbours, so both kinds of list (ranked list, weights map) name items.
     const probe = await p.features.getFeatureBatch(
-      { requests: catalog.slice(0, 16).map((i) => featureRequest(RETAIL, { featureSet: 'candidates_item_to_item', itemIds: [i.itemId] })) },
+      getFeatureBatchRequest(
+        catalog.slice(0, 16).map((i) => featureRequest(RETAIL, { featureSet: 'candidates_item_to_item', itemIds: [i.itemId] })),
+      ),
       { metadata: metadataFor(RETAIL, userId) },
     );
     const seedIndex = probe.entries.findIndex(
@@ -190,14 +202,12 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
       itemsFromFeatures: ['region_popular_items', 'item_cooccurrence_neighbors'],
     });
     const reply = await p.features.getFeatureBatch(
-      {
-        requests: [
-          // Asked first, answered last: it names the items of the requests after it.
-          ranking,
-          featureRequest(RETAIL, { featureSet: 'candidates_trending_region', region: 'ID-JK', rankedLists: true, candidateLimit: 30 }),
-          featureRequest(RETAIL, { featureSet: 'candidates_item_to_item', itemIds: [seed] }),
-        ],
-      },
+      getFeatureBatchRequest([
+        // Asked first, answered last: it names the items of the requests after it.
+        ranking,
+        featureRequest(RETAIL, { featureSet: 'candidates_trending_region', region: 'ID-JK', rankedLists: true, candidateLimit: 30 }),
+        featureRequest(RETAIL, { featureSet: 'candidates_item_to_item', itemIds: [seed] }),
+      ]),
       { metadata: metadataFor(RETAIL, userId) },
     );
     expect(reply.entries.map((e) => e.error)).toEqual(['', '', '']);
@@ -230,6 +240,30 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
       expect(textValues(column)).toEqual(table.texts[name].values);
     }
 
+    // Asked for ranked_rows, the lists name their items by row of the ranking table: the same items and scores.
+    const trendingScores = reply.entries[1].response!.contextFeatures.region_popular_items.rankedScores;
+    const byRow = await p.features.getFeatureBatch(
+      getFeatureBatchRequest(
+        [
+          ranking,
+          featureRequest(RETAIL, { featureSet: 'candidates_trending_region', region: 'ID-JK', rankedLists: true, candidateLimit: 30 }),
+        ],
+        { rankedRows: true },
+      ),
+      { metadata: metadataFor(RETAIL, userId) },
+    );
+    const rowList = byRow.entries[1].response!.contextFeatures.region_popular_items;
+    const rowTable = byRow.entries[0].response!.itemTable!;
+    expect(rowList.rankedItemIds).toEqual([]);
+    expect(rowList.rankedRows.map((row) => rowTable.itemIds[row])).toEqual(trending);
+    expect(rowList.rankedScores).toEqual(trendingScores);
+    // ranked_rows needs a columnar request with items_from_features: its table is what the rows index.
+    await expect(
+      p.features.getFeatureBatch(getFeatureBatchRequest([featureRequest(RETAIL)], { rankedRows: true }), {
+        metadata: metadataFor(RETAIL, userId),
+      }),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('ranked_rows needs a columnar request') });
+
     // Only a batch has other answers to name items of; a feature it names must be registered.
     await expect(p.features.getFeatures(ranking, { metadata: metadataFor(RETAIL, userId) })).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,
@@ -238,7 +272,7 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     // At most 1 000 items in all, the request's own first: with 1 000 of its own, none of the named ones is added.
     const trendingRequest = featureRequest(RETAIL, { featureSet: 'candidates_trending_region', region: 'ID-JK', rankedLists: true });
     const full = await p.features.getFeatureBatch(
-      { requests: [trendingRequest, { ...ranking, itemIds: Array.from({ length: 1000 }, (_, i) => `unknown-${i}`) }] },
+      getFeatureBatchRequest([trendingRequest, { ...ranking, itemIds: Array.from({ length: 1000 }, (_, i) => `unknown-${i}`) }]),
       { metadata: metadataFor(RETAIL, userId) },
     );
     expect(full.entries[0].response!.contextFeatures.region_popular_items.rankedItemIds.length).toBeGreaterThan(0);
@@ -246,24 +280,21 @@ describe('feature-gateway: permissioned features, thresholds and ingestion, end 
     // Only answers given for the request's own purpose name items for it.
     const bothPurposes = metadataFor(RETAIL, userId, [Purpose.PERSONALIZATION, Purpose.QUALITY_MONITORING]);
     const otherPurpose = await p.features.getFeatureBatch(
-      {
-        requests: [
-          { ...trendingRequest, purpose: Purpose.QUALITY_MONITORING },
-          { ...ranking, itemIds: [extra] },
-        ],
-      },
+      getFeatureBatchRequest([
+        { ...trendingRequest, purpose: Purpose.QUALITY_MONITORING },
+        { ...ranking, itemIds: [extra] },
+      ]),
       { metadata: bothPurposes },
     );
     expect(otherPurpose.entries[0].response!.contextFeatures.region_popular_items.rankedItemIds.length).toBeGreaterThan(0);
     expect(otherPurpose.entries[1].response!.itemTable!.itemIds).toEqual([extra]);
     // One such request per batch: a second one is refused with the whole batch.
     await expect(
-      p.features.getFeatureBatch({ requests: [trendingRequest, ranking, ranking] }, { metadata: metadataFor(RETAIL, userId) }),
+      p.features.getFeatureBatch(getFeatureBatchRequest([trendingRequest, ranking, ranking]), { metadata: metadataFor(RETAIL, userId) }),
     ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('at most one request') });
-    const unknown = await p.features.getFeatureBatch(
-      { requests: [{ ...ranking, itemsFromFeatures: ['no_such_feature'] }] },
-      { metadata: metadataFor(RETAIL, userId) },
-    );
+    const unknown = await p.features.getFeatureBatch(getFeatureBatchRequest([{ ...ranking, itemsFromFeatures: ['no_such_feature'] }]), {
+      metadata: metadataFor(RETAIL, userId),
+    });
     expect(unknown.entries[0].error).toContain('items_from_features must name at most 16 registered features');
   });
 

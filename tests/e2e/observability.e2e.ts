@@ -11,7 +11,7 @@ import {
   PrivacyMode,
   Purpose,
 } from '@recsys/privacy-context';
-import { getFeaturesRequest, RankerServiceClient, rankRequest, RecommendRequest } from '@recsys/proto';
+import { getFeatureBatchRequest, getFeaturesRequest, RankerServiceClient, rankRequest, RecommendRequest } from '@recsys/proto';
 import { createGrpcClient } from '@recsys/service-kit';
 import { Pseudonymizer } from '@recsys/tenant-keys';
 import { waitFor } from '@recsys/testing';
@@ -181,12 +181,12 @@ describe('privacy observability, end to end', () => {
   it('counts a batch that mixes tenants, and not a forged or missing context', async () => {
     const before = await everywhere('tenant_boundary_violation_count');
     await expect(
-      p.features.getFeatureBatch({
-        requests: [
+      p.features.getFeatureBatch(
+        getFeatureBatchRequest([
           getFeaturesRequest({ tenantId: TENANT, featureSet: 'home_personalized' }),
           getFeaturesRequest({ tenantId: OTHER, featureSet: 'home_personalized' }),
-        ],
-      }),
+        ]),
+      ),
     ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
     expect(await metricValue(gateway(), 'tenant_boundary_violation_count', { check: 'batch_tenants' })).toBeGreaterThan(0);
     expect(await everywhere('tenant_boundary_violation_count')).toBe(before + 1);

@@ -5,7 +5,15 @@ import { Metadata } from '@grpc/grpc-js';
 import { isPersonalClass, loadRegistry } from '@recsys/feature-registry';
 import { parseKeyring, PRIVACY_CONTEXT_METADATA_KEY, PrivacyContext, PrivacyContextCodec } from '@recsys/privacy-context';
 import { recommendRequest } from '@recsys/launcher';
-import { getFeaturesRequest, PrivacyMode, Purpose, RecommendRequest, RequestContext, UserControl } from '@recsys/proto';
+import {
+  getFeatureBatchRequest,
+  getFeaturesRequest,
+  PrivacyMode,
+  Purpose,
+  RecommendRequest,
+  RequestContext,
+  UserControl,
+} from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
 import { waitFor } from '@recsys/testing';
 import { metricValue } from './support/metrics';
@@ -135,8 +143,8 @@ describe('candidate sources, trained routes and governed training, end to end', 
     const batch = async (rankedLists: boolean) =>
       (
         await p.features.getFeatureBatch(
-          {
-            requests: lists.map(([featureSet]) =>
+          getFeatureBatchRequest(
+            lists.map(([featureSet]) =>
               getFeaturesRequest({
                 tenantId: TENANT,
                 featureSet,
@@ -146,7 +154,7 @@ describe('candidate sources, trained routes and governed training, end to end', 
                 rankedLists,
               }),
             ),
-          },
+          ),
           { metadata },
         )
       ).entries;
@@ -256,7 +264,8 @@ describe('candidate sources, trained routes and governed training, end to end', 
     });
     const [again] = await p.stack.train([TENANT], { dryRun: true });
     expect((again.subjects as string[]).includes(pid(optedOut))).toBe(true);
-  });
+    // Two runs of the training job, each its own process: more than jest's 5 s default on a busy machine.
+  }, 30_000);
 
   it('switches a source off for one tenant at once with the kill-switch file, and back on, without a restart', async () => {
     const userId = users[2];

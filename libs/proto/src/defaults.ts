@@ -1,5 +1,5 @@
 import { FeatureValue, Purpose } from './generated/recsys/v1/common';
-import { GetFeaturesRequest } from './generated/recsys/v1/feature';
+import { GetFeatureBatchRequest, GetFeaturesRequest } from './generated/recsys/v1/feature';
 import { RankRequest } from './generated/recsys/v1/ranker';
 
 /*
@@ -27,6 +27,13 @@ export function getFeaturesRequest(
   };
 }
 
+export function getFeatureBatchRequest(
+  requests: GetFeaturesRequest[],
+  fields: Partial<Omit<GetFeatureBatchRequest, 'requests'>> = {},
+): GetFeatureBatchRequest {
+  return { requests, rankedRows: false, ...fields };
+}
+
 export function rankRequest(fields: Partial<RankRequest> & Pick<RankRequest, 'tenantId' | 'mode'>): RankRequest {
   return {
     surface: 'home',
@@ -43,5 +50,5 @@ export function rankRequest(fields: Partial<RankRequest> & Pick<RankRequest, 'te
 }
 
 export function featureValue(fields: Partial<FeatureValue> = {}): FeatureValue {
-  return { number: 0, text: '', vector: [], weights: {}, rankedItemIds: [], rankedScores: [], ...fields };
+  return { number: 0, text: '', vector: [], weights: {}, rankedItemIds: [], rankedScores: [], rankedRows: [], ...fields };
 }

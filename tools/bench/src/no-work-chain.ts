@@ -32,6 +32,7 @@ import { parseKeyring, PRIVACY_CONTEXT_METADATA_KEY, PrivacyContextCodec, Privac
 import {
   ConsentServiceClient,
   FeatureServiceClient,
+  getFeatureBatchRequest,
   getFeaturesRequest,
   PROTO_FILES,
   PROTO_LOADER_OPTIONS,
@@ -223,7 +224,7 @@ function orchestratorHandlers(args: OrchestratorArgs): { handlers: UntypedServic
     const options = { metadata, timeoutMs: downstreamMs };
     // The candidate sources' requests and the ranking features' request, in one batch.
     const featuresRequest = getFeaturesRequest({ tenantId, featureSet: '' });
-    await features.getFeatureBatch({ requests: Array.from({ length: args.sourceCalls + 1 }, () => featuresRequest) }, options);
+    await features.getFeatureBatch(getFeatureBatchRequest(Array.from({ length: args.sourceCalls + 1 }, () => featuresRequest)), options);
     await ranker.rank(rankRequest({ tenantId, mode: PrivacyMode.PERSONALIZED }), options);
     return {};
   };

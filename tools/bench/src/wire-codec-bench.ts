@@ -25,7 +25,7 @@ function ids(n: number, prefix: string): string[] {
 }
 
 function value(fields: Partial<FeatureValue>): FeatureValue {
-  return { number: 0, text: '', vector: [], weights: {}, rankedItemIds: [], rankedScores: [], ...fields };
+  return { number: 0, text: '', vector: [], weights: {}, rankedItemIds: [], rankedScores: [], rankedRows: [], ...fields };
 }
 
 function messages() {

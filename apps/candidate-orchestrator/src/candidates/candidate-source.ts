@@ -1,4 +1,4 @@
-import { FeatureServiceClient, GetFeaturesRequest, GetFeaturesResponse, getFeaturesRequest } from '@recsys/proto';
+import { FeatureServiceClient, FeatureValue, GetFeaturesRequest, GetFeaturesResponse, getFeaturesRequest } from '@recsys/proto';
 import { UnaryClient } from '@recsys/service-kit';
 import { topScores } from '@recsys/models';
 import { RecommendCommand } from '../recommend/recommend.command';
@@ -9,9 +9,17 @@ import { RecommendCommand } from '../recommend/recommend.command';
  */
 export interface CandidateList {
   source: string;
+  /** The items by id; empty when `rows` names them. */
   itemIds: readonly string[];
+  /** The items by their row of the Recommend's ranking features' table, when feature-gateway named them so. */
+  rows?: readonly number[];
   /** Each item's score, 0..1 within the source. */
   scores: ArrayLike<number>;
+}
+
+/** How many candidates a list holds. */
+export function candidateCount(list: CandidateList): number {
+  return (list.rows ?? list.itemIds).length;
 }
 
 /** A source's candidates from [item id, score] pairs, best first. */
@@ -71,13 +79,22 @@ export function topCandidates(
 }
 
 /**
- * A ranked list (best first, as feature-gateway answers `ranked_lists`) as candidates: its first `limit` entries,
- * scores scaled to 0..1 by the best of them. A malformed list (lengths differ, a score not a finite number) is an
- * error (the source then counts as failed) rather than candidates with made-up scores.
+ * A ranked list (best first, as feature-gateway answers `ranked_lists`, by item id or, in a batch that asked for
+ * `ranked_rows`, by row of the ranking features' table) as candidates: its first `limit` entries, scores scaled
+ * to 0..1 by the best of them. A malformed list (lengths differ, a score not a finite number) is an error (the
+ * source then counts as failed) rather than candidates with made-up scores.
  */
-export function rankedCandidates(itemIds: readonly string[], scores: readonly number[], source: string, limit: number): CandidateList {
-  if (itemIds.length !== scores.length) throw new Error(`malformed ranked list: ${itemIds.length} items, ${scores.length} scores`);
-  const n = Math.min(limit, itemIds.length);
+export function rankedCandidates(
+  list: Pick<FeatureValue, 'rankedItemIds' | 'rankedRows' | 'rankedScores'>,
+  source: string,
+  limit: number,
+): CandidateList {
+  const { rankedRows: rows, rankedItemIds: itemIds, rankedScores: scores } = list;
+  const byRow = rows.length > 0;
+  if (byRow && itemIds.length > 0) throw new Error('malformed ranked list: both item ids and rows');
+  const items: readonly (string | number)[] = byRow ? rows : itemIds;
+  if (items.length !== scores.length) throw new Error(`malformed ranked list: ${items.length} items, ${scores.length} scores`);
+  const n = Math.min(limit, items.length);
   let max = 0;
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(scores[i])) throw new Error('malformed ranked list: a score is not a finite number');
@@ -86,5 +103,6 @@ export function rankedCandidates(itemIds: readonly string[], scores: readonly nu
   const scale = max > 0 ? max : 1;
   const scaled = new Float64Array(n);
   for (let i = 0; i < n; i++) scaled[i] = scores[i] / scale;
-  return { source, itemIds: n === itemIds.length ? itemIds : itemIds.slice(0, n), scores: scaled };
+  const first = <T>(values: readonly T[]) => (n === values.length ? values : values.slice(0, n));
+  return byRow ? { source, itemIds: [], rows: first(rows), scores: scaled } : { source, itemIds: first(itemIds), scores: scaled };
 }

@@ -172,7 +172,13 @@ describe(MergedCandidates.name, () => {
       const listed = lists.flatMap((l) => l.list.itemIds);
       const table = tableOf(listed.filter(() => random() < 0.9));
       const expected = referenceMerge(lists, (id) => excluded.has(id), max, new Set(table.itemIds));
-      const merged = MergedCandidates.merge(lists, table.itemIds, table.rowOf, (id) => excluded.has(id), max);
+      // Some lists name their items by row, as feature-gateway answers ranked_rows: without the items the table lacks.
+      const mixed = lists.map((l): SourceCandidates => {
+        if (random() < 0.5) return l;
+        const kept = l.list.itemIds.map((id, i) => [table.rowOf.get(id), l.list.scores[i]]).filter(([row]) => row !== undefined);
+        return { ...l, list: { source: l.list.source, itemIds: [], rows: kept.map(([row]) => row!), scores: kept.map(([, s]) => s!) } };
+      });
+      const merged = MergedCandidates.merge(mixed, table.itemIds, table.rowOf, (id) => excluded.has(id), max);
       expect(merged.rows).toEqual(expected.map((c) => table.rowOf.get(c.itemId)));
       expect(merged.itemIds).toEqual(expected.map((c) => c.itemId));
       expect(merged.sources).toEqual(expected.map((c) => c.source));

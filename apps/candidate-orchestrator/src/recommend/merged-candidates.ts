@@ -1,6 +1,6 @@
 import { isDictionaryColumn, ItemTable, TextColumn, textColumn } from '@recsys/proto';
 import { byScoreThenId, NUMERIC_ITEM_TERMS, TEXT_ITEM_TERMS } from '@recsys/models';
-import { CandidateList } from '../candidates/candidate-source';
+import { candidateCount, CandidateList } from '../candidates/candidate-source';
 
 /** One source's answer as the merge takes it: its candidates and the weight an experiment variant gives it. */
 export interface SourceCandidates {
@@ -30,7 +30,8 @@ export class MergedCandidates {
   ) {}
 
   /**
-   * One row per item of the table (its `tableItemIds`, each one's row `rowOf`) with every source's best score (the best of
+   * One row per item of the table (its `tableItemIds`, each one's row `rowOf`; a list may name its items by row)
+   * with every source's best score (the best of
    * all names the row's source), without the excluded items and those the table lacks; best-scored first, ties by
    * item id; at most `max` rows. `exclude` is asked once per item. Scores are finite and not negative (a source's
    * are 0..1, a variant's weight 0..10); a candidate whose weighted score is not a finite number is left out, so a
@@ -43,7 +44,7 @@ export class MergedCandidates {
     exclude: (itemId: string) => boolean,
     max: number,
   ): MergedCandidates {
-    const total = lists.reduce((n, l) => n + l.list.itemIds.length, 0);
+    const total = lists.reduce((n, l) => n + candidateCount(l.list), 0);
     // Each table row's slot, or UNSEEN / EXCLUDED: an array by row instead of a map by item id (off the heap).
     const slotOfRow = new Int32Array(tableItemIds.length).fill(UNSEEN);
     const itemIds: string[] = [];
@@ -54,22 +55,25 @@ export class MergedCandidates {
     // Recommend waits for the ranker (plain arrays of doubles measured as longer scavenge pauses).
     const bySource = new Map<string, Float64Array>();
     for (const { weight, list } of lists) {
-      const { source, itemIds: ids, scores: listScores } = list;
+      const { source, itemIds: ids, rows: listRows, scores: listScores } = list;
       let column = bySource.get(source);
-      for (let i = 0; i < ids.length; i++) {
-        const row = rowOf.get(ids[i]);
-        if (row === undefined) continue;
+      const size = (listRows ?? ids).length;
+      for (let i = 0; i < size; i++) {
+        const row = listRows ? listRows[i] : rowOf.get(ids[i]);
+        // An item the table lacks (or a row past its end) cannot be ranked.
+        if (row === undefined || row >= slotOfRow.length) continue;
         let slot = slotOfRow[row];
         if (slot === EXCLUDED) continue;
         const score = weight === 1 ? listScores[i] : listScores[i] * weight;
         if (!Number.isFinite(score)) continue;
         if (slot === UNSEEN) {
-          if (exclude(ids[i])) {
+          const itemId = tableItemIds[row];
+          if (exclude(itemId)) {
             slotOfRow[row] = EXCLUDED;
             continue;
           }
           slot = slotOfRow[row] = itemIds.length;
-          itemIds.push(ids[i]);
+          itemIds.push(itemId);
           rows.push(row);
           sources.push(source);
           scores.push(score);

@@ -44,6 +44,7 @@ const list = (ids: string[]): FeatureValue => ({
   vector: [],
   rankedItemIds: ids,
   rankedScores: ids.map((_, i) => 1 / (i + 1)),
+  rankedRows: [],
 });
 const answer = (fields: Partial<GetFeaturesResponse>): GetFeaturesResponse => ({
   userFeatures: {},
@@ -210,6 +211,32 @@ describe(RecommendationService.name, () => {
       i4: 'trending_region',
     });
     expect(response.privacy?.sourcesUsed).toEqual(expect.arrayContaining(['user_cf', 'user_two_tower', 'trending_region']));
+  });
+
+  it('takes lists that name their items by row of the ranking table (ranked_rows) as it takes them by id', async () => {
+    const rankingIds = ['i-less', 'i1', 'i2', HIDDEN, 'i3', 'i4', SEED];
+    const byRow = (value: FeatureValue): FeatureValue => ({
+      ...value,
+      rankedItemIds: [],
+      rankedRows: value.rankedItemIds.map((id) => rankingIds.indexOf(id)),
+    });
+    const rowLists: Answers = {
+      candidates_user_cf: answer({ userFeatures: { user_cf_items: byRow(list(['i1', 'i2', HIDDEN])) } }),
+      candidates_user_two_tower: answer({ userFeatures: { user_two_tower_items: byRow(list(['i2', 'i3'])) } }),
+      candidates_trending_region: answer({ contextFeatures: { region_popular_items: byRow(list(['i4', SEED])) } }),
+    };
+    const { recommend, batches, ranks, singles } = setup({ ...rowLists, home_personalized: answer({ itemTable: table(rankingIds) }) });
+    const response = await recommend();
+    expect(batches[0].rankedRows).toBe(true);
+    expect(singles).toHaveLength(0);
+    // The hidden item and the seed stay out, found through their rows.
+    expect([...ranks[0].candidateTable!.itemIds].sort()).toEqual(['i1', 'i2', 'i3', 'i4']);
+    expect(Object.fromEntries(response.items.map((i) => [i.itemId, i.source]))).toEqual({
+      i1: 'user_cf',
+      i2: 'user_two_tower',
+      i3: 'user_two_tower',
+      i4: 'trending_region',
+    });
   });
 
   it('asks for the merged items with GetFeatures when the batch brought none of them (a gateway before items_from_features)', async () => {

@@ -3,9 +3,10 @@ import { modeRegistryName, PrivacyContextCodec, PrivacyMode } from '@recsys/priv
 import {
   FeatureValue,
   GetFeatureBatchEntry,
+  getFeatureBatchRequest,
   GetFeaturesRequest,
-  GetFeaturesResponse,
   getFeaturesRequest,
+  GetFeaturesResponse,
   ItemTable,
   RankerServiceClient,
   rankRequest,
@@ -17,7 +18,7 @@ import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPre
 import { AppError, AuditSink, CacheStore, DECISION_ACTION, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
 import type { Logger } from 'pino';
 import { Metadata } from '@grpc/grpc-js';
-import { CandidateList, CandidateSource, FeatureClient, SourceRequest } from '../candidates/candidate-source';
+import { candidateCount, CandidateList, CandidateSource, FeatureClient, SourceRequest } from '../candidates/candidate-source';
 import { CandidateRouter } from '../candidates/candidate-router';
 import { PrivacyResolver, ResolvedPrivacy } from '../privacy/privacy-resolver';
 import { RecommendCommand } from './recommend.command';
@@ -298,12 +299,13 @@ export class RecommendationService {
     const lists = results.map((r) => ({ weight: sourceWeights?.[r.name] ?? 1, list: r.candidates }));
     const excluded = (itemId: string) => resolved.hiddenItemIds.has(itemId) || itemId === cmd.seedItemId;
     let { table, rowOf } = rowsOf(features);
-    const listed = (l: SourceCandidates) => l.list.itemIds;
-    if (lists.some((l) => listed(l).length > 0) && !lists.some((l) => listed(l).some((id) => rowOf.has(id)))) {
+    // A list by row (ranked_rows) names items of the table; a list by id may name none of them.
+    const withFeatures = (l: SourceCandidates) => (l.list.rows ? l.list.rows.length > 0 : l.list.itemIds.some((id) => rowOf.has(id)));
+    if (lists.some((l) => candidateCount(l.list) > 0) && !lists.some(withFeatures)) {
       // A feature-gateway older than items_from_features (a rolling deploy) ignores it: ask for the items directly
       // (never for the hidden items or the seed, which are not candidates).
       this.deps.logger.warn('ranking features came back without the candidates; fetching them with GetFeatures');
-      const candidates = lists.flatMap(listed).filter((id) => !excluded(id));
+      const candidates = lists.flatMap((l) => l.list.itemIds).filter((id) => !excluded(id));
       const itemIds = [...new Set([...candidates, ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS);
       features = await this.deps.features.getFeatures({ ...ranking, itemIds }, call);
       ({ table, rowOf } = rowsOf(features));
@@ -322,7 +324,7 @@ export class RecommendationService {
       // A source that failed contributed nothing and is not reported as used.
       sourcesUsed: results.filter((r) => r.ok).map((r) => r.name),
       served: [...results.flatMap((r) => r.served), ...features.served],
-      sources: results.map((r) => ({ name: r.name, ok: r.ok, candidates: r.candidates.itemIds.length })),
+      sources: results.map((r) => ({ name: r.name, ok: r.ok, candidates: candidateCount(r.candidates) })),
     };
   }
 
@@ -350,7 +352,13 @@ export class RecommendationService {
     let failure: unknown;
     try {
       entries = (
-        await this.deps.features.getFeatureBatch({ requests: [...sent.map((p) => p.request!), { ...ranking, itemsFromFeatures }] }, call)
+        await this.deps.features.getFeatureBatch(
+          // The sources' lists come back naming their items by row of the ranking table: each id travels once.
+          getFeatureBatchRequest([...sent.map((p) => p.request!), { ...ranking, itemsFromFeatures }], {
+            rankedRows: itemsFromFeatures.length > 0,
+          }),
+          call,
+        )
       ).entries;
     } catch (error) {
       failure = error;

@@ -48,6 +48,36 @@ function itemsNamed(entries: readonly GetFeatureBatchEntry[], features: readonly
   return [...named];
 }
 
+/**
+ * The ranked lists of these features in `answers`, by their items' rows of `table` (ranked_rows) instead of by id:
+ * each id then travels once, in the table. An item the table lacks is left out of its list. The values are
+ * replaced, not changed (a value may be shared, such as a remembered list).
+ */
+function listsByRow(answers: readonly GetFeatureBatchEntry[], features: readonly string[], table: ItemTable): void {
+  const rowOf = new Map<string, number>();
+  for (let row = 0; row < table.itemIds.length; row++) rowOf.set(table.itemIds[row], row);
+  const byRow = (values: Record<string, FeatureValue>, name: string) => {
+    const value = values[name];
+    if (!value || value.rankedItemIds.length === 0) return;
+    const rows: number[] = [];
+    const scores: number[] = [];
+    for (let i = 0; i < value.rankedItemIds.length; i++) {
+      const row = rowOf.get(value.rankedItemIds[i]);
+      if (row === undefined) continue;
+      rows.push(row);
+      scores.push(value.rankedScores[i]);
+    }
+    values[name] = { ...value, rankedItemIds: [], rankedRows: rows, rankedScores: scores };
+  };
+  for (const { response } of answers) {
+    if (!response) continue;
+    for (const name of features) {
+      byRow(response.userFeatures, name);
+      byRow(response.contextFeatures, name);
+    }
+  }
+}
+
 /** A request's item ids, each once, in order (a batch's own ranking request has them so already). */
 function uniqueItemIds(req: GetFeaturesRequest): readonly string[] {
   return req.itemIds.length < 2 ? req.itemIds : [...new Set(req.itemIds)];
@@ -185,6 +215,8 @@ export class FeatureService {
     }
     const later = (r: GetFeaturesRequest) => r.itemsFromFeatures.length > 0;
     if (req.requests.filter(later).length > 1) problems.push('at most one request of a batch may have items_from_features');
+    if (req.rankedRows && !req.requests.some((r) => later(r) && r.columnar))
+      problems.push('ranked_rows needs a columnar request with items_from_features (its item table is what the rows index)');
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const tenantId = req.requests[0].tenantId;
     const ctx = this.contexts.resolve(token, tenantId);
@@ -206,7 +238,11 @@ export class FeatureService {
       // Only answers given for the same purpose name items for it; own items first, the whole within MAX_ITEMS.
       const sources = entries.filter((e, i): e is GetFeatureBatchEntry => e !== undefined && req.requests[i].purpose === r.purpose);
       const itemIds = itemsNamed(sources, r.itemsFromFeatures, r.itemIds).slice(0, MAX_ITEMS);
-      entries[index] = await answer(r, itemIds);
+      const features = (entries[index] = await answer(r, itemIds)).response;
+      // A table without columns (a feature set with no number or text item features) has no rows to name.
+      const table = features?.itemTable;
+      if (req.rankedRows && table && Object.keys(table.numbers).length + Object.keys(table.texts).length > 0)
+        listsByRow(sources, r.itemsFromFeatures, table);
     }
     return { entries: entries as GetFeatureBatchEntry[] };
   }

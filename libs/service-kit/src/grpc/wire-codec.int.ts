@@ -14,7 +14,15 @@ describe('wire codec over real gRPC', () => {
     surface: 'home',
     mode: PrivacyMode.PERSONALIZED,
     userFeatures: {
-      user_embedding: { number: 0, text: '', vector: [0.5, -0.25, 0.125], weights: {}, rankedItemIds: [], rankedScores: [] },
+      user_embedding: {
+        number: 0,
+        text: '',
+        vector: [0.5, -0.25, 0.125],
+        weights: {},
+        rankedItemIds: [],
+        rankedScores: [],
+        rankedRows: [],
+      },
       user_category_affinity_30d: {
         number: 0,
         text: '',
@@ -22,6 +30,7 @@ describe('wire codec over real gRPC', () => {
         weights: { books: 0.75, café: 0.25 },
         rankedItemIds: [],
         rankedScores: [],
+        rankedRows: [],
       },
     },
     candidateTable: {

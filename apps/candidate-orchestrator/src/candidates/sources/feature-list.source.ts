@@ -40,7 +40,7 @@ export class FeatureListSource implements CandidateSource {
 
   candidates(reply: GetFeaturesResponse, request: SourceRequest): CandidateList {
     const value = (this.spec.entity === 'user' ? reply.userFeatures : reply.contextFeatures)[this.spec.feature];
-    if (value && value.rankedItemIds.length > 0) return rankedCandidates(value.rankedItemIds, value.rankedScores, this.name, request.limit);
+    if (value && (value.rankedItemIds.length > 0 || value.rankedRows.length > 0)) return rankedCandidates(value, this.name, request.limit);
     return topCandidates(value?.weights ?? {}, this.name, request.limit);
   }
 }

@@ -51,6 +51,12 @@ export interface FeatureValue {
    */
   rankedItemIds: string[];
   rankedScores: number[];
+  /**
+   * A ranked list in a GetFeatureBatch that asked for ranked_rows: each item's row of the item_table answered to
+   * the batch's request with items_from_features, instead of its id (ranked_item_ids is then empty; ranked_scores
+   * as above). An item the table lacks is left out of the list.
+   */
+  rankedRows: number[];
 }
 
 export interface FeatureValue_WeightsEntry {

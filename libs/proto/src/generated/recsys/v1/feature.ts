@@ -268,6 +268,13 @@ export interface RankingModel_WeightsEntry {
 export interface GetFeatureBatchRequest {
   /** The requests, each as GetFeatures takes it. */
   requests: GetFeaturesRequest[];
+  /**
+   * True: the ranked lists of the answers that name items for the request with items_from_features (which must
+   * be columnar) name them by their row of its item_table (FeatureValue.ranked_rows) instead of by id, so each item
+   * id travels once; an item the table lacks (not in the catalog, or past its 1000 items) is left out of its list.
+   * Lists stay by id when that request failed.
+   */
+  rankedRows: boolean;
 }
 
 /** One answer of a batch, in request order. */

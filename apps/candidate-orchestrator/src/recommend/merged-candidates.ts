@@ -31,11 +31,10 @@ export class MergedCandidates {
 
   /**
    * One row per item of the table (its `tableItemIds`, each one's row `rowOf`; a list may name its items by row)
-   * with every source's best score (the best of
-   * all names the row's source), without the excluded items and those the table lacks; best-scored first, ties by
-   * item id; at most `max` rows. `exclude` is asked once per item. Scores are finite and not negative (a source's
-   * are 0..1, a variant's weight 0..10); a candidate whose weighted score is not a finite number is left out, so a
-   * NaN can never stand for a score.
+   * with every source's best score (the best of all names the row's source), without the excluded items and those
+   * the table lacks; best-scored first, ties by item id; at most `max` rows. `exclude` is asked once per item.
+   * Scores are finite and not negative (a source's are 0..1, a variant's weight 0..10); a candidate whose weighted
+   * score is not a finite number is left out, so a NaN can never stand for a score.
    */
   static merge(
     lists: readonly SourceCandidates[],

@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import {
   allProtoPaths,
-  FeatureValue,
+  featureValue,
   ItemTable,
   PROTO_LOADER_OPTIONS,
   protoRoot,
@@ -24,9 +24,7 @@ function ids(n: number, prefix: string): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}-${String((i * 7919) % 10_000).padStart(5, '0')}`);
 }
 
-function value(fields: Partial<FeatureValue>): FeatureValue {
-  return { number: 0, text: '', vector: [], weights: {}, rankedItemIds: [], rankedScores: [], rankedRows: [], ...fields };
-}
+const value = featureValue;
 
 function messages() {
   const numbers: ItemTable['numbers'] = {};

@@ -3,6 +3,7 @@ import { defaultConfigDir, loadRegistry, loadSessionPolicy, loadSurfaces } from 
 import { parseKeyring, PrivacyContextCodec, PrivacyMode, Purpose } from '@recsys/privacy-context';
 import {
   dictionaryColumn,
+  featureValue,
   FeatureValue,
   GetFeatureBatchRequest,
   GetFeatureBatchResponse,
@@ -37,15 +38,7 @@ const TENANT = 'acme';
 const SEED = 'i-seed';
 const HIDDEN = 'i-hidden';
 
-const list = (ids: string[]): FeatureValue => ({
-  number: 0,
-  text: '',
-  weights: {},
-  vector: [],
-  rankedItemIds: ids,
-  rankedScores: ids.map((_, i) => 1 / (i + 1)),
-  rankedRows: [],
-});
+const list = (ids: string[]): FeatureValue => featureValue({ rankedItemIds: ids, rankedScores: ids.map((_, i) => 1 / (i + 1)) });
 const answer = (fields: Partial<GetFeaturesResponse>): GetFeaturesResponse => ({
   userFeatures: {},
   items: [],

@@ -68,11 +68,12 @@ runMain(SERVICE, async () => {
     outbox: new PgAuditOutbox(dataSource, 'features'),
   });
   const eventRepository = new EventRepository(dataSource);
-  const profiles = new ProfileStore(dataSource, metrics, {
-    cache,
-    keySpace: { namespace: config.KEY_NAMESPACE },
-    ttlSeconds: config.PROFILE_CACHE_TTL_SECONDS,
-  });
+  const profiles = new ProfileStore(
+    dataSource,
+    metrics,
+    { cache, keySpace: { namespace: config.KEY_NAMESPACE }, ttlSeconds: config.PROFILE_CACHE_TTL_SECONDS },
+    { rawEventDays: config.RAW_EVENT_RETENTION_DAYS },
+  );
   const sessions = new SessionStore(cache, { namespace: config.KEY_NAMESPACE }, config.SESSION_TTL_SECONDS);
   const ingestion = new IngestionService(
     eventRepository,

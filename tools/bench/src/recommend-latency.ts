@@ -833,6 +833,19 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     'ranker Rank': stats('ranker', 'Rank'),
     'audit-service AppendRecords': stats('audit-service', 'AppendRecords'),
   };
+  // The caches a Recommend reads through, during the measured blocks: how often a subject's consent state and profile
+  // were already cached (a miss costs a PostgreSQL query on the same cores).
+  const cacheStats = (app: AppName, metric: string) => {
+    const delta = (outcome: string) =>
+      sumOf(metricsAfter.get(app)!, metric, { outcome }) - sumOf(metricsBefore.get(app)!, metric, { outcome });
+    const hits = delta('hit');
+    const misses = delta('miss');
+    return { hits, misses, hitRatio: hits + misses > 0 ? round2(hits / (hits + misses)) : 0 };
+  };
+  const caches = {
+    consent: cacheStats('consent-service', 'consent_cache_lookups_total'),
+    profile: cacheStats('feature-gateway', 'profile_cache_lookups_total'),
+  };
   const recommends = serverSide['candidate-orchestrator Recommend'].calls;
   const perRecommend = (n: number) => (recommends > 0 ? round2(n / recommends) : 0);
   const measuredHops = {
@@ -900,6 +913,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     },
     chain: results.chain,
     platformServerSide: serverSide,
+    platformCaches: caches,
     // prom-client resets its event loop delay histogram on every scrape: this is the measured phase's.
     platformEventLoopDelayMs: Object.fromEntries(
       PLATFORM_APPS.map((app) => {
@@ -958,6 +972,11 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
       .filter(([, s]) => s.calls > 0)
       .map(([name, s]) => `${name} ${s.meanMs} / ${s.p99BucketMs}`)
       .join('; ')}`,
+  );
+  lines.push(
+    `cache hits in the measured blocks: ${Object.entries(caches)
+      .map(([name, c]) => `${name} ${c.hits} of ${c.hits + c.misses} (${Math.round(c.hitRatio * 100)}%)`)
+      .join(', ')}`,
   );
   lines.push(
     `platform event loop delay p99 / max (ms): ${Object.entries(summary.platformEventLoopDelayMs)

@@ -46,11 +46,14 @@ export class FeatureConfig extends DataServiceConfig {
   @Max(3650)
   AGGREGATE_WINDOW_DAYS = 90;
 
-  /** Lifetime of a cached profile read; new events and purges make cached profiles unreachable at once. */
+  /**
+   * Lifetime of a cached profile read; new events and purges make cached profiles unreachable at once, so this
+   * bounds only the cache's memory and how long an event past its retention can outlive the sweep (decision 55).
+   */
   @IsInt()
   @Min(1)
   @Max(3600)
-  PROFILE_CACHE_TTL_SECONDS = 60;
+  PROFILE_CACHE_TTL_SECONDS = 300;
 
   /**
    * Lifetime of anonymous session state and of every event in it (seed §20: session state 24 h). At most one day:

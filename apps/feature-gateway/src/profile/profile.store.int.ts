@@ -22,9 +22,8 @@ describe(ProfileStore.name, () => {
   const keySpace = { namespace: uniqueNamespace() };
   const profileKey = () => featureCacheKey(keySpace, TENANT, 'user', SUBJECT, 'profile');
   const context = () => personalizedContext(TENANT, SUBJECT);
-  const lookups = async (outcome: string) =>
-    (await metrics.registry.getSingleMetric('profile_cache_lookups_total')!.get()).values.find((v) => v.labels.outcome === outcome)
-      ?.value ?? 0;
+  const lookups = async (outcome: string, of = metrics) =>
+    (await of.registry.getSingleMetric('profile_cache_lookups_total')!.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
   const click = (itemId: string, minutesAgo: number) => ({
     tenantId: TENANT,
     subjectPid: SUBJECT,
@@ -104,5 +103,32 @@ describe(ProfileStore.name, () => {
     expect(await profiles.erase(TENANT, SUBJECT)).toBe(1);
     expect(await redis.exists(profileKey())).toBe(0);
     expect(await profiles.cachedEntries(TENANT, SUBJECT)).toBe(0);
+  });
+
+  it('never returns an event past the retention period, from PostgreSQL or from a cached entry', async () => {
+    const subject = 'u_retainedAAAAAAAAAAAAAA';
+    let now = Date.now();
+    const own = new ServiceMetrics('profile-store-retention-int');
+    const retained = new ProfileStore(
+      dataSource,
+      own,
+      { cache: new RedisCacheStore(redis), keySpace, ttlSeconds: 600 },
+      { rawEventDays: 2, now: () => now },
+    );
+    const at = (itemId: string, hoursAgo: number) => ({
+      ...click(itemId, 0),
+      subjectPid: subject,
+      timestampMs: now - hoursAgo * 3_600_000,
+    });
+    // Stored but not swept yet: three days old, past the two days.
+    await new EventRepository(dataSource).insert([at('i1', 72), at('i2', 36), at('i3', 1)]);
+    const read = async () => (await retained.read(personalizedContext(TENANT, subject))).map((e) => e.itemId);
+    expect(await read()).toEqual(['i3', 'i2']);
+    expect(await lookups('miss', own)).toBe(1);
+    // The entry filled then holds i2; a day later i2 is past the period too, and the cached read leaves it out.
+    now += 24 * 3_600_000;
+    expect(await read()).toEqual(['i3']);
+    expect(await lookups('hit', own)).toBe(1);
+    await retained.erase(TENANT, subject);
   });
 });

@@ -16,6 +16,15 @@ export interface ProfileCacheOptions {
   ttlSeconds: number;
 }
 
+export interface ProfileRetention {
+  /** RAW_EVENT_RETENTION_DAYS: a read never returns an event older than this, swept yet or not. */
+  rawEventDays: number;
+  /** The clock (tests move it). */
+  now?: () => number;
+}
+
+const DAY_MS = 86_400_000;
+
 /** How many of a subject's latest events a profile read considers. */
 const PROFILE_EVENTS = 200;
 /** The generation counter outlives every cached profile by far, so a reset counter never meets an old entry. */
@@ -31,6 +40,10 @@ const GENERATION_TTL_SECONDS = 86_400;
  * new events or a purge committed: a read that started before the change can only fill an entry of the old
  * generation, which no read accepts again, so a cleared history is never served from the cache. The generation
  * and the entry are read together (one MGET: one round trip per profile read, not two in a row).
+ *
+ * With a retention period, a read leaves out every event older than it, from PostgreSQL and from a cached entry
+ * alike: the retention sweep deletes such events only hourly, and a cached entry may have been filled before it
+ * did, so serving does not wait for either (decision 55).
  */
 export class ProfileStore {
   private readonly reads;
@@ -42,6 +55,7 @@ export class ProfileStore {
     private readonly dataSource: DataSource,
     metrics: ServiceMetrics,
     private readonly cache?: ProfileCacheOptions,
+    private readonly retention?: ProfileRetention,
   ) {
     this.reads = metrics.counter('profile_store_reads_total', 'Reads of the profile store, by privacy mode of the request.', ['mode']);
     this.violations = metrics.counter(
@@ -61,16 +75,23 @@ export class ProfileStore {
       throw new Error('profile store read refused: the privacy context does not allow personalization');
     }
     this.reads.inc({ mode: ctx.mode });
-    if (!this.cache) return this.query(ctx.tenantId, ctx.subjectPid);
+    const since = this.retainedSince();
+    if (!this.cache) return this.query(ctx.tenantId, ctx.subjectPid, since);
     const { generation, events: cached } = await this.cached(ctx.tenantId, ctx.subjectPid);
     if (cached !== undefined) {
       this.cacheLookups.inc({ outcome: 'hit' });
-      return JSON.parse(cached) as ProfileEvent[];
+      return retainedSince(JSON.parse(cached) as ProfileEvent[], since);
     }
     this.cacheLookups.inc({ outcome: 'miss' });
-    const events = await this.query(ctx.tenantId, ctx.subjectPid);
+    const events = await this.query(ctx.tenantId, ctx.subjectPid, since);
     await this.cache.cache.set(this.profileKey(ctx.tenantId, ctx.subjectPid), stamped(generation, events), this.cache.ttlSeconds);
     return events;
+  }
+
+  /** The oldest event time (ms) a read may return now; 0 without a retention period. */
+  private retainedSince(): number {
+    const retention = this.retention;
+    return retention ? (retention.now ?? Date.now)() - retention.rawEventDays * DAY_MS : 0;
   }
 
   /** Makes every cached profile of these subjects unreachable; call after their events changed (committed). */
@@ -126,20 +147,27 @@ export class ProfileStore {
    * The subject's latest events. An event of an erased subject dated before the erasure must not exist any more:
    * if one is found it is counted in `deleted_user_profile_hit_count` (alerted) and left out (fail closed).
    */
-  private async query(tenantId: string, subjectPid: string): Promise<ProfileEvent[]> {
+  private async query(tenantId: string, subjectPid: string, sinceMs: number): Promise<ProfileEvent[]> {
     const rows = (await this.dataSource.query(
       `SELECT e.item_id, e.event_type, (extract(epoch FROM e.occurred_at) * 1000)::bigint AS ts, i.category,
               x.erased_at IS NOT NULL AND e.occurred_at <= x.erased_at AS erased
        FROM features.event e JOIN features.item i ON i.tenant_id = e.tenant_id AND i.item_id = e.item_id
        LEFT JOIN features.erased_subject x ON x.tenant_id = e.tenant_id AND x.subject_pid = e.subject_pid
-       WHERE e.tenant_id = $1 AND e.subject_pid = $2
+       WHERE e.tenant_id = $1 AND e.subject_pid = $2 AND e.occurred_at >= to_timestamp($3 / 1000.0)
        ORDER BY e.occurred_at DESC LIMIT ${PROFILE_EVENTS}`,
-      [tenantId, subjectPid],
+      [tenantId, subjectPid, sinceMs],
     )) as { item_id: string; event_type: string; ts: string; category: string; erased: boolean }[];
     const kept = rows.filter((r) => !r.erased);
     if (kept.length < rows.length) this.deletedHits.inc();
     return kept.map((r) => ({ itemId: r.item_id, eventType: r.event_type, timestampMs: Number(r.ts), category: r.category }));
   }
+}
+
+/** The events at or after `sinceMs` (newest first, so only a tail can be older: most reads copy nothing). */
+function retainedSince(events: ProfileEvent[], sinceMs: number): ProfileEvent[] {
+  const n = events.length;
+  if (n === 0 || events[n - 1].timestampMs >= sinceMs) return events;
+  return events.filter((e) => e.timestampMs >= sinceMs);
 }
 
 /** A cache entry of these events read at this generation. */

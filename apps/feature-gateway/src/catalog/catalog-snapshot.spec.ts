@@ -70,4 +70,25 @@ describe(CatalogSnapshots.name, () => {
     expect(snapshots.get('acme')).toBe(second);
     expect(first).not.toBe(second);
   });
+
+  it('makes a shared value once per key and snapshot, and a rebuilt snapshot makes it anew', async () => {
+    const versions = new Map([['acme', 'c1|a1|']]);
+    const { snapshots } = stores(versions);
+    await snapshots.reloadAll();
+    const made: string[] = [];
+    const value = (key: string) =>
+      snapshots.get('acme')!.sharedValue(key, () => {
+        made.push(key);
+        return { number: made.length, text: key, vector: [], weights: {}, rankedItemIds: [], rankedScores: [], rankedRows: [] };
+      });
+    const first = value('region_popular_items|global:*|100');
+    expect(value('region_popular_items|global:*|100')).toBe(first);
+    expect(value('region_popular_items|global:*|50')).not.toBe(first);
+    expect(made).toEqual(['region_popular_items|global:*|100', 'region_popular_items|global:*|50']);
+
+    versions.set('acme', 'c2|a1|');
+    await snapshots.reloadAll();
+    expect(value('region_popular_items|global:*|100')).not.toBe(first);
+    expect(made).toHaveLength(3);
+  });
 });

@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
 import { ContentIndex, neighborsFromRows, RetrievalArtifacts } from '@recsys/models';
+import { FeatureValue } from '@recsys/proto';
 import { ServiceMetrics } from '@recsys/service-kit';
 import { ModelRepository } from '../training/model.repository';
 import { StoredArtifacts } from '../training/model-codec';
 import { CatalogRepository, ItemRow } from './catalog.repository';
 
 type ScopeMap = Map<string, Map<string, number>>;
+
+/** Shared lists per snapshot at most (a key per scope, list length and form: a handful in practice). */
+const MAX_SHARED_LISTS = 256;
 
 /** One tenant's public and thresholded aggregate data, held in memory for fast item feature reads. */
 export class TenantSnapshot {
@@ -49,6 +53,22 @@ export class TenantSnapshot {
 
   popularityIn(scope: string): Map<string, number> {
     return this.popularity.get(scope) ?? new Map();
+  }
+
+  private readonly shared = new Map<string, FeatureValue>();
+
+  /**
+   * A feature value that depends only on this snapshot and `key` (a scope's popular items, the editorial list): made
+   * once and shared by every request that asks for it until the next snapshot. Callers replace a shared value, never
+   * change it.
+   */
+  sharedValue(key: string, make: () => FeatureValue): FeatureValue {
+    let value = this.shared.get(key);
+    if (!value) {
+      if (this.shared.size >= MAX_SHARED_LISTS) this.shared.clear();
+      this.shared.set(key, (value = make()));
+    }
+    return value;
   }
 }
 

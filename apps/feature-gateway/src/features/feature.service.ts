@@ -353,10 +353,13 @@ export class FeatureService {
       case 'region_popular_items': {
         if (!snapshot) return { ...empty(), text: 'global:*' };
         const scope = snapshot.scopeFor(req.region);
-        const top = snapshot.topIn(scope, REGION_LIST_SIZE);
-        // A ranked list is a candidate list (at most `limit`, the best scored 1); the weights keep raw popularity.
-        if (req.rankedLists) return listValue(topScores(new Map(top), limit), true, { ...empty(), text: scope });
-        return { ...empty(), text: scope, weights: Object.fromEntries(top) };
+        // The same for every request of the scope until the next snapshot: made once, shared.
+        return snapshot.sharedValue(`region_popular_items|${scope}|${req.rankedLists ? limit : 'weights'}`, () => {
+          const top = snapshot.topIn(scope, REGION_LIST_SIZE);
+          // A ranked list is a candidate list (at most `limit`, the best scored 1); the weights keep raw popularity.
+          if (req.rankedLists) return listValue(topScores(new Map(top), limit), true, { ...empty(), text: scope });
+          return { ...empty(), text: scope, weights: Object.fromEntries(top) };
+        });
       }
       case 'content_similar_items': {
         const scores = contentSimilarScores(
@@ -380,10 +383,13 @@ export class FeatureService {
         return listValue(topScores(sessionIntentScores(snapshot?.retrieval ?? NO_ARTIFACTS, newestFirst), limit), req.rankedLists);
       }
       case 'editorial_items': {
-        const list = snapshot?.editorial.get('home') ?? [];
-        const entries = list.map((id, i): [string, number] => [id, 1 / (i + 1)]);
-        // As a ranked list exactly what the weights give (an item listed twice keeps its later position's score).
-        return req.rankedLists ? listValue(topScores(new Map(entries), limit), true) : listValue(entries, false);
+        const make = () => {
+          const list = snapshot?.editorial.get('home') ?? [];
+          const entries = list.map((id, i): [string, number] => [id, 1 / (i + 1)]);
+          // As a ranked list exactly what the weights give (an item listed twice keeps its later position's score).
+          return req.rankedLists ? listValue(topScores(new Map(entries), limit), true) : listValue(entries, false);
+        };
+        return snapshot ? snapshot.sharedValue(`editorial_items|${req.rankedLists ? limit : 'weights'}`, make) : make();
       }
       default:
         return undefined;

@@ -35,12 +35,12 @@ export class OrchestratorConfig extends DataServiceConfig {
 
   /**
    * Recommends one replica works on at once; one more is refused at once with RESOURCE_EXHAUSTED (load shedding)
-   * instead of queueing past every deadline. 0 disables the limit.
+   * instead of queueing past every deadline (decisions 47, 56). 0 disables the limit.
    */
   @IsInt()
   @Min(0)
   @Max(100_000)
-  MAX_IN_FLIGHT_RECOMMENDS = 16;
+  MAX_IN_FLIGHT_RECOMMENDS = 32;
 
   /** How long the signed privacy context stays valid downstream. */
   @IsInt()

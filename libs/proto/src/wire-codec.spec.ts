@@ -265,6 +265,28 @@ describe('WireCodecs', () => {
     }
   });
 
+  it('writes a Float64Array given for a repeated double as that list would be written, and only there', () => {
+    const type = reference.lookupType('recsys.v1.RankRequest');
+    const codec = codecs.codec('recsys.v1.RankRequest');
+    const values = Array.from({ length: 300 }, (_, i) => (i % 5 === 0 ? -i : i / 7));
+    // A view into a larger buffer, at an offset: only its own values are written.
+    const backing = new Float64Array(values.length + 3);
+    const view = new Float64Array(backing.buffer, 8, values.length);
+    view.set(values);
+    const message = (column: ArrayLike<number>, empty: ArrayLike<number>) => ({
+      tenantId: 't',
+      candidateTable: { itemIds: [], numbers: { item_popularity: { values: column } }, texts: {} },
+      candidateSourceScores: { user_cf: { values: column }, editorial: { values: empty } },
+    });
+    const bytes = codec.serialize(message(view, new Float64Array(0)));
+    expect(bytes).toEqual(referenceEncode(type, message(values, [])));
+    expect(bytes).toEqual(codec.serialize(message(values, [])));
+    // Any other repeated field still wants a list.
+    expect(() => codec.serialize({ candidateSources: new Float64Array(1) })).toThrow(
+      new TypeError('recsys.v1.RankRequest.candidateSources: array expected'),
+    );
+  });
+
   it('skips fields it does not know (a newer peer), like proto-loader', () => {
     const codec = codecs.codec('recsys.v1.NumberColumn');
     // field 1: packed doubles [1.5]; field 99 (varint 5), field 100 (length-delimited "hi").

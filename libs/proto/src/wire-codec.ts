@@ -141,6 +141,21 @@ class Writer {
     this.pos += 8 * count;
   }
 
+  /**
+   * A Float64Array's values as packed doubles, copied in as they are where the byte order is the wire's (little
+   * endian): a caller that keeps a column of doubles in one (off the heap, never boxed) hands it over as it is.
+   */
+  float64Array(values: Float64Array): void {
+    const count = values.length;
+    this.ensure(8 * count);
+    if (!LITTLE_ENDIAN) {
+      for (let i = 0; i < count; i++) this.double(values[i]);
+      return;
+    }
+    this.buf.set(new Uint8Array(values.buffer, values.byteOffset, 8 * count), this.pos);
+    this.pos += 8 * count;
+  }
+
   float(value: number): void {
     this.ensure(4);
     this.buf.writeFloatLE(value, this.pos);
@@ -728,6 +743,14 @@ class CompiledMessage implements MessageCodec {
           initial: scalar.numeric ? newNumberList : newList,
           write: packable
             ? (w, value) => {
+                // A repeated double may come as a Float64Array: its bytes are the packed field's (float64Array).
+                if (scalar === SCALARS.double && value instanceof Float64Array) {
+                  if (value.length === 0) return;
+                  w.uint32(packedTag);
+                  w.uint32(8 * value.length);
+                  w.float64Array(value);
+                  return;
+                }
                 const values = arrayOf(value, where);
                 if (!values || values.length === 0) return;
                 w.uint32(packedTag);

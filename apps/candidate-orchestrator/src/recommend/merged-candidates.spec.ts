@@ -20,6 +20,11 @@ function referenceMerge(lists: SourceCandidates[], exclude: (itemId: string) => 
   return [...merged.values()].sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1)).slice(0, max);
 }
 
+/** Columns of doubles as plain lists (the merge keeps them in Float64Arrays, which the codec writes as they are). */
+function plain(columns: Record<string, { values: ArrayLike<number> }>): Record<string, { values: number[] }> {
+  return Object.fromEntries(Object.entries(columns).map(([name, column]) => [name, { values: Array.from(column.values) }]));
+}
+
 function lcg(seed: number): () => number {
   let state = seed;
   return () => {
@@ -65,7 +70,7 @@ describe(MergedCandidates.name, () => {
     expect(merged.itemIds).toEqual(['b', 'a', 'c']);
     expect(merged.sources).toEqual(['user_cf', 'editorial', 'editorial']);
     expect(merged.scores).toEqual([0.9, 0.7, 0.2]);
-    expect(merged.sourceScores()).toEqual({ user_cf: { values: [0.9, 0.5, 0] }, editorial: { values: [0, 0.7, 0.2] } });
+    expect(plain(merged.sourceScores())).toEqual({ user_cf: { values: [0.9, 0.5, 0] }, editorial: { values: [0, 0.7, 0.2] } });
   });
 
   it('weighs a source’s scores, leaves out excluded items, caps the rows and drops a source left without rows', () => {
@@ -85,7 +90,7 @@ describe(MergedCandidates.name, () => {
     expect(merged.itemIds).toEqual(['x']);
     expect(merged.sources).toEqual(['trending_region']);
     expect(merged.scores).toEqual([1.5]);
-    expect(merged.sourceScores()).toEqual({ trending_region: { values: [1.5] }, user_cf: { values: [0.9] } });
+    expect(plain(merged.sourceScores())).toEqual({ trending_region: { values: [1.5] }, user_cf: { values: [0.9] } });
   });
 
   it('leaves out a candidate whose score is not a finite number', () => {
@@ -101,7 +106,7 @@ describe(MergedCandidates.name, () => {
       10,
     );
     expect(merged.itemIds).toEqual(['b']);
-    expect(merged.sourceScores()).toEqual({ user_cf: { values: [0.5] } });
+    expect(plain(merged.sourceScores())).toEqual({ user_cf: { values: [0.5] } });
   });
 
   it('keeps only items of the table, by their row, and asks about each item once', () => {
@@ -146,7 +151,7 @@ describe(MergedCandidates.name, () => {
     ).filter((id) => id !== 'b');
     expect(merged.itemIds).toEqual(['a', 'c']);
     expect(merged.size).toBe(2);
-    expect(merged.sourceScores()).toEqual({ user_cf: { values: [0.9, 0.7] } });
+    expect(plain(merged.sourceScores())).toEqual({ user_cf: { values: [0.9, 0.7] } });
   });
 
   it('merges like the plain per-item merge over random source lists (ties, repeats, weights, exclusions, caps)', () => {
@@ -184,7 +189,7 @@ describe(MergedCandidates.name, () => {
       expect(merged.sources).toEqual(expected.map((c) => c.source));
       expect(merged.scores).toEqual(expected.map((c) => c.score));
       const proposing = [...new Set(expected.flatMap((c) => Object.keys(c.sourceScores)))];
-      expect(merged.sourceScores()).toEqual(
+      expect(plain(merged.sourceScores())).toEqual(
         Object.fromEntries(proposing.map((s) => [s, { values: expected.map((c) => c.sourceScores[s] ?? 0) }])),
       );
     }
@@ -218,7 +223,14 @@ describe(candidateColumns.name, () => {
 
   it('sends the ranker the candidates’ rows of what its model reads, and every source’s score column', () => {
     expect(candidates.rows).toEqual([0, 2]);
-    expect(candidateColumns(candidates, table)).toEqual({
+    const columns = candidateColumns(candidates, table);
+    // Columns of doubles in Float64Arrays, which the wire codec writes as the packed fields' bytes.
+    expect(columns.candidateTable.numbers.item_popularity.values).toBeInstanceOf(Float64Array);
+    expect(columns.candidateSourceScores.user_cf.values).toBeInstanceOf(Float64Array);
+    expect({
+      candidateTable: { ...columns.candidateTable, numbers: plain(columns.candidateTable.numbers) },
+      candidateSourceScores: plain(columns.candidateSourceScores),
+    }).toEqual({
       candidateTable: {
         itemIds: ['i1', 'i3'],
         numbers: {

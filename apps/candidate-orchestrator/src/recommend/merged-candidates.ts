@@ -8,6 +8,16 @@ export interface SourceCandidates {
   list: CandidateList;
 }
 
+/**
+ * A column of doubles for a message the orchestrator only sends (the ranker's candidate columns): kept in a
+ * Float64Array, which the wire codec writes as the packed field's bytes, instead of a list of numbers it would copy
+ * value by value (a list built in a loop is holey, and reading it boxed every double). Typed as the message's list:
+ * read it by index and length only.
+ */
+function doubleColumn(values: Float64Array): { values: number[] } {
+  return { values: values as unknown as number[] };
+}
+
 /** A row of the merge's table never seen yet, and one excluded. */
 const UNSEEN = -1;
 const EXCLUDED = -2;
@@ -105,17 +115,16 @@ export class MergedCandidates {
   sourceScores(): Record<string, { values: number[] }> {
     const out: Record<string, { values: number[] }> = {};
     for (const [source, column] of this.bySource) {
-      const values = new Array<number>(this.itemIds.length);
+      const values = new Float64Array(this.itemIds.length);
       let proposed = false;
       for (let row = 0; row < values.length; row += 1) {
         const score = column[row];
-        if (Number.isNaN(score)) values[row] = 0;
-        else {
+        if (!Number.isNaN(score)) {
           values[row] = score;
           proposed = true;
         }
       }
-      if (proposed) out[source] = { values };
+      if (proposed) out[source] = doubleColumn(values);
     }
     return out;
   }
@@ -149,7 +158,10 @@ export function candidateColumns(candidates: MergedCandidates, table: ItemTable)
   const numbers: Record<string, { values: number[] }> = {};
   for (const name of NUMERIC_ITEM_TERMS) {
     const values = table.numbers[name]?.values;
-    if (values) numbers[name] = { values: rows.map((r) => values[r]) };
+    if (!values) continue;
+    const picked = new Float64Array(rows.length);
+    for (let i = 0; i < rows.length; i++) picked[i] = values[rows[i]];
+    numbers[name] = doubleColumn(picked);
   }
   const texts: Record<string, TextColumn> = {};
   for (const name of TEXT_ITEM_TERMS) {

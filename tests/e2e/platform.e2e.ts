@@ -1,6 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { isPersonalClass, loadRegistry } from '@recsys/feature-registry';
-import { healthStatus, recommendRequest, SERVICES } from '@recsys/launcher';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { healthStatus, recommendRequest, repoRoot, SERVICE_NODE_FLAGS, SERVICES } from '@recsys/launcher';
 import { PrivacyMode, Purpose, RecommendRequest, RecommendResponse, RequestContext, UserControl } from '@recsys/proto';
 import { Pseudonymizer } from '@recsys/tenant-keys';
 import { waitFor } from '@recsys/testing';
@@ -48,6 +50,17 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
       expect(await healthStatus(p.stack.address(s.app), s.service)).toBe('SERVING');
       expect(await listServicesByReflection(p.stack.address(s.app))).toEqual(expect.arrayContaining([s.service, 'grpc.health.v1.Health']));
     }
+  });
+
+  it('runs every service with the serving Node flags, as the container image does', () => {
+    expect(SERVICE_NODE_FLAGS).toContain('--no-flush-bytecode');
+    for (const s of SERVICES) {
+      // What the running process was started with, as the kernel has it.
+      const argv = readFileSync(`/proc/${p.stack.apps.get(s.app)!.process.pid}/cmdline`, 'utf8').split('\0');
+      for (const flag of SERVICE_NODE_FLAGS) expect(argv).toContain(flag);
+    }
+    const entrypoint = readFileSync(join(repoRoot(), 'docker', 'entrypoint.sh'), 'utf8');
+    expect(entrypoint).toContain(`exec node ${SERVICE_NODE_FLAGS.join(' ')} "$main"`);
   });
 
   it('gives a consenting user PERSONALIZED results from personal sources', async () => {

@@ -3,6 +3,15 @@ import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { waitForServing } from './health';
 
+/**
+ * Node.js flags every service runs with, here and in the container image (docker/entrypoint.sh; decision 57).
+ * `--no-flush-bytecode`: V8 drops the compiled code of functions that did not run for a few garbage collections,
+ * and a service idle for a while (a night, a lull) then recompiled and re-optimized its whole serving path at the
+ * first requests after it — the Recommend benchmark's blocks after the no-work chain's showed it as their slowest
+ * second. The code of a service's serving path is small; keeping it costs a few MB at most.
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--no-flush-bytecode'];
+
 /** The five services: app folder, gRPC service, and the env names of their ports. */
 export const SERVICES = [
   {
@@ -110,7 +119,7 @@ export class Stack {
     const log = createWriteStream(join(this.options.logDir, `${app}.log`), { flags: 'a' });
     this.logs.push(log);
     const script = join(this.options.root, 'dist', 'apps', app, 'src', 'main.js');
-    const child = spawn(process.execPath, [...(this.options.nodeFlags ?? []), '--enable-source-maps', script], {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(this.options.nodeFlags ?? []), '--enable-source-maps', script], {
       env: { ...env, ...this.options.appEnv?.[app] },
       // The IPC channel closes when this process dies, even by SIGKILL: the service then shuts itself down
       // instead of living on as an orphan holding its ports.

@@ -493,8 +493,8 @@ interface WorkloadResult {
   answered?: { p50: number; p99: number };
   /**
    * Requests scheduled at least STEADY_AFTER_MS into their block, ms: without the start of each block, when the
-   * workload comes back after 10-20 s of the other's (the services' heaps shrank while idle). Reported beside the
-   * verdict, never instead of it.
+   * workload comes back after 10-20 s of the other's (idle meanwhile, the services' heaps shrink; docs/benchmarks.md,
+   * "Second session of 2026-12-02"). Reported beside the verdict, never instead of it.
    */
   steady: { count: number; p50: number; p99: number };
 }
@@ -583,14 +583,8 @@ class OpenLoopWorkload {
     this.samples.push(...result.samples);
     result.samples.forEach((ns, i) => {
       if (result.scheduledNs[i] >= BigInt(STEADY_AFTER_MS) * 1_000_000n) this.steadySamples.push(ns);
+      this.timeline.push({ at: result.startedAtMs + Number(result.scheduledNs[i]) / 1e6, ms: round2(Number(ns) / 1e6), ok: result.ok[i] });
     });
-    result.samples.forEach((ns, i) =>
-      this.timeline.push({
-        at: result.startedAtMs + Number(result.scheduledNs[i]) / 1e6,
-        ms: round2(Number(ns) / 1e6),
-        ok: result.ok[i],
-      }),
-    );
     this.errors += result.errors;
     for (const m of result.errorMessages) if (this.errorMessages.length < 5 && !this.errorMessages.includes(m)) this.errorMessages.push(m);
     this.wallNs += result.wallNs;

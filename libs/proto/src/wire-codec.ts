@@ -124,21 +124,15 @@ class Writer {
     this.pos += 8;
   }
 
-  /** Packed doubles: filled into a float64 block and copied in once (where the byte order allows). */
+  /** Packed doubles: filled into a float64 block, which is then written as one (float64Array). */
   doubles(values: unknown[]): void {
     const count = values.length;
-    this.ensure(8 * count);
-    if (!LITTLE_ENDIAN) {
-      for (let i = 0; i < count; i++) this.double(Number(values[i]));
-      return;
-    }
     const block = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       const v = values[i];
       block[i] = typeof v === 'number' ? v : Number(v);
     }
-    this.buf.set(new Uint8Array(block.buffer), this.pos);
-    this.pos += 8 * count;
+    this.float64Array(block);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { CatalogRepository } from './catalog.repository';
 import { CatalogSnapshots } from './catalog-snapshot';
 import pino from 'pino';
+import { featureValue } from '@recsys/proto';
 import { ServiceMetrics } from '@recsys/service-kit';
 import { ModelRepository } from '../training/model.repository';
 
@@ -79,7 +80,7 @@ describe(CatalogSnapshots.name, () => {
     const value = (key: string) =>
       snapshots.get('acme')!.sharedValue(key, () => {
         made.push(key);
-        return { number: made.length, text: key, vector: [], weights: {}, rankedItemIds: [], rankedScores: [], rankedRows: [] };
+        return featureValue({ number: made.length, text: key });
       });
     const first = value('region_popular_items|global:*|100');
     expect(value('region_popular_items|global:*|100')).toBe(first);

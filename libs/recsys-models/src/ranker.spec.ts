@@ -142,7 +142,7 @@ describe(rankLinear.name, () => {
 
   it("falls back to the candidate's best source as the strongest term when nothing contributes", () => {
     const [scored] = rankLinear({}, [candidate('a', { editorial: 0.2, user_cf: 0.9 }, 1)], {});
-    expect(scored).toEqual({ itemId: 'a', score: 0, strongest: 'source:user_cf' });
+    expect(scored).toEqual({ itemId: 'a', score: 0, strongest: 'source:user_cf', index: 0 });
     expect(rankLinear({}, [candidate('b', {}, 1)], {})[0].strongest).toBe('');
   });
 });

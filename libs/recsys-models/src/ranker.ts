@@ -40,6 +40,11 @@ export interface Scored {
   strongest: string;
 }
 
+/** A scored candidate of a ranking, with its place among the candidates it was ranked from. */
+export interface Ranked extends Scored {
+  index: number;
+}
+
 /** Σ weight · input, with the strongest positive term. */
 export function scoreLinear(weights: Readonly<Record<string, number>>, itemId: string, x: RankerInputs): Scored {
   let score = 0;
@@ -61,15 +66,15 @@ export function rankLinear(
   weights: Readonly<Record<string, number>>,
   candidates: readonly RankableCandidate[],
   affinity: Readonly<Record<string, number>>,
-): Scored[] {
+): Ranked[] {
   return candidates
-    .map((c) => {
+    .map((c, index) => {
       const scored = scoreLinear(weights, c.itemId, rankerInputs(c, affinity));
       if (!scored.strongest) {
         const top = Object.entries(c.sourceScores).sort((a, b) => b[1] - a[1])[0];
         scored.strongest = top ? `${SOURCE_TERM_PREFIX}${top[0]}` : '';
       }
-      return scored;
+      return { ...scored, index };
     })
     .sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
 }
@@ -103,7 +108,7 @@ export function rankLinearColumns(
   columns: CandidateColumns,
   affinity: Readonly<Record<string, number>>,
   limit = 0,
-): Scored[] {
+): Ranked[] {
   const term = (name: string, values: readonly number[]) => ({ name, weight: weights[name] ?? 0, values });
   const sources = Object.entries(columns.sourceScores).map(([source, values]) => term(`${SOURCE_TERM_PREFIX}${source}`, values));
   const numbers = NUMERIC_ITEM_TERMS.filter((name) => columns.numbers[name]).map((name) => term(name, columns.numbers[name]));
@@ -158,10 +163,10 @@ export function rankLinearColumns(
   }
   order.sort(byScoreThenId(scores, itemIds));
   const kept = limit > 0 && limit < n ? limit : n;
-  const scored = new Array<Scored>(kept);
+  const scored = new Array<Ranked>(kept);
   for (let k = 0; k < kept; k++) {
     const i = order[k];
-    scored[k] = { itemId: itemIds[i], score: scores[i], strongest: strongestOf[i] };
+    scored[k] = { itemId: itemIds[i], score: scores[i], strongest: strongestOf[i], index: i };
   }
   return scored;
 }

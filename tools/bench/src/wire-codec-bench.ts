@@ -78,7 +78,13 @@ function messages() {
       modelVersion: 'v1',
       mode: 'PERSONALIZED',
       droppedFeatures: [],
-      items: ids(200, 'item').map((itemId, i) => ({ itemId, score: 1 - i / 200, source: '', internalReason: 'SIMILAR_TO_HISTORY' })),
+      items: ids(200, 'item').map((itemId, i) => ({
+        itemId,
+        score: 1 - i / 200,
+        source: '',
+        internalReason: 'SIMILAR_TO_HISTORY',
+        candidateIndex: i,
+      })),
     },
   };
 }

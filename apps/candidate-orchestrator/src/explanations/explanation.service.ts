@@ -34,7 +34,7 @@ export class ExplanationService {
   }
 
   /** `rowOf` (each item's row of `table`) when the caller has it already. */
-  async fill(items: RecommendedItem[], table: ItemTable, rowOf?: ReadonlyMap<string, number>): Promise<RecommendedItem[]> {
+  async fill(items: RecommendedItem[], table: ItemTable, rowOf?: Pick<ReadonlyMap<string, number>, 'get'>): Promise<RecommendedItem[]> {
     const explainer = this.explainer;
     if (!explainer || items.length === 0) return items;
     const deadline = new AbortController();

@@ -39,6 +39,9 @@ export class MergedCandidates {
     private readonly bySource: ReadonlyMap<string, Float64Array>,
   ) {}
 
+  /** Each candidate's index by item id, made at the first lookup the ranker's indexes did not answer. */
+  private indexById?: Map<string, number>;
+
   /**
    * One row per item of the table (its `tableItemIds`, each one's row `rowOf`; a list may name its items by row)
    * with every source's best score (the best of all names the row's source), without the excluded items and those
@@ -49,11 +52,15 @@ export class MergedCandidates {
   static merge(
     lists: readonly SourceCandidates[],
     tableItemIds: readonly string[],
-    rowOf: ReadonlyMap<string, number>,
+    rowOf: Pick<ReadonlyMap<string, number>, 'get'>,
     exclude: (itemId: string) => boolean,
     max: number,
   ): MergedCandidates {
-    const total = lists.reduce((n, l) => n + candidateCount(l.list), 0);
+    // Slots: at most one per candidate and one per table row (~750 rows for ~1 200 candidates).
+    const slots = Math.min(
+      lists.reduce((n, l) => n + candidateCount(l.list), 0),
+      tableItemIds.length,
+    );
     // Each table row's slot, or UNSEEN / EXCLUDED: an array by row instead of a map by item id (off the heap).
     const slotOfRow = new Int32Array(tableItemIds.length).fill(UNSEEN);
     const itemIds: string[] = [];
@@ -90,7 +97,7 @@ export class MergedCandidates {
           sources[slot] = source;
           scores[slot] = score;
         }
-        if (!column) bySource.set(source, (column = new Float64Array(total).fill(NaN)));
+        if (!column) bySource.set(source, (column = new Float64Array(slots).fill(NaN)));
         const current = column[slot];
         column[slot] = Number.isNaN(current) ? score : Math.max(current, score);
       }
@@ -102,6 +109,16 @@ export class MergedCandidates {
 
   get size(): number {
     return this.itemIds.length;
+  }
+
+  /**
+   * The index of this item among the candidates: `hint` when the item is there (the ranker names each ranked
+   * item's index), else found by id (a ranker that names none), -1 when the item is not a candidate.
+   */
+  indexOf(itemId: string, hint: number): number {
+    if (this.itemIds[hint] === itemId) return hint;
+    if (!this.indexById) this.indexById = new Map(this.itemIds.map((id, i) => [id, i]));
+    return this.indexById.get(itemId) ?? -1;
   }
 
   /** The rows `keep` accepts, in their order. */

@@ -60,7 +60,11 @@ const table = (ids: string[]): ItemTable => ({
 /** feature-gateway's answer to each request of the batch, by the request's feature set. */
 type Answers = Record<string, GetFeaturesResponse | string>;
 
-function setup(answers: Answers, batchFails?: Error) {
+/**
+ * `rankerIndexes`: the stub ranker names each ranked item's candidate index, as the ranker does; without, it
+ * names none (0 for every item), as a ranker before candidate_index.
+ */
+function setup(answers: Answers, batchFails?: Error, rankerIndexes = true) {
   const batches: GetFeatureBatchRequest[] = [];
   const ranks: RankRequest[] = [];
   const singles: GetFeaturesRequest[] = [];
@@ -89,7 +93,16 @@ function setup(answers: Answers, batchFails?: Error) {
         modelVersion: 'test:1',
         mode: PrivacyMode.PERSONALIZED,
         droppedFeatures: [],
-        items: ids.map((itemId, i) => ({ itemId, score: ids.length - i, source: '', internalReason: 'source:user_cf' })),
+        // Best last candidate first: a ranked item's place in the answer is not its candidate index.
+        items: ids
+          .map((itemId, i) => ({
+            itemId,
+            score: i + 1,
+            source: '',
+            internalReason: 'source:user_cf',
+            candidateIndex: rankerIndexes ? i : 0,
+          }))
+          .reverse(),
       };
     }),
   };
@@ -224,6 +237,20 @@ describe(RecommendationService.name, () => {
     expect(singles).toHaveLength(0);
     // The hidden item and the seed stay out, found through their rows.
     expect([...ranks[0].candidateTable!.itemIds].sort()).toEqual(['i1', 'i2', 'i3', 'i4']);
+    expect(Object.fromEntries(response.items.map((i) => [i.itemId, i.source]))).toEqual({
+      i1: 'user_cf',
+      i2: 'user_two_tower',
+      i3: 'user_two_tower',
+      i4: 'trending_region',
+    });
+  });
+
+  it("finds each ranked item's source by id when the ranker names no candidate indexes (a ranker before them)", async () => {
+    const ranking = answer({ itemTable: table(['i-less', 'i1', 'i2', HIDDEN, 'i3', 'i4', SEED]) });
+    const { recommend, ranks } = setup({ ...lists, home_personalized: ranking }, undefined, false);
+    const response = await recommend();
+    // Not a stub that happens to rank in candidate order: index 0 is right for one item only.
+    expect(response.items.map((i) => i.itemId)).toEqual([...ranks[0].candidateTable!.itemIds].reverse());
     expect(Object.fromEntries(response.items.map((i) => [i.itemId, i.source]))).toEqual({
       i1: 'user_cf',
       i2: 'user_two_tower',

@@ -83,19 +83,43 @@ interface ItemAttributes {
   category: string;
 }
 
-/** The ranking features' item table (empty when none came back) and each item's row in it. */
-function rowsOf(features: GetFeaturesResponse): { table: ItemTable; rowOf: Map<string, number> } {
-  const table: ItemTable = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
-  const rowOf = new Map<string, number>();
-  for (let row = 0; row < table.itemIds.length; row += 1) rowOf.set(table.itemIds[row], row);
-  return { table, rowOf };
+/** What looks an item's row up by its id. */
+type RowLookup = Pick<ReadonlyMap<string, number>, 'get'>;
+
+/**
+ * The ranking features' item table (empty when none came back), and each item's row in it by id for what has
+ * only an id (a list by id, a less-liked item). Most of a Recommend knows its rows (lists by row, the ranker's
+ * candidate indexes), so the map of the table's ~750 ids is made at the first lookup by id, not for every
+ * Recommend (it was a twentieth of what the orchestrator allocated, and it lived through the ranker's call).
+ */
+class RankingTable implements RowLookup {
+  readonly table: ItemTable;
+  private byId?: Map<string, number>;
+
+  constructor(features: GetFeaturesResponse) {
+    this.table = features.itemTable ?? { itemIds: [], numbers: {}, texts: {} };
+  }
+
+  get(itemId: string): number | undefined {
+    if (!this.byId) {
+      const ids = this.table.itemIds;
+      this.byId = new Map();
+      for (let row = 0; row < ids.length; row += 1) this.byId.set(ids[row], row);
+    }
+    return this.byId.get(itemId);
+  }
+
+  /** The row's creator ('' for an item not in the table), read from a dictionary-encoded column as it came. */
+  creatorAt(row: number): string {
+    return textAt(this.table.texts.item_creator, row);
+  }
 }
 
 /**
  * An item's creator and category from the ranking features' table ('' for an item not in it), read from a
  * dictionary-encoded column as it came (no column of values is made: it would live through the ranker's call).
  */
-function attributesOf(table: ItemTable, rowOf: ReadonlyMap<string, number>): (itemId: string) => ItemAttributes {
+function attributesOf(table: ItemTable, rowOf: RowLookup): (itemId: string) => ItemAttributes {
   const creators = table.texts.item_creator;
   const categories = table.texts.item_category;
   return (itemId) => {
@@ -108,9 +132,7 @@ function attributesOf(table: ItemTable, rowOf: ReadonlyMap<string, number>): (it
 /** What a Recommend keeps of its candidate sources and ranking features for the ranker's call and the answer. */
 interface RankableCandidates {
   rankable: MergedCandidates;
-  table: ItemTable;
-  rowOf: Map<string, number>;
-  attributes: (itemId: string) => ItemAttributes;
+  table: RankingTable;
   userFeatures: Record<string, FeatureValue>;
   contextFeatures: Record<string, FeatureValue>;
   /** The sources that answered (a failed one contributed nothing). */
@@ -214,7 +236,7 @@ export class RecommendationService {
       metadata,
       timeoutMs,
     });
-    const { rankable, table, rowOf, attributes } = prepared;
+    const { rankable, table } = prepared;
     const ranked = await this.deps.ranker.rank(
       rankRequest({
         tenantId: cmd.tenantId,
@@ -222,7 +244,7 @@ export class RecommendationService {
         mode: ctx.mode,
         userFeatures: prepared.userFeatures,
         contextFeatures: prepared.contextFeatures,
-        ...candidateColumns(rankable, table),
+        ...candidateColumns(rankable, table.table),
         // Enough for diversity to choose from; all of them when less-liked categories will be demoted afterwards.
         topN: resolved.lessLikeItemIds.size > 0 ? 0 : Math.max(RANKED_RETURNED, cmd.limit * 10),
         weightMultipliers: change?.ranking_weights ?? {},
@@ -230,17 +252,21 @@ export class RecommendationService {
       { metadata, timeoutMs },
     );
 
-    // Each ranked item's source, found through its row of the feature table (the ranker returns a few hundred of
-    // the candidates: an array by table row costs nothing per candidate, where a map by item id cost a set each).
-    const sourceAtRow = new Array<string>(table.itemIds.length);
-    for (let i = 0; i < rankable.size; i += 1) sourceAtRow[rankable.rows[i]] = rankable.sources[i];
+    // Each ranked item's candidate, by the index the ranker names (a few hundred of them: no map of the
+    // candidates' ids is made); its source and its row of the table (for the business rules and explanations).
+    const rowOfRanked = new Map<string, number>();
     const rankedItems = ranked.items.map((r) => {
-      const row = rowOf.get(r.itemId);
-      return { ...r, source: (row === undefined ? undefined : sourceAtRow[row]) ?? r.source };
+      const i = rankable.indexOf(r.itemId, r.candidateIndex);
+      if (i < 0) return r;
+      rowOfRanked.set(r.itemId, rankable.rows[i]);
+      return { ...r, source: rankable.sources[i] };
     });
+    // Less-liked items are looked up in the table by id (only when the subject marked some).
+    const rowOf: RowLookup = { get: (itemId) => rowOfRanked.get(itemId) ?? table.get(itemId) };
+    const attributes = attributesOf(table.table, rowOf);
     const items = await this.deps.explanations.fill(
       this.finalize(this.demoteLessLiked(rankedItems, attributes, resolved), attributes, surface, cmd.limit),
-      table,
+      table.table,
       rowOf,
     );
     const response: RecommendResponse = {
@@ -298,9 +324,10 @@ export class RecommendationService {
     let features = fetched.features;
     const lists = results.map((r) => ({ weight: sourceWeights?.[r.name] ?? 1, list: r.candidates }));
     const excluded = (itemId: string) => resolved.hiddenItemIds.has(itemId) || itemId === cmd.seedItemId;
-    let { table, rowOf } = rowsOf(features);
+    let table = new RankingTable(features);
     // A list by row (ranked_rows) names items of the table; a list by id may name none of them.
-    const withFeatures = (l: SourceCandidates) => (l.list.rows ? l.list.rows.length > 0 : l.list.itemIds.some((id) => rowOf.has(id)));
+    const withFeatures = (l: SourceCandidates) =>
+      l.list.rows ? l.list.rows.length > 0 : l.list.itemIds.some((id) => table.get(id) !== undefined);
     if (lists.some((l) => candidateCount(l.list) > 0) && !lists.some(withFeatures)) {
       // A feature-gateway older than items_from_features (a rolling deploy) ignores it: ask for the items directly
       // (never for the hidden items or the seed, which are not candidates).
@@ -308,17 +335,14 @@ export class RecommendationService {
       const candidates = lists.flatMap((l) => l.list.itemIds).filter((id) => !excluded(id));
       const itemIds = [...new Set([...candidates, ...resolved.lessLikeItemIds])].slice(0, MAX_FEATURE_ITEMS);
       features = await this.deps.features.getFeatures({ ...ranking, itemIds }, call);
-      ({ table, rowOf } = rowsOf(features));
+      table = new RankingTable(features);
     }
     // Only items with ranking features can be ranked: the merge keeps items by their row of the table.
-    const candidates = MergedCandidates.merge(lists, table.itemIds, rowOf, excluded, surface.maxCandidates);
-    const attributes = attributesOf(table, rowOf);
+    const candidates = MergedCandidates.merge(lists, table.table.itemIds, table, excluded, surface.maxCandidates);
     const blocked = resolved.blockedCreatorIds;
     return {
-      rankable: blocked.size === 0 ? candidates : candidates.filter((itemId) => !blocked.has(attributes(itemId).creator)),
+      rankable: blocked.size === 0 ? candidates : candidates.filter((_, row) => !blocked.has(table.creatorAt(row))),
       table,
-      rowOf,
-      attributes,
       userFeatures: features.userFeatures,
       contextFeatures: features.contextFeatures,
       // A source that failed contributed nothing and is not reported as used.

@@ -6,6 +6,7 @@ import {
   RankCandidate,
   RankRequest,
   rankRequest as completeRankRequest,
+  RankResponse,
   TextColumn,
   textColumn,
 } from '@recsys/proto';
@@ -145,7 +146,9 @@ describe(RankingService.name, () => {
     const candidates = ['c', 'a', 'e', 'b', 'd'].map((id, i) => candidate(`item-${id}`, i % 2 ? 'books' : 'music', i === 2 ? 0.9 : 0.5));
     const first = await service.rank(rankRequest({ books: 0.5, music: 0.5 }, { candidates }), token);
     const again = await service.rank(rankRequest({ books: 0.5, music: 0.5 }, { candidates: [...candidates].reverse() }), token);
-    expect(again).toEqual(first);
+    // The same items, scores and reasons; each item's candidate index is its place in its own request.
+    const withoutIndex = (res: RankResponse) => ({ ...res, items: res.items.map(({ candidateIndex: _, ...item }) => item) });
+    expect(withoutIndex(again)).toEqual(withoutIndex(first));
     expect(order(first)).toEqual(['item-e', 'item-a', 'item-b', 'item-c', 'item-d']);
   });
 
@@ -205,6 +208,21 @@ describe(`${RankingService.name} with candidates in columns`, () => {
     const columnar = await service.rank(rankRequest({ books: 0.5, music: 0.2 }, columns(specs)), token);
     expect(columnar.items).toEqual(perCandidate.items);
     expect(columnar.items.map((i) => i.source)).toEqual(specs.map(() => 'trending_region'));
+  });
+
+  it("names each ranked item's place among the candidates (its row of the table, its index of the messages)", async () => {
+    const token = privacyToken(PrivacyMode.PERSONALIZED);
+    const ids = specs.map(([id]) => id);
+    const columnar = await service.rank(rankRequest({ books: 0.5 }, columns(specs, { topN: 3 })), token);
+    expect(columnar.items).toHaveLength(3);
+    // Not the identity: the best-ranked item is not the first candidate.
+    expect(columnar.items[0].candidateIndex).not.toBe(0);
+    for (const item of columnar.items) expect(ids[item.candidateIndex]).toBe(item.itemId);
+    const perCandidate = await service.rank(
+      rankRequest({ books: 0.5 }, { candidates: specs.map(([id, c, q]) => candidate(id, c, q)) }),
+      token,
+    );
+    for (const item of perCandidate.items) expect(ids[item.candidateIndex]).toBe(item.itemId);
   });
 
   it('ranks a dictionary-encoded category column exactly as the same column of values', async () => {

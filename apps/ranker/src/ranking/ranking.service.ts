@@ -1,5 +1,5 @@
 import { RankingRouteDefinition, Registry, resolveFeatureSet } from '@recsys/feature-registry';
-import { CandidateColumns, RankableCandidate, rankLinear, rankLinearColumns, Scored } from '@recsys/models';
+import { CandidateColumns, RankableCandidate, Ranked, rankLinear, rankLinearColumns } from '@recsys/models';
 import { isServedMode, modeRegistryName, PrivacyContextCodec, PrivacyMode, Purpose, ServedMode, stricterOf } from '@recsys/privacy-context';
 import { FeatureValue, isDictionaryColumn, RankRequest, RankResponse, textColumnLength, textValues } from '@recsys/proto';
 import { isValidTenantId } from '@recsys/tenant-keys';
@@ -64,7 +64,7 @@ export class RankingService {
       return false;
     };
     const weights = scaled(model.weights, req.weightMultipliers);
-    let ranked: Scored[];
+    let ranked: Ranked[];
     let sources: Map<string, string>;
     if (req.candidateTable?.itemIds.length) {
       ranked = rankLinearColumns(weights, this.columns(req, allow), affinity, req.topN);
@@ -83,6 +83,7 @@ export class RankingService {
       score: s.score,
       source: sources.get(s.itemId) ?? '',
       internalReason: s.strongest,
+      candidateIndex: s.index,
     }));
     if (droppedNames.size > 0) this.dropped.inc({ route: route.name }, droppedNames.size);
     this.ranked.inc({ route: route.name, origin: model.origin });

@@ -18,6 +18,7 @@ describe('HTTP/2 flow-control windows of recsys connections', () => {
       score: i,
       source: 'editorial',
       internalReason: 'EDITORIAL',
+      candidateIndex: i,
     })),
   };
 

@@ -51,7 +51,9 @@ describe('wire codec over real gRPC', () => {
     modelVersion: 'v7',
     mode: PrivacyMode.PERSONALIZED,
     droppedFeatures: ['user_secret'],
-    items: ids.slice(0, 200).map((itemId, i) => ({ itemId, score: 1 - i / 200, source: '', internalReason: 'SIMILAR_TO_HISTORY' })),
+    items: ids
+      .slice(0, 200)
+      .map((itemId, i) => ({ itemId, score: 1 - i / 200, source: '', internalReason: 'SIMILAR_TO_HISTORY', candidateIndex: i })),
   };
 
   it('a proto-loader server receives exactly what the client sent, and the client exactly what it answered', async () => {

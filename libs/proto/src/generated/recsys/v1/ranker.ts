@@ -99,6 +99,11 @@ export interface RankedItem {
   source: string;
   /** The internal reason (strongest contribution), mapped to a user-safe code by the orchestrator. */
   internalReason: string;
+  /**
+   * The item's place among the request's candidates: its row of candidate_table, or its index in `candidates`. A
+   * caller finds its own data of a ranked item by it (checking item_id) instead of by a map of its item ids.
+   */
+  candidateIndex: number;
 }
 
 /** Rank output. */

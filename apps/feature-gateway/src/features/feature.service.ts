@@ -22,47 +22,25 @@ import { SessionStore } from '../events/session-store';
 import type { Logger } from 'pino';
 import { ProfileEvent, ProfileStore } from '../profile/profile.store';
 import { emptyFeatureValue as empty, listValue, USER_FEATURES, UserFeatureInputs } from './user-features';
+import { itemsNamed, NamedItems, rowLookup } from './named-items';
 
 const MAX_ITEMS = 1000;
 const MAX_BATCH = 16;
-
-/**
- * The items that these features name in a batch's answers (ranked lists, the keys of weights maps; user, context
- * and item features), in order of first appearance.
- */
-function itemsNamed(entries: readonly GetFeatureBatchEntry[], features: readonly string[], first: readonly string[] = []): string[] {
-  const named = new Set<string>(first);
-  const add = (value: FeatureValue | undefined) => {
-    if (!value) return;
-    for (const id of value.rankedItemIds ?? []) named.add(id);
-    for (const id of Object.keys(value.weights ?? {})) named.add(id);
-  };
-  for (const { response } of entries) {
-    if (!response) continue;
-    for (const name of features) {
-      add(response.userFeatures[name]);
-      add(response.contextFeatures[name]);
-      for (const item of response.items) add(item.features[name]);
-    }
-  }
-  return [...named];
-}
 
 /**
  * The ranked lists of these features in `answers`, by their items' rows of `table` (ranked_rows) instead of by id:
  * each id then travels once, in the table. An item the table lacks is left out of its list. The values are
  * replaced, not changed (a value may be shared, such as a remembered list).
  */
-function listsByRow(answers: readonly GetFeatureBatchEntry[], features: readonly string[], table: ItemTable): void {
-  const rowOf = new Map<string, number>();
-  for (let row = 0; row < table.itemIds.length; row++) rowOf.set(table.itemIds[row], row);
+function listsByRow(answers: readonly GetFeatureBatchEntry[], features: readonly string[], table: ItemTable, named: NamedItems): void {
+  const rowOf = rowLookup(table, named);
   const byRow = (values: Record<string, FeatureValue>, name: string) => {
     const value = values[name];
     if (!value || value.rankedItemIds.length === 0) return;
     const rows: number[] = [];
     const scores: number[] = [];
     for (let i = 0; i < value.rankedItemIds.length; i++) {
-      const row = rowOf.get(value.rankedItemIds[i]);
+      const row = rowOf(value.rankedItemIds[i]);
       if (row === undefined) continue;
       rows.push(row);
       scores.push(value.rankedScores[i]);
@@ -237,12 +215,13 @@ export class FeatureService {
       const r = req.requests[index];
       // Only answers given for the same purpose name items for it; own items first, the whole within MAX_ITEMS.
       const sources = entries.filter((e, i): e is GetFeatureBatchEntry => e !== undefined && req.requests[i].purpose === r.purpose);
-      const itemIds = itemsNamed(sources, r.itemsFromFeatures, r.itemIds).slice(0, MAX_ITEMS);
+      const named = itemsNamed(sources, r.itemsFromFeatures, r.itemIds);
+      const itemIds = named.ids.slice(0, MAX_ITEMS);
       const features = (entries[index] = await answer(r, itemIds)).response;
       // A table without columns (a feature set with no number or text item features) has no rows to name.
       const table = features?.itemTable;
       if (req.rankedRows && table && Object.keys(table.numbers).length + Object.keys(table.texts).length > 0)
-        listsByRow(sources, r.itemsFromFeatures, table);
+        listsByRow(sources, r.itemsFromFeatures, table, named);
     }
     return { entries: entries as GetFeatureBatchEntry[] };
   }

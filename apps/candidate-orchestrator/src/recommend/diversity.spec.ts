@@ -13,7 +13,7 @@ const ranked = (ids: string) => [...ids].map((itemId) => ({ itemId }));
 const ids = (items: { itemId: string }[]) => items.map((i) => i.itemId).join('');
 
 describe(diversify.name, () => {
-  const attributes = (id: string) => ATTRIBUTES[id];
+  const attributes = (item: { itemId: string }) => ATTRIBUTES[item.itemId];
 
   it('keeps at most N items of one creator, in ranked order', () => {
     expect(ids(diversify(ranked('abcdef'), attributes, { maxPerCreator: 2, maxPerCategory: 10 }, 10))).toBe('abdef');

@@ -9,9 +9,9 @@ export interface DiversityRules {
  * order. The caps are strict: when the candidates cannot fill the answer within them, the answer is shorter
  * rather than less diverse. Items without a creator or category are not capped on it.
  */
-export function diversify<T extends { itemId: string }>(
+export function diversify<T>(
   ranked: readonly T[],
-  attributes: (itemId: string) => { creator: string; category: string },
+  attributes: (item: T) => { creator: string; category: string },
   rules: DiversityRules,
   limit: number,
 ): T[] {
@@ -20,7 +20,7 @@ export function diversify<T extends { itemId: string }>(
   const kept: T[] = [];
   for (const item of ranked) {
     if (kept.length >= limit) break;
-    const { creator, category } = attributes(item.itemId);
+    const { creator, category } = attributes(item);
     const creators = perCreator.get(creator) ?? 0;
     const categories = perCategory.get(category) ?? 0;
     if ((creator && creators >= rules.maxPerCreator) || (category && categories >= rules.maxPerCategory)) continue;

@@ -47,7 +47,7 @@ const list = (source: string, entries: [string, number][], weight = 1): SourceCa
 /** The merge against a table of every listed item (in reverse order of first appearance: rows are not slots). */
 function merge(lists: SourceCandidates[], exclude: (itemId: string) => boolean, max: number): MergedCandidates {
   const table = tableOf(lists.flatMap((l) => l.list.itemIds).reverse());
-  return MergedCandidates.merge(lists, table.itemIds, table.rowOf, exclude, max);
+  return MergedCandidates.merge(lists, table.itemIds, exclude, max);
 }
 
 describe(MergedCandidates.name, () => {
@@ -125,7 +125,6 @@ describe(MergedCandidates.name, () => {
         ]),
       ],
       table.itemIds,
-      table.rowOf,
       (itemId) => {
         asked.push(itemId);
         return false;
@@ -183,7 +182,7 @@ describe(MergedCandidates.name, () => {
         const kept = l.list.itemIds.map((id, i) => [table.rowOf.get(id), l.list.scores[i]]).filter(([row]) => row !== undefined);
         return { ...l, list: { source: l.list.source, itemIds: [], rows: kept.map(([row]) => row!), scores: kept.map(([, s]) => s!) } };
       });
-      const merged = MergedCandidates.merge(mixed, table.itemIds, table.rowOf, (id) => excluded.has(id), max);
+      const merged = MergedCandidates.merge(mixed, table.itemIds, (id) => excluded.has(id), max);
       expect(merged.rows).toEqual(expected.map((c) => table.rowOf.get(c.itemId)));
       expect(merged.itemIds).toEqual(expected.map((c) => c.itemId));
       expect(merged.sources).toEqual(expected.map((c) => c.source));
@@ -206,7 +205,6 @@ describe(candidateColumns.name, () => {
     },
     texts: { item_category: textColumn(['books', 'music', 'news']), item_creator: textColumn(['c1', 'c2', 'c3']) },
   };
-  const rowOf = new Map(table.itemIds.map((id, i) => [id, i]));
   const candidates = MergedCandidates.merge(
     [
       list('user_cf', [['i3', 0.9]]),
@@ -216,7 +214,6 @@ describe(candidateColumns.name, () => {
       ]),
     ],
     table.itemIds,
-    rowOf,
     () => false,
     10,
   );

@@ -43,7 +43,7 @@ export class MergedCandidates {
   private indexById?: Map<string, number>;
 
   /**
-   * One row per item of the table (its `tableItemIds`, each one's row `rowOf`; a list may name its items by row)
+   * One row per item of the table (its `tableItemIds`; a list names its items by row, or by id)
    * with every source's best score (the best of all names the row's source), without the excluded items and those
    * the table lacks; best-scored first, ties by item id; at most `max` rows. `exclude` is asked once per item.
    * Scores are finite and not negative (a source's are 0..1, a variant's weight 0..10); a candidate whose weighted
@@ -52,7 +52,6 @@ export class MergedCandidates {
   static merge(
     lists: readonly SourceCandidates[],
     tableItemIds: readonly string[],
-    rowOf: Pick<ReadonlyMap<string, number>, 'get'>,
     exclude: (itemId: string) => boolean,
     max: number,
   ): MergedCandidates {
@@ -70,14 +69,15 @@ export class MergedCandidates {
     // Float64Arrays: their values live outside the heap, so the garbage collector never copies them while the
     // Recommend waits for the ranker (plain arrays of doubles measured as longer scavenge pauses).
     const bySource = new Map<string, Float64Array>();
+    const rowOfId = rowsOfListedIds(lists, tableItemIds);
     for (const { weight, list } of lists) {
       const { source, itemIds: ids, rows: listRows, scores: listScores } = list;
       let column = bySource.get(source);
       const size = (listRows ?? ids).length;
       for (let i = 0; i < size; i++) {
-        const row = listRows ? listRows[i] : rowOf.get(ids[i]);
+        const row = listRows ? listRows[i] : (rowOfId.get(ids[i]) ?? -1);
         // An item the table lacks (or a row past its end) cannot be ranked.
-        if (row === undefined || row >= slotOfRow.length) continue;
+        if (row < 0 || row >= slotOfRow.length) continue;
         let slot = slotOfRow[row];
         if (slot === EXCLUDED) continue;
         const score = weight === 1 ? listScores[i] : listScores[i] * weight;
@@ -161,6 +161,19 @@ export class MergedCandidates {
       bySource,
     );
   }
+}
+
+/**
+ * Each table row of the items that lists by id name (-1: not in the table): a source whose answer cannot name rows
+ * (item_to_item's few dozen neighbours of the seed) is found with one pass over the table's ids against a map of
+ * those ids, instead of a map of the table's ~750 ids per Recommend.
+ */
+function rowsOfListedIds(lists: readonly SourceCandidates[], tableItemIds: readonly string[]): Map<string, number> {
+  const rowOf = new Map<string, number>();
+  for (const { list } of lists) if (!list.rows) for (const id of list.itemIds) rowOf.set(id, -1);
+  if (rowOf.size === 0) return rowOf;
+  for (let row = 0; row < tableItemIds.length; row++) if (rowOf.get(tableItemIds[row]) === -1) rowOf.set(tableItemIds[row], row);
+  return rowOf;
 }
 
 /**

@@ -83,16 +83,14 @@ interface ItemAttributes {
   category: string;
 }
 
-/** What looks an item's row up by its id. */
-type RowLookup = Pick<ReadonlyMap<string, number>, 'get'>;
-
 /**
  * The ranking features' item table (empty when none came back), and each item's row in it by id for what has
- * only an id (a list by id, a less-liked item). Most of a Recommend knows its rows (lists by row, the ranker's
- * candidate indexes), so the map of the table's ~750 ids is made at the first lookup by id, not for every
- * Recommend (it was a twentieth of what the orchestrator allocated, and it lived through the ranker's call).
+ * only an id (a less-liked item; a ranked item an older ranker names no index of). A Recommend knows its other
+ * rows (lists by row, the ranker's candidate indexes), so the map of the table's ~750 ids is made at the first
+ * lookup by id, not for every Recommend (it was a twentieth of what the orchestrator allocated, and it lived
+ * through the ranker's call).
  */
-class RankingTable implements RowLookup {
+class RankingTable {
   readonly table: ItemTable;
   private byId?: Map<string, number>;
 
@@ -109,24 +107,27 @@ class RankingTable implements RowLookup {
     return this.byId.get(itemId);
   }
 
-  /** The row's creator ('' for an item not in the table), read from a dictionary-encoded column as it came. */
+  /**
+   * The row's creator and category ('' for an item not in the table), read from a dictionary-encoded column as it
+   * came (no column of values is made: it would live through the ranker's call).
+   */
+  attributesAt(row: number | undefined): ItemAttributes {
+    if (row === undefined) return { creator: '', category: '' };
+    return { creator: this.creatorAt(row), category: textAt(this.table.texts.item_category, row) };
+  }
+
   creatorAt(row: number): string {
     return textAt(this.table.texts.item_creator, row);
   }
 }
 
-/**
- * An item's creator and category from the ranking features' table ('' for an item not in it), read from a
- * dictionary-encoded column as it came (no column of values is made: it would live through the ranker's call).
- */
-function attributesOf(table: ItemTable, rowOf: RowLookup): (itemId: string) => ItemAttributes {
-  const creators = table.texts.item_creator;
-  const categories = table.texts.item_category;
-  return (itemId) => {
-    const row = rowOf.get(itemId);
-    if (row === undefined) return { creator: '', category: '' };
-    return { creator: textAt(creators, row), category: textAt(categories, row) };
-  };
+/** A ranked item with its row of the ranking table (undefined: not in it). */
+interface RankedRow {
+  itemId: string;
+  score: number;
+  source: string;
+  internalReason: string;
+  row: number | undefined;
 }
 
 /** What a Recommend keeps of its candidate sources and ranking features for the ranker's call and the answer. */
@@ -253,21 +254,18 @@ export class RecommendationService {
     );
 
     // Each ranked item's candidate, by the index the ranker names (a few hundred of them: no map of the
-    // candidates' ids is made); its source and its row of the table (for the business rules and explanations).
-    const rowOfRanked = new Map<string, number>();
-    const rankedItems = ranked.items.map((r) => {
-      const i = rankable.indexOf(r.itemId, r.candidateIndex);
-      if (i < 0) return r;
-      rowOfRanked.set(r.itemId, rankable.rows[i]);
-      return { ...r, source: rankable.sources[i] };
+    // candidates' ids is made): its source, and its row of the table for the business rules and explanations.
+    const rankedItems = ranked.items.map(({ itemId, score, source, internalReason, candidateIndex }): RankedRow => {
+      const i = rankable.indexOf(itemId, candidateIndex);
+      return i < 0
+        ? { itemId, score, source, internalReason, row: table.get(itemId) }
+        : { itemId, score, source: rankable.sources[i], internalReason, row: rankable.rows[i] };
     });
-    // Less-liked items are looked up in the table by id (only when the subject marked some).
-    const rowOf: RowLookup = { get: (itemId) => rowOfRanked.get(itemId) ?? table.get(itemId) };
-    const attributes = attributesOf(table.table, rowOf);
+    const kept = diversify(this.demoteLessLiked(rankedItems, table, resolved), (r) => table.attributesAt(r.row), surface, cmd.limit);
     const items = await this.deps.explanations.fill(
-      this.finalize(this.demoteLessLiked(rankedItems, attributes, resolved), attributes, surface, cmd.limit),
+      kept.map((r) => this.recommended(r, table.attributesAt(r.row).category)),
       table.table,
-      rowOf,
+      new Map(kept.map((r) => [r.itemId, r.row])),
     );
     const response: RecommendResponse = {
       requestId: ctx.requestId,
@@ -325,10 +323,12 @@ export class RecommendationService {
     const lists = results.map((r) => ({ weight: sourceWeights?.[r.name] ?? 1, list: r.candidates }));
     const excluded = (itemId: string) => resolved.hiddenItemIds.has(itemId) || itemId === cmd.seedItemId;
     let table = new RankingTable(features);
-    // A list by row (ranked_rows) names items of the table; a list by id may name none of them.
-    const withFeatures = (l: SourceCandidates) =>
-      l.list.rows ? l.list.rows.length > 0 : l.list.itemIds.some((id) => table.get(id) !== undefined);
-    if (lists.some((l) => candidateCount(l.list) > 0) && !lists.some(withFeatures)) {
+    // A list by row (ranked_rows) names items of the table; a list by id may name none of them. Lists by row are
+    // asked first: with one of them, the table's ids are never mapped.
+    const withFeatures =
+      lists.some((l) => (l.list.rows?.length ?? 0) > 0) ||
+      lists.some((l: SourceCandidates) => !l.list.rows && l.list.itemIds.some((id) => table.get(id) !== undefined));
+    if (lists.some((l) => candidateCount(l.list) > 0) && !withFeatures) {
       // A feature-gateway older than items_from_features (a rolling deploy) ignores it: ask for the items directly
       // (never for the hidden items or the seed, which are not candidates).
       this.deps.logger.warn('ranking features came back without the candidates; fetching them with GetFeatures');
@@ -338,7 +338,7 @@ export class RecommendationService {
       table = new RankingTable(features);
     }
     // Only items with ranking features can be ranked: the merge keeps items by their row of the table.
-    const candidates = MergedCandidates.merge(lists, table.table.itemIds, table, excluded, surface.maxCandidates);
+    const candidates = MergedCandidates.merge(lists, table.table.itemIds, excluded, surface.maxCandidates);
     const blocked = resolved.blockedCreatorIds;
     return {
       rankable: blocked.size === 0 ? candidates : candidates.filter((_, row) => !blocked.has(table.creatorAt(row))),
@@ -458,36 +458,29 @@ export class RecommendationService {
     });
   }
 
-  /** LESS_LIKE_THIS: items of a category the subject marked are scored down (not hidden), in every mode. */
-  private demoteLessLiked<T extends { itemId: string; score: number }>(
-    ranked: T[],
-    attributes: (itemId: string) => ItemAttributes,
-    resolved: ResolvedPrivacy,
-  ): T[] {
+  /**
+   * LESS_LIKE_THIS: items of a category the subject marked are scored down (not hidden), in every mode. The marked
+   * items' categories are read from the ranking table, by id (the request brought them along).
+   */
+  private demoteLessLiked(ranked: RankedRow[], table: RankingTable, resolved: ResolvedPrivacy): RankedRow[] {
     if (resolved.lessLikeItemIds.size === 0) return ranked;
-    const category = (itemId: string) => attributes(itemId).category;
-    const demoted = new Set([...resolved.lessLikeItemIds].map(category).filter(Boolean));
+    const demoted = new Set([...resolved.lessLikeItemIds].map((id) => table.attributesAt(table.get(id)).category).filter(Boolean));
     return (
       ranked
         // Lower in either sign: a learned linear score can be negative, where multiplying would raise it.
         .map((r) =>
-          demoted.has(category(r.itemId)) ? { ...r, score: r.score >= 0 ? r.score * LESS_LIKE_FACTOR : r.score / LESS_LIKE_FACTOR } : r,
+          demoted.has(table.attributesAt(r.row).category)
+            ? { ...r, score: r.score >= 0 ? r.score * LESS_LIKE_FACTOR : r.score / LESS_LIKE_FACTOR }
+            : r,
         )
         .sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1))
     );
   }
 
-  /** Diversity (at most N per creator and per category), the limit, and user-safe reasons. */
-  private finalize(
-    ranked: { itemId: string; score: number; source: string; internalReason: string }[],
-    attributes: (itemId: string) => ItemAttributes,
-    surface: SurfaceConfig,
-    limit: number,
-  ): RecommendedItem[] {
-    return diversify(ranked, attributes, surface, limit).map((r) => {
-      const reason = this.deps.reasons.map(r.internalReason, attributes(r.itemId).category);
-      return { itemId: r.itemId, score: r.score, reasonCode: reason.code, reasonText: reason.text, source: r.source, explanation: '' };
-    });
+  /** An item of the answer, with its user-safe reason (diversity and the limit chose it already). */
+  private recommended(r: RankedRow, category: string): RecommendedItem {
+    const reason = this.deps.reasons.map(r.internalReason, category);
+    return { itemId: r.itemId, score: r.score, reasonCode: reason.code, reasonText: reason.text, source: r.source, explanation: '' };
   }
 
   /** A sampled, redacted decision record; never blocks or fails the answer. */

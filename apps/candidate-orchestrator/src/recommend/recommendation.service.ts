@@ -30,7 +30,7 @@ import { Assignment, ExperimentAssigner } from '../experiments/experiment-assign
 import { ExposureSink } from '../experiments/exposure-sink';
 import { FallbackRate } from './fallback-rate';
 import { Admission } from './admission';
-import { candidateColumns, MergedCandidates, SourceCandidates } from './merged-candidates';
+import { candidateColumns, MergedCandidates } from './merged-candidates';
 
 /** What one candidate source gave a Recommend. */
 interface SourceResult {
@@ -327,7 +327,7 @@ export class RecommendationService {
     // asked first: with one of them, the table's ids are never mapped.
     const withFeatures =
       lists.some((l) => (l.list.rows?.length ?? 0) > 0) ||
-      lists.some((l: SourceCandidates) => !l.list.rows && l.list.itemIds.some((id) => table.get(id) !== undefined));
+      lists.some((l) => !l.list.rows && l.list.itemIds.some((id) => table.get(id) !== undefined));
     if (lists.some((l) => candidateCount(l.list) > 0) && !withFeatures) {
       // A feature-gateway older than items_from_features (a rolling deploy) ignores it: ask for the items directly
       // (never for the hidden items or the seed, which are not candidates).

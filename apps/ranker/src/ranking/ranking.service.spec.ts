@@ -149,6 +149,11 @@ describe(RankingService.name, () => {
     // The same items, scores and reasons; each item's candidate index is its place in its own request.
     const withoutIndex = (res: RankResponse) => ({ ...res, items: res.items.map(({ candidateIndex: _, ...item }) => item) });
     expect(withoutIndex(again)).toEqual(withoutIndex(first));
+    for (const [response, sent] of [
+      [first, candidates],
+      [again, [...candidates].reverse()],
+    ] as const)
+      for (const item of response.items) expect(sent[item.candidateIndex].itemId).toBe(item.itemId);
     expect(order(first)).toEqual(['item-e', 'item-a', 'item-b', 'item-c', 'item-d']);
   });
 

@@ -63,7 +63,8 @@ import { AddCleanup, revision, runBench } from './run-bench';
  *    workload, then alternating blocks: each request is timed from its scheduled send time to its reply, failed
  *    ones included (until their error); each answer of the platform is checked.
  * 4. The table and a JSON summary: percentiles in ms, successful answers/s, CPU per request of each workload's
- *    processes, the platform's own hop counts and server-side times from its Prometheus metrics.
+ *    processes, the platform's own hop counts, server-side times and garbage collection (count and pause time by
+ *    kind, per service) from its Prometheus metrics.
  *
  * A benchmark, never a test: it reports PASS/FAIL against the budget and exits non-zero only when the run failed.
  */
@@ -432,6 +433,9 @@ async function scrape(port: number): Promise<MetricSample[]> {
   }
   return samples;
 }
+
+/** The kinds of collection prom-client's nodejs_gc_duration_seconds counts (incremental: marking steps). */
+const GC_KINDS = ['minor', 'major', 'incremental'] as const;
 
 const sumOf = (samples: MetricSample[], name: string, match: Record<string, string> = {}) =>
   samples.filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
@@ -861,6 +865,19 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     consent: cacheStats('consent-service', 'consent_cache_lookups_total'),
     profile: cacheStats('feature-gateway', 'profile_cache_lookups_total'),
   };
+  // Each service's garbage collection during the measured blocks, by kind (prom-client's nodejs_gc_duration_seconds):
+  // while a service collects, every Recommend waiting on it waits too.
+  const gc = Object.fromEntries(
+    PLATFORM_APPS.map((app) => {
+      const delta = (part: 'count' | 'sum', kind: string) =>
+        sumOf(metricsAfter.get(app)!, `nodejs_gc_duration_seconds_${part}`, { kind }) -
+        sumOf(metricsBefore.get(app)!, `nodejs_gc_duration_seconds_${part}`, { kind });
+      return [
+        app,
+        Object.fromEntries(GC_KINDS.map((kind) => [kind, { count: delta('count', kind), totalMs: round2(delta('sum', kind) * 1000) }])),
+      ];
+    }),
+  );
   const recommends = serverSide['candidate-orchestrator Recommend'].calls;
   const perRecommend = (n: number) => (recommends > 0 ? round2(n / recommends) : 0);
   const measuredHops = {
@@ -929,6 +946,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     chain: results.chain,
     platformServerSide: serverSide,
     platformCaches: caches,
+    platformGc: gc,
     // prom-client resets its event loop delay histogram on every scrape: this is the measured phase's.
     platformEventLoopDelayMs: Object.fromEntries(
       PLATFORM_APPS.map((app) => {
@@ -999,6 +1017,11 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   lines.push(
     `platform event loop delay p99 / max (ms): ${Object.entries(summary.platformEventLoopDelayMs)
       .map(([app, d]) => `${app} ${d.p99} / ${d.max}`)
+      .join('; ')}`,
+  );
+  lines.push(
+    `platform garbage collection in the measured blocks (scavenges / mark-compacts, ms in all): ${Object.entries(gc)
+      .map(([app, kinds]) => `${app} ${kinds.minor.count} / ${kinds.major.count}, ${round2(kinds.minor.totalMs + kinds.major.totalMs)}`)
       .join('; ')}`,
   );
   lines.push(

@@ -1020,7 +1020,9 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
       .join('; ')}`,
   );
   lines.push(
-    `platform garbage collection in the measured blocks (scavenges / mark-compacts, ms in all): ${Object.entries(gc)
+    `platform garbage collection in the measured blocks (scavenges / mark-compacts, ms of both; incremental marking steps in the JSON): ${Object.entries(
+      gc,
+    )
       .map(([app, kinds]) => `${app} ${kinds.minor.count} / ${kinds.major.count}, ${round2(kinds.minor.totalMs + kinds.major.totalMs)}`)
       .join('; ')}`,
   );

@@ -31,10 +31,10 @@ export class MergedCandidates {
   private constructor(
     readonly itemIds: readonly string[],
     /** Each item's row of the table it was merged against. */
-    readonly rows: readonly number[],
+    readonly rows: ArrayLike<number>,
     /** Each row's best source and its (weighted) score. */
     readonly sources: readonly string[],
-    readonly scores: readonly number[],
+    readonly scores: ArrayLike<number>,
     /** Each source's best score per row; NaN where the source did not propose the item. */
     private readonly bySource: ReadonlyMap<string, Float64Array>,
   ) {}
@@ -155,9 +155,10 @@ export class MergedCandidates {
     }
     return new MergedCandidates(
       picked.map((i) => this.itemIds[i]),
-      picked.map((i) => this.rows[i]),
+      // Typed arrays: their values live outside the heap, so a scavenge never copies them while a Recommend waits.
+      Int32Array.from(picked, (i) => this.rows[i]),
       picked.map((i) => this.sources[i]),
-      picked.map((i) => this.scores[i]),
+      Float64Array.from(picked, (i) => this.scores[i]),
       bySource,
     );
   }
@@ -196,7 +197,7 @@ export function candidateColumns(candidates: MergedCandidates, table: ItemTable)
   const texts: Record<string, TextColumn> = {};
   for (const name of TEXT_ITEM_TERMS) {
     const column = table.texts[name];
-    if (column) texts[name] = isDictionaryColumn(column) ? pickedDictionary(column, rows) : textColumn(rows.map((r) => column.values[r]));
+    if (column) texts[name] = isDictionaryColumn(column) ? pickedDictionary(column, rows) : textColumn(Array.from(rows, (r) => column.values[r]));
   }
   return {
     candidateTable: { itemIds: [...candidates.itemIds], numbers, texts },
@@ -205,7 +206,7 @@ export function candidateColumns(candidates: MergedCandidates, table: ItemTable)
 }
 
 /** These rows of a dictionary-encoded column, with only the dictionary entries they use (in order of first use). */
-function pickedDictionary(column: TextColumn, rows: readonly number[]): TextColumn {
+function pickedDictionary(column: TextColumn, rows: ArrayLike<number>): TextColumn {
   const { dictionary, codes } = column;
   const renumbered = new Array<number>(dictionary.length).fill(-1);
   const kept: string[] = [];

@@ -1,5 +1,5 @@
-import { dictionaryColumn, ItemTable, textColumn } from '@recsys/proto';
-import { candidateColumns, MergedCandidates, SourceCandidates } from './merged-candidates';
+import { dictionaryColumn, ItemTable, textAt, textColumn } from '@recsys/proto';
+import { candidateColumns, MergedCandidates, offHeapTable, SourceCandidates } from './merged-candidates';
 
 /** What the merge must give, written the plain way: one object per item with a map of its sources' scores. */
 function referenceMerge(lists: SourceCandidates[], exclude: (itemId: string) => boolean, max: number, table: ReadonlySet<string>) {
@@ -69,7 +69,9 @@ describe(MergedCandidates.name, () => {
     );
     expect(merged.itemIds).toEqual(['b', 'a', 'c']);
     expect(merged.sources).toEqual(['user_cf', 'editorial', 'editorial']);
-    expect(merged.scores).toEqual([0.9, 0.7, 0.2]);
+    expect(merged.scores).toEqual(Float64Array.from([0.9, 0.7, 0.2]));
+    // Typed arrays, kept off the heap while the Recommend waits for the ranker.
+    expect(merged.rows).toBeInstanceOf(Int32Array);
     expect(plain(merged.sourceScores())).toEqual({ user_cf: { values: [0.9, 0.5, 0] }, editorial: { values: [0, 0.7, 0.2] } });
   });
 
@@ -89,7 +91,7 @@ describe(MergedCandidates.name, () => {
     );
     expect(merged.itemIds).toEqual(['x']);
     expect(merged.sources).toEqual(['trending_region']);
-    expect(merged.scores).toEqual([1.5]);
+    expect(Array.from(merged.scores)).toEqual([1.5]);
     expect(plain(merged.sourceScores())).toEqual({ trending_region: { values: [1.5] }, user_cf: { values: [0.9] } });
   });
 
@@ -132,7 +134,7 @@ describe(MergedCandidates.name, () => {
       10,
     );
     expect(merged.itemIds).toEqual(['a', 'b']);
-    expect(merged.rows).toEqual([2, 1]);
+    expect(Array.from(merged.rows)).toEqual([2, 1]);
     expect(asked).toEqual(['a', 'b']);
   });
 
@@ -183,10 +185,10 @@ describe(MergedCandidates.name, () => {
         return { ...l, list: { source: l.list.source, itemIds: [], rows: kept.map(([row]) => row!), scores: kept.map(([, s]) => s!) } };
       });
       const merged = MergedCandidates.merge(mixed, table.itemIds, (id) => excluded.has(id), max);
-      expect(merged.rows).toEqual(expected.map((c) => table.rowOf.get(c.itemId)));
+      expect(Array.from(merged.rows)).toEqual(expected.map((c) => table.rowOf.get(c.itemId)));
       expect(merged.itemIds).toEqual(expected.map((c) => c.itemId));
       expect(merged.sources).toEqual(expected.map((c) => c.source));
-      expect(merged.scores).toEqual(expected.map((c) => c.score));
+      expect(Array.from(merged.scores)).toEqual(expected.map((c) => c.score));
       const proposing = [...new Set(expected.flatMap((c) => Object.keys(c.sourceScores)))];
       expect(plain(merged.sourceScores())).toEqual(
         Object.fromEntries(proposing.map((s) => [s, { values: expected.map((c) => c.sourceScores[s] ?? 0) }])),
@@ -219,7 +221,7 @@ describe(candidateColumns.name, () => {
   );
 
   it('sends the ranker the candidates’ rows of what its model reads, and every source’s score column', () => {
-    expect(candidates.rows).toEqual([0, 2]);
+    expect(Array.from(candidates.rows)).toEqual([0, 2]);
     const columns = candidateColumns(candidates, table);
     // Columns of doubles in Float64Arrays, which the wire codec writes as the packed fields' bytes.
     expect(columns.candidateTable.numbers.item_popularity.values).toBeInstanceOf(Float64Array);
@@ -257,5 +259,37 @@ describe(candidateColumns.name, () => {
     expect(Object.keys(columns.candidateTable.texts)).toEqual(['item_category']);
     expect(Object.keys(columns.candidateTable.numbers)).toEqual(['item_popularity']);
     expect(columns).not.toHaveProperty('candidateSources');
+  });
+});
+
+describe(offHeapTable.name, () => {
+  it('keeps the same values, its number columns and dictionary codes in typed arrays and its plain text columns as they are', () => {
+    const table: ItemTable = {
+      itemIds: ['i1', 'i2', 'i3'],
+      numbers: { item_quality_score: { values: [0.1, 0.2, 0.3] } },
+      texts: { item_category: dictionaryColumn(['books', 'music', 'books']), item_creator: textColumn(['c1', 'c2', 'c3']) },
+    };
+    const typed = offHeapTable(table);
+    expect(typed.itemIds).toBe(table.itemIds);
+    expect(typed.numbers.item_quality_score.values).toBeInstanceOf(Float64Array);
+    expect(Array.from(typed.numbers.item_quality_score.values)).toEqual([0.1, 0.2, 0.3]);
+    expect(typed.texts.item_category.codes).toBeInstanceOf(Int32Array);
+    expect([0, 1, 2].map((row) => textAt(typed.texts.item_category, row))).toEqual(['books', 'music', 'books']);
+    expect(typed.texts.item_creator).toBe(table.texts.item_creator);
+    // What the ranker is sent from it is what it is sent from the table as it came.
+    const candidates = MergedCandidates.merge(
+      [
+        list('user_cf', [
+          ['i3', 0.9],
+          ['i1', 0.5],
+        ]),
+      ],
+      table.itemIds,
+      () => false,
+      10,
+    );
+    const plain = (c: ReturnType<typeof candidateColumns>) =>
+      JSON.parse(JSON.stringify(c, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v)));
+    expect(plain(candidateColumns(candidates, typed))).toEqual(plain(candidateColumns(candidates, table)));
   });
 });

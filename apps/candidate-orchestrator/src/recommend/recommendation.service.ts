@@ -7,7 +7,6 @@ import {
   GetFeaturesRequest,
   getFeaturesRequest,
   GetFeaturesResponse,
-  isDictionaryColumn,
   ItemTable,
   RankerServiceClient,
   rankRequest,
@@ -31,7 +30,7 @@ import { Assignment, ExperimentAssigner } from '../experiments/experiment-assign
 import { ExposureSink } from '../experiments/exposure-sink';
 import { FallbackRate } from './fallback-rate';
 import { Admission } from './admission';
-import { candidateColumns, MergedCandidates } from './merged-candidates';
+import { candidateColumns, MergedCandidates, offHeapTable } from './merged-candidates';
 
 /** What one candidate source gave a Recommend. */
 interface SourceResult {
@@ -96,7 +95,7 @@ class RankingTable {
   private byId?: Map<string, number>;
 
   constructor(features: GetFeaturesResponse) {
-    this.table = offHeap(features.itemTable ?? { itemIds: [], numbers: {}, texts: {} });
+    this.table = offHeapTable(features.itemTable ?? { itemIds: [], numbers: {}, texts: {} });
   }
 
   get(itemId: string): number | undefined {
@@ -120,22 +119,6 @@ class RankingTable {
   creatorAt(row: number): string {
     return textAt(this.table.texts.item_creator, row);
   }
-}
-
-/**
- * The table with its number columns and dictionary codes in typed arrays (read by index only): their values live
- * outside the heap, so the scavenges that run while a Recommend waits for the ranker do not copy them (~750 rows of
- * five columns per Recommend in flight, and a wave holds 20-30 of them).
- */
-function offHeap(table: ItemTable): ItemTable {
-  const typed = <T extends ArrayLike<number>>(values: readonly number[], make: (v: readonly number[]) => T) =>
-    make(values) as unknown as number[];
-  const numbers: ItemTable['numbers'] = {};
-  for (const [name, column] of Object.entries(table.numbers)) numbers[name] = { values: typed(column.values, (v) => Float64Array.from(v)) };
-  const texts: ItemTable['texts'] = {};
-  for (const [name, column] of Object.entries(table.texts))
-    texts[name] = isDictionaryColumn(column) ? { ...column, codes: typed(column.codes, (v) => Int32Array.from(v)) } : column;
-  return { itemIds: table.itemIds, numbers, texts };
 }
 
 /** A ranked item with its row of the ranking table (undefined: not in it). */

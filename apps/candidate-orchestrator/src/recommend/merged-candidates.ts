@@ -226,12 +226,11 @@ function pickedDictionary(column: TextColumn, rows: ArrayLike<number>): TextColu
  * five columns per Recommend in flight, and a wave holds 20-30 of them).
  */
 export function offHeapTable(table: ItemTable): ItemTable {
-  const typed = <T extends ArrayLike<number>>(values: readonly number[], make: (v: readonly number[]) => T) =>
-    make(values) as unknown as number[];
   const numbers: ItemTable['numbers'] = {};
-  for (const [name, column] of Object.entries(table.numbers)) numbers[name] = { values: typed(column.values, (v) => Float64Array.from(v)) };
+  for (const [name, column] of Object.entries(table.numbers)) numbers[name] = doubleColumn(Float64Array.from(column.values));
   const texts: ItemTable['texts'] = {};
   for (const [name, column] of Object.entries(table.texts))
-    texts[name] = isDictionaryColumn(column) ? { ...column, codes: typed(column.codes, (v) => Int32Array.from(v)) } : column;
+    // Typed as the message's list, like doubleColumn's: read by index and length only.
+    texts[name] = isDictionaryColumn(column) ? { ...column, codes: Int32Array.from(column.codes) as unknown as number[] } : column;
   return { itemIds: table.itemIds, numbers, texts };
 }

@@ -24,6 +24,51 @@ export function neighborhoodScores(
   seeds: Iterable<[string, number]>,
   exclude: ReadonlySet<string> = new Set(),
 ): Scores {
+  return withNeighborhoodSums(model, rows, seeds, (order, sums) => {
+    const scores: Scores = new Map();
+    for (const j of order) {
+      const s = sums[j];
+      const id = model.items[j];
+      if (s > 0 && !exclude.has(id)) scores.set(id, s);
+    }
+    return scores;
+  });
+}
+
+/**
+ * `topScores(neighborhoodScores(model, rows, seeds, exclude), limit)` without the map of every scored item: the
+ * sums go straight from the accumulator into a TopK (user_cf's history touches thousands of items for a top 200).
+ */
+export function neighborhoodTopScores(
+  model: ItemNeighbors,
+  rows: ReadonlyMap<string, number>,
+  seeds: Iterable<[string, number]>,
+  exclude: ReadonlySet<string>,
+  limit: number,
+): [string, number][] {
+  const top = withNeighborhoodSums(model, rows, seeds, (order, sums) => {
+    const best = new TopK(limit);
+    for (const j of order) {
+      const s = sums[j];
+      const id = model.items[j];
+      // The exclusion set is asked only about an item the top would keep.
+      if (best.accepts(id, s) && !exclude.has(id)) best.offer(id, s);
+    }
+    return best.result();
+  });
+  return scaledToBest(top);
+}
+
+/**
+ * Runs `use` on the neighbourhood sums of the seeds: the rows touched, in first-touch order, and the sums by row
+ * (valid at those rows only, and only during the call).
+ */
+function withNeighborhoodSums<T>(
+  model: ItemNeighbors,
+  rows: ReadonlyMap<string, number>,
+  seeds: Iterable<[string, number]>,
+  use: (order: readonly number[], sums: Float64Array) => T,
+): T {
   // Dense accumulators reused across calls (the function is synchronous), with the rows in first-touch order.
   const n = model.items.length;
   if (accumulator.sums.length < n) accumulator.sums = new Float64Array(n);
@@ -44,13 +89,7 @@ export function neighborhoodScores(
         sums[j] += weight * model.weights[p];
       }
     }
-    const scores: Scores = new Map();
-    for (const j of order) {
-      const s = sums[j];
-      const id = model.items[j];
-      if (s > 0 && !exclude.has(id)) scores.set(id, s);
-    }
-    return scores;
+    return use(order, sums);
   } finally {
     for (const j of order) touched[j] = 0;
   }
@@ -60,7 +99,7 @@ export function neighborhoodScores(
 const accumulator = { sums: new Float64Array(0), touched: new Uint8Array(0) };
 
 /** Orders entries best first: higher score, then smaller id. */
-const better = (a: [string, number], b: [string, number]) => a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
+const better = (a: readonly [string, number], b: readonly [string, number]) => a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
 
 /**
  * The best `limit` of (id, score) offers, by a bounded min-heap: O(n log limit) instead of sorting all n (a
@@ -148,8 +187,26 @@ export function embeddingScores(
   exclude: ReadonlySet<string> = new Set(),
   limit = Number.POSITIVE_INFINITY,
 ): Scores {
+  return new Map(embeddingTop(model, user, exclude, limit));
+}
+
+/**
+ * `topScores(embeddingScores(model, user, exclude, limit), limit)` without the map in between: a TopK's result is
+ * best first already, so only the scaling is left.
+ */
+export function embeddingTopScores(
+  model: ItemEmbeddings,
+  user: Float64Array,
+  exclude: ReadonlySet<string>,
+  limit: number,
+): [string, number][] {
+  return scaledToBest(embeddingTop(model, user, exclude, limit));
+}
+
+/** The best `limit` items by inner product with `user` (all of them with an infinite limit), best first. */
+function embeddingTop(model: ItemEmbeddings, user: Float64Array, exclude: ReadonlySet<string>, limit: number): [string, number][] {
   const k = model.factors;
-  if (!user.some((v) => v !== 0)) return new Map();
+  if (!user.some((v) => v !== 0)) return [];
   const v = model.vectors;
   const top = new TopK(Number.isFinite(limit) ? limit : model.items.length);
   for (let i = 0; i < model.items.length; i++) {
@@ -159,7 +216,7 @@ export function embeddingScores(
     // The exclusion set is asked only about an item the top would keep (most of 10 000 are not).
     if (s > 0 && top.accepts(model.items[i], s) && !exclude.has(model.items[i])) top.offer(model.items[i], s);
   }
-  return new Map(top.result());
+  return top.result();
 }
 
 /** The best `limit` entries, scores scaled to 0..1 by the best one; ties by id. */
@@ -172,15 +229,38 @@ export function topScores(scores: ReadonlyMap<string, number> | Record<string, n
   return top.map(([id, s]) => [id, s / max]);
 }
 
+/** Best-first entries the caller owns (a TopK's result), scaled to 0..1 by the best one in place: topScores' form. */
+function scaledToBest(top: [string, number][]): [string, number][] {
+  const max = top[0]?.[1] ?? 1;
+  for (const entry of top) entry[1] = entry[1] / max;
+  return top;
+}
+
+/**
+ * topScores of a list whose ids are distinct: when it is ranked already (best first) only scaled, into new entries
+ * (the list may be shared, such as a remembered top), else through a map of it as topScores would. A list naming
+ * an item twice is not for this function (a map keeps one of them; a ranked check cannot see it).
+ */
+export function topScoresOfList(entries: readonly [string, number][], limit: number): [string, number][] {
+  if (!rankedList(entries, limit)) return topScores(new Map(entries), limit);
+  const max = entries[0]?.[1] ?? 1;
+  return entries.map(([id, s]) => [id, s / max]);
+}
+
 /**
  * Whether these scores are already what selectTop would make of them: at most `limit`, every score positive, best
  * first (an embedding top made by a TopK) — then one pass over them replaces a second heap and sort.
  */
 function ranked(scores: ReadonlyMap<string, number>, limit: number): boolean {
-  if (scores.size > limit) return false;
-  let previous: [string, number] | undefined;
-  for (const entry of scores) {
-    if (!(entry[1] > 0) || (previous && !better(previous, entry))) return false;
+  return scores.size <= limit && rankedList(scores, limit);
+}
+
+/** Whether these entries are at most `limit`, every score positive, each strictly better than the next. */
+function rankedList(entries: Iterable<readonly [string, number]>, limit: number): boolean {
+  let previous: readonly [string, number] | undefined;
+  let count = 0;
+  for (const entry of entries) {
+    if (++count > limit || !(entry[1] > 0) || (previous && !better(previous, entry))) return false;
     previous = entry;
   }
   return true;

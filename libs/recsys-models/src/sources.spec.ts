@@ -1,14 +1,18 @@
 import { ItemEmbeddings } from './als';
 import { ContentIndex } from './content';
 import { neighborsFromRows } from './neighbors';
+import { topScores } from './retrieval';
 import {
   contentSimilarScores,
+  contentSimilarTopScores,
   itemToItemScores,
   listScores,
   RetrievalArtifacts,
   sessionIntentScores,
   twoTowerScores,
+  twoTowerTopScores,
   userCfScores,
+  userCfTopScores,
   userEmbedding,
 } from './sources';
 
@@ -169,5 +173,79 @@ describe(listScores.name, () => {
         ['y', 0.2],
       ]),
     );
+  });
+});
+
+describe('the serving tops (userCfTopScores, twoTowerTopScores, contentSimilarTopScores)', () => {
+  /** mulberry32: the cases are the same on every run. */
+  function rng(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const random = rng(20261202);
+  const n = 300;
+  const items = Array.from({ length: n }, (_, i) => `item-${(i * 7919) % n}`);
+  // Weights and vector entries on a coarse grid, so many scores tie and the order by id decides.
+  const grid = (steps: number) => Math.round(random() * steps) / steps;
+  const model = neighborsFromRows(
+    items,
+    items.map((_, i) =>
+      Array.from({ length: 1 + Math.floor(random() * 30) }, (): [number, number] => [Math.floor(random() * n), grid(4) - 0.25]).filter(
+        ([j]) => j !== i,
+      ),
+    ),
+  );
+  const tower: ItemEmbeddings = {
+    items,
+    factors: 3,
+    vectors: Float32Array.from({ length: n * 3 }, () => grid(4) - 0.5),
+    gramian: Float64Array.from([3, 0, 0, 0, 3, 0, 0, 0, 3]),
+    alpha: 1,
+  };
+  const categories = ['drama', 'comedy', 'news', 'sport'];
+  const index = new ContentIndex(
+    items.map((itemId, i) => ({ itemId, category: categories[i % 4], tags: i % 3 === 0 ? ['paris'] : ['rome'], title: `t${i % 5}` })),
+  );
+  const artifacts = new RetrievalArtifacts(model, tower, model, index);
+
+  it('answer exactly what topScores makes of the map-based scores, ties and exclusions included', () => {
+    let nonEmpty = 0;
+    for (let round = 0; round < 60; round++) {
+      const history = new Map<string, number>();
+      for (let h = 0; h < 1 + Math.floor(random() * 25); h++) history.set(items[Math.floor(random() * n)], grid(3) * 2 - 0.5);
+      const limit = [0, 1, 5, 50, 200, 1000][round % 6];
+      const cf = userCfTopScores(artifacts, history, limit);
+      expect(cf).toEqual(topScores(userCfScores(artifacts, history), limit));
+      const user = Float64Array.from({ length: 3 }, () => grid(2) - 0.5);
+      const exclude = new Set(history.keys());
+      expect(twoTowerTopScores(artifacts, user, exclude, limit)).toEqual(topScores(twoTowerScores(artifacts, user, exclude, limit), limit));
+      const seed = items[Math.floor(random() * n)];
+      const query = round % 2 === 0 ? 'paris' : 'comedy t3';
+      for (const [s, q] of [
+        [seed, undefined],
+        [undefined, query],
+        ['no-such-item', undefined],
+      ])
+        expect(contentSimilarTopScores(artifacts, s, q, limit)).toEqual(topScores(contentSimilarScores(artifacts, s, q, limit), limit));
+      if (cf.length > 1) nonEmpty += 1;
+    }
+    // The cases do exercise the tops (not only empty answers).
+    expect(nonEmpty).toBeGreaterThan(20);
+    expect(userCfTopScores(empty, new Map([['a', 1]]), 10)).toEqual([]);
+    expect(twoTowerTopScores(artifacts, undefined, new Set(), 10)).toEqual([]);
+  });
+
+  it('leaves a remembered top of the content index as it was (the scaled answer is a copy)', () => {
+    const before = index.topSimilarToItem(items[3], 20).map(([id, s]): [string, number] => [id, s]);
+    contentSimilarTopScores(artifacts, items[3], undefined, 20);
+    expect(index.topSimilarToItem(items[3], 20)).toEqual(before);
+    expect(before.length).toBeGreaterThan(1);
+    expect(before[0][1]).not.toBe(1);
   });
 });

@@ -1,7 +1,17 @@
 import { foldInUser, ItemEmbeddings } from './als';
 import { ContentIndex } from './content';
 import { ItemNeighbors } from './neighbors';
-import { embeddingScores, neighborhoodScores, recencyWeights, rowIndex, Scores, topScores } from './retrieval';
+import {
+  embeddingScores,
+  embeddingTopScores,
+  neighborhoodScores,
+  neighborhoodTopScores,
+  recencyWeights,
+  rowIndex,
+  Scores,
+  topScores,
+  topScoresOfList,
+} from './retrieval';
 
 /**
  * The candidate sources of the platform as pure functions of a tenant's artifacts and one request's inputs.
@@ -51,6 +61,12 @@ export function userCfScores(a: RetrievalArtifacts, history: ReadonlyMap<string,
   return neighborhoodScores(a.cf, a.cfRows, history, new Set(history.keys()));
 }
 
+/** `topScores(userCfScores(a, history), limit)`, without the map of every item the history touches (serving). */
+export function userCfTopScores(a: RetrievalArtifacts, history: ReadonlyMap<string, number>, limit: number): [string, number][] {
+  if (!a.cf) return [];
+  return neighborhoodTopScores(a.cf, a.cfRows, history, new Set(history.keys()), limit);
+}
+
 /** The subject's embedding folded in from their current history (positive weights only). */
 export function userEmbedding(a: RetrievalArtifacts, history: ReadonlyMap<string, number>): Float64Array | undefined {
   if (!a.embeddings) return undefined;
@@ -73,6 +89,17 @@ export function twoTowerScores(
   return embeddingScores(a.embeddings, user, exclude, limit);
 }
 
+/** `topScores(twoTowerScores(a, user, exclude, limit), limit)`, without the map in between (serving). */
+export function twoTowerTopScores(
+  a: RetrievalArtifacts,
+  user: Float64Array | undefined,
+  exclude: ReadonlySet<string>,
+  limit: number,
+): [string, number][] {
+  if (!a.embeddings || !user) return [];
+  return embeddingTopScores(a.embeddings, user, exclude, limit);
+}
+
 export function itemToItemScores(a: RetrievalArtifacts, seedItemId: string): Scores {
   if (!a.cooccurrence || !seedItemId) return new Map();
   return neighborhoodScores(a.cooccurrence, a.cooccurrenceRows, [[seedItemId, 1]], new Set([seedItemId]));
@@ -93,6 +120,21 @@ export function contentSimilarScores(
   if (seedItemId) return limit ? new Map(a.content.topSimilarToItem(seedItemId, limit)) : a.content.similarToItem(seedItemId);
   if (query) return a.content.matchingQuery(query);
   return new Map();
+}
+
+/**
+ * `topScores(contentSimilarScores(a, seedItemId, query, limit), limit)`: a seed's remembered top is scaled without
+ * a map of it in between (serving).
+ */
+export function contentSimilarTopScores(
+  a: RetrievalArtifacts,
+  seedItemId: string | undefined,
+  query: string | undefined,
+  limit: number,
+): [string, number][] {
+  // The index's top of a seed names each item once (one per row), best first: topScoresOfList's precondition.
+  if (a.content && seedItemId && limit) return topScoresOfList(a.content.topSimilarToItem(seedItemId, limit), limit);
+  return topScores(contentSimilarScores(a, seedItemId, query, limit), limit);
 }
 
 /** A ranked list (trending, editorial) as scores: the list's own scores, or 1/position. */

@@ -62,10 +62,13 @@ export class MergedCandidates {
     );
     // Each table row's slot, or UNSEEN / EXCLUDED: an array by row instead of a map by item id (off the heap).
     const slotOfRow = new Int32Array(tableItemIds.length).fill(UNSEEN);
-    const itemIds: string[] = [];
-    const rows: number[] = [];
-    const sources: string[] = [];
-    const scores: number[] = [];
+    // Every column is sized for `slots` at once: a list grown by push copies itself as it grows, and those copies
+    // were a large share of what a Recommend allocated. Rows and scores are typed arrays (off the heap).
+    const itemIds = new Array<string>(slots);
+    const rows = new Int32Array(slots);
+    const sources = new Array<string>(slots);
+    const scores = new Float64Array(slots);
+    let size = 0;
     // Float64Arrays: their values live outside the heap, so the garbage collector never copies them while the
     // Recommend waits for the ranker (plain arrays of doubles measured as longer scavenge pauses).
     const bySource = new Map<string, Float64Array>();
@@ -73,8 +76,8 @@ export class MergedCandidates {
     for (const { weight, list } of lists) {
       const { source, itemIds: ids, rows: listRows, scores: listScores } = list;
       let column = bySource.get(source);
-      const size = (listRows ?? ids).length;
-      for (let i = 0; i < size; i++) {
+      const length = (listRows ?? ids).length;
+      for (let i = 0; i < length; i++) {
         const row = listRows ? listRows[i] : (rowOfId.get(ids[i]) ?? -1);
         // An item the table lacks (or a row past its end) cannot be ranked.
         if (row < 0 || row >= slotOfRow.length) continue;
@@ -88,11 +91,11 @@ export class MergedCandidates {
             slotOfRow[row] = EXCLUDED;
             continue;
           }
-          slot = slotOfRow[row] = itemIds.length;
-          itemIds.push(itemId);
-          rows.push(row);
-          sources.push(source);
-          scores.push(score);
+          slot = slotOfRow[row] = size++;
+          itemIds[slot] = itemId;
+          rows[slot] = row;
+          sources[slot] = source;
+          scores[slot] = score;
         } else if (score > scores[slot]) {
           sources[slot] = source;
           scores[slot] = score;
@@ -102,9 +105,11 @@ export class MergedCandidates {
         column[slot] = Number.isNaN(current) ? score : Math.max(current, score);
       }
     }
-    const order = itemIds.map((_, slot) => slot);
+    const order = new Array<number>(size);
+    for (let slot = 0; slot < size; slot++) order[slot] = slot;
     order.sort(byScoreThenId(scores, itemIds));
-    return new MergedCandidates(itemIds, rows, sources, scores, bySource).pick(order.slice(0, max));
+    if (order.length > max) order.length = Math.max(0, max);
+    return new MergedCandidates(itemIds, rows, sources, scores, bySource).pick(order);
   }
 
   get size(): number {
@@ -146,21 +151,28 @@ export class MergedCandidates {
     return out;
   }
 
+  /** These rows, in this order (plain loops: a typed array's `from` with a mapping goes through an iterator). */
   private pick(picked: readonly number[]): MergedCandidates {
+    const n = picked.length;
     const bySource = new Map<string, Float64Array>();
     for (const [source, column] of this.bySource) {
-      const values = new Float64Array(picked.length);
-      for (let i = 0; i < picked.length; i += 1) values[i] = column[picked[i]];
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i += 1) values[i] = column[picked[i]];
       bySource.set(source, values);
     }
-    return new MergedCandidates(
-      picked.map((i) => this.itemIds[i]),
-      // Typed arrays: their values live outside the heap, so a scavenge never copies them while a Recommend waits.
-      Int32Array.from(picked, (i) => this.rows[i]),
-      picked.map((i) => this.sources[i]),
-      Float64Array.from(picked, (i) => this.scores[i]),
-      bySource,
-    );
+    const itemIds = new Array<string>(n);
+    // Typed arrays: their values live outside the heap, so a scavenge never copies them while a Recommend waits.
+    const rows = new Int32Array(n);
+    const sources = new Array<string>(n);
+    const scores = new Float64Array(n);
+    for (let i = 0; i < n; i += 1) {
+      const from = picked[i];
+      itemIds[i] = this.itemIds[from];
+      rows[i] = this.rows[from];
+      sources[i] = this.sources[from];
+      scores[i] = this.scores[from];
+    }
+    return new MergedCandidates(itemIds, rows, sources, scores, bySource);
   }
 }
 
@@ -227,10 +239,24 @@ function pickedDictionary(column: TextColumn, rows: ArrayLike<number>): TextColu
  */
 export function offHeapTable(table: ItemTable): ItemTable {
   const numbers: ItemTable['numbers'] = {};
-  for (const [name, column] of Object.entries(table.numbers)) numbers[name] = doubleColumn(Float64Array.from(column.values));
+  for (const [name, column] of Object.entries(table.numbers)) numbers[name] = doubleColumn(float64Copy(column.values));
   const texts: ItemTable['texts'] = {};
   for (const [name, column] of Object.entries(table.texts))
     // Typed as the message's list, like doubleColumn's: read by index and length only.
-    texts[name] = isDictionaryColumn(column) ? { ...column, codes: Int32Array.from(column.codes) as unknown as number[] } : column;
+    texts[name] = isDictionaryColumn(column) ? { ...column, codes: int32Copy(column.codes) as unknown as number[] } : column;
   return { itemIds: table.itemIds, numbers, texts };
+}
+
+/** A copy of a list in a Float64Array, by a plain loop (a typed array's `from` may go through the list's iterator). */
+function float64Copy(values: ArrayLike<number>): Float64Array {
+  const copy = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) copy[i] = values[i];
+  return copy;
+}
+
+/** A copy of a list in an Int32Array, by a plain loop (see float64Copy). */
+function int32Copy(values: ArrayLike<number>): Int32Array {
+  const copy = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) copy[i] = values[i];
+  return copy;
 }

@@ -1,5 +1,5 @@
 import { FeatureDefinition, Registry, resolveFeatureSet, SessionPolicy } from '@recsys/feature-registry';
-import { contentSimilarScores, RetrievalArtifacts, sessionIntentScores, topScores } from '@recsys/models';
+import { contentSimilarTopScores, RetrievalArtifacts, sessionIntentScores, topScores } from '@recsys/models';
 import { GRANTABLE_PURPOSES, PrivacyContext, PrivacyContextCodec } from '@recsys/privacy-context';
 import {
   dictionaryColumn,
@@ -341,13 +341,13 @@ export class FeatureService {
         });
       }
       case 'content_similar_items': {
-        const scores = contentSimilarScores(
+        const top = contentSimilarTopScores(
           snapshot?.retrieval ?? NO_ARTIFACTS,
           req.seedItemId || undefined,
           req.query || undefined,
           limit,
         );
-        return listValue(topScores(scores, limit), req.rankedLists);
+        return listValue(top, req.rankedLists);
       }
       case 'session_intent_items': {
         // Only an anonymous visitor has session state; a signed-in subject's behaviour is in the profile store.

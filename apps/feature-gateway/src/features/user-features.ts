@@ -1,4 +1,4 @@
-import { RetrievalArtifacts, topScores, twoTowerScores, userCfScores, userEmbedding } from '@recsys/models';
+import { RetrievalArtifacts, twoTowerTopScores, userCfTopScores, userEmbedding } from '@recsys/models';
 import { FeatureValue, featureValue } from '@recsys/proto';
 import { ProfileEvent } from '../profile/profile.store';
 
@@ -76,9 +76,8 @@ export const USER_FEATURES: Record<string, (u: UserFeatureInputs) => FeatureValu
   }),
   user_embedding: (u) => ({ ...empty(), vector: [...(u.embedding ?? [])] }),
   /** The history through the trained item-item model; items of the history itself are not news. */
-  user_cf_items: (u) => listValue(topScores(userCfScores(u.retrieval, u.history), u.limit), u.rankedLists),
-  user_two_tower_items: (u) =>
-    listValue(topScores(twoTowerScores(u.retrieval, u.embedding, new Set(u.history.keys()), u.limit), u.limit), u.rankedLists),
+  user_cf_items: (u) => listValue(userCfTopScores(u.retrieval, u.history, u.limit), u.rankedLists),
+  user_two_tower_items: (u) => listValue(twoTowerTopScores(u.retrieval, u.embedding, new Set(u.history.keys()), u.limit), u.rankedLists),
 };
 
 export { empty as emptyFeatureValue };

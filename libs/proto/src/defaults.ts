@@ -45,6 +45,7 @@ export function rankRequest(fields: Partial<RankRequest> & Pick<RankRequest, 'te
     candidateSources: [],
     weightMultipliers: {},
     topN: 0,
+    rankedColumns: false,
     ...fields,
   };
 }

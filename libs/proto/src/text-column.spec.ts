@@ -1,4 +1,4 @@
-import { dictionaryColumn, isDictionaryColumn, textAt, textColumn, textColumnLength, textValues } from './text-column';
+import { DictionaryEncoder, dictionaryColumn, isDictionaryColumn, textAt, textColumn, textColumnLength, textValues } from './text-column';
 
 describe(dictionaryColumn.name, () => {
   it('holds each distinct value once, in order of first appearance, and a code per value', () => {
@@ -15,6 +15,21 @@ describe(dictionaryColumn.name, () => {
     expect(isDictionaryColumn(column)).toBe(false);
     expect(textValues(column)).toEqual([]);
     expect(textColumnLength(column)).toBe(0);
+  });
+});
+
+describe(DictionaryEncoder.name, () => {
+  it('encodes every column as dictionaryColumn does, call after call, over a vocabulary that keeps growing', () => {
+    const encoder = new DictionaryEncoder();
+    let state = 7;
+    const next = () => (state = (state * 1103515245 + 12345) % 2147483648);
+    for (let call = 0; call < 50; call++) {
+      // Later calls reach further into the vocabulary (past the encoder's first 64 codes), and repeat values.
+      const values = Array.from({ length: call % 7 === 0 ? 0 : 1 + (next() % 300) }, () => `v${next() % (10 + call * 10)}`);
+      if (call % 5 === 0) values.push('');
+      expect(encoder.encode(values)).toEqual(dictionaryColumn(values));
+    }
+    expect(encoder.size).toBeGreaterThan(64);
   });
 });
 

@@ -25,6 +25,51 @@ export function dictionaryColumn(values: readonly string[]): TextColumn {
   return { values: [], dictionary, codes };
 }
 
+/**
+ * {@link dictionaryColumn} for a caller that encodes columns over the same vocabulary again and again (a tenant's
+ * categories and creators, hundreds of items per call): each value gets a code of this encoder once, so a call makes
+ * no map of its own — it renumbers the encoder's codes through a reused array. The same columns as
+ * dictionaryColumn. Holds every distinct value it has seen: for a bounded vocabulary (keep one per catalog snapshot).
+ * Not reentrant (encode is synchronous).
+ */
+export class DictionaryEncoder {
+  private readonly codeOf = new Map<string, number>();
+  /** By the encoder's code: the current column's code + 1 (0: not in the column yet); all 0 between calls. */
+  private columnCode = new Int32Array(64);
+
+  /** Distinct values seen so far. */
+  get size(): number {
+    return this.codeOf.size;
+  }
+
+  encode(values: readonly string[]): TextColumn {
+    const dictionary: string[] = [];
+    const codes = new Array<number>(values.length);
+    try {
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i];
+        let code = this.codeOf.get(value);
+        if (code === undefined) {
+          code = this.codeOf.size;
+          this.codeOf.set(value, code);
+          if (code >= this.columnCode.length) {
+            const grown = new Int32Array(2 * this.columnCode.length);
+            grown.set(this.columnCode);
+            this.columnCode = grown;
+          }
+        }
+        let local = this.columnCode[code];
+        if (local === 0) local = this.columnCode[code] = dictionary.push(value);
+        codes[i] = local - 1;
+      }
+    } finally {
+      // The dictionary's values are exactly the codes this call set.
+      for (const value of dictionary) this.columnCode[this.codeOf.get(value)!] = 0;
+    }
+    return { values: [], dictionary, codes };
+  }
+}
+
 /** Whether a text column is dictionary-encoded (see {@link dictionaryColumn}). */
 export function isDictionaryColumn(column: TextColumn): boolean {
   return column.dictionary.length > 0;

@@ -287,6 +287,23 @@ describe('WireCodecs', () => {
     );
   });
 
+  it('reads packed varints sized once: over several chunks of one field, with elements between, like proto-loader', () => {
+    const codec = codecs.codec('recsys.v1.RankedColumns');
+    const type = reference.lookupType('recsys.v1.RankedColumns');
+    const minusOne = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+    const bytes = Buffer.from([
+      ...[0x0a, 0x03, 0x01, 0x96, 0x01], // candidate_indexes packed: 1, 150
+      ...[0x08, 0x07], // one unpacked element: 7
+      ...[0x0a, 0x0c, 0x05, ...minusOne, 0x00], // packed again: 5, -1, 0
+    ]);
+    const decoded = codec.deserialize(bytes) as { candidateIndexes: number[] };
+    expect(decoded.candidateIndexes).toStrictEqual([1, 150, 7, 5, -1, 0]);
+    expect(decoded).toStrictEqual(referenceDecode(type, bytes));
+    // A varint cut short at the end of its packed field (its last byte says more follow) is refused.
+    expect(() => codec.deserialize(Buffer.from([0x0a, 0x02, 0x01, 0x96, 0x08, 0x01]))).toThrow(RangeError);
+    expect(() => codec.deserialize(Buffer.from([0x0a, 0x02, 0x01, 0x96]))).toThrow(RangeError);
+  });
+
   it('skips fields it does not know (a newer peer), like proto-loader', () => {
     const codec = codecs.codec('recsys.v1.NumberColumn');
     // field 1: packed doubles [1.5]; field 99 (varint 5), field 100 (length-delimited "hi").

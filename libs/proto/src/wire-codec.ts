@@ -54,6 +54,9 @@ const utf8Slice = (buf: Buffer, start: number, end: number): string =>
 /** Packed doubles can be viewed in place only where the machine's byte order is the wire's (little-endian). */
 const LITTLE_ENDIAN = endianness() === 'LE';
 
+/** Longest list made at its final size (packed varints): a longer `new Array(n)` could be a slow dictionary in V8. */
+const MAX_PRESIZED = 1024;
+
 /** Bounds of the size an encoding starts its buffer at (it grows as needed). */
 const MIN_BUFFER = 256;
 const MAX_START_BUFFER = 1 << 20;
@@ -329,6 +332,8 @@ export const INTERNED_FIELDS: readonly string[] = [
  */
 const newNumberList = (): unknown[] => [];
 const newList = (): unknown[] => [];
+/** A list of `length` holes, to be filled (packed varints); at most MAX_PRESIZED long. */
+const presizedList = (length: number): unknown[] => new Array<unknown>(length);
 
 /** A bounds-checked reader over one Buffer. */
 class Reader {
@@ -766,7 +771,19 @@ class CompiledMessage implements MessageCodec {
             if (scalar === SCALARS.double && wireType === WIRE_DELIMITED) r.doubles(list as number[]);
             else if (packable && wireType === WIRE_DELIMITED) {
               const end = r.delimited();
-              while (r.pos < end) list.push(scalar.read(r));
+              let count = 0;
+              if (list.length === 0 && scalar.wireType === WIRE_VARINT) for (let p = r.pos; p < end; p++) if (r.buf[p] < 128) count++;
+              if (count > 0 && count <= MAX_PRESIZED) {
+                // A new list sized once for the values (each varint ends at a byte below 128) instead of one grown
+                // by push, which copies it as it grows: lists of rows and codes were much of a Recommend's garbage.
+                // Made apart from the number lists' literal (presizedList): a presized list is holey, and the
+                // literal's lists would follow it (see newNumberList).
+                const values = presizedList(count);
+                let n = 0;
+                while (n < count && r.pos < end) values[n++] = scalar.read(r);
+                values.length = n;
+                target[name] = values;
+              } else while (r.pos < end) list.push(scalar.read(r));
               if (r.pos !== end) throw new RangeError(`${where}: packed values overrun their length`);
             } else if (wireType === scalar.wireType) list.push(scalar.read(r));
             else r.skip(wireType);

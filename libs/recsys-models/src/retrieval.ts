@@ -252,17 +252,19 @@ export function topScoresOfList(entries: readonly [string, number][], limit: num
  * first (an embedding top made by a TopK) — then one pass over them replaces a second heap and sort.
  */
 function ranked(scores: ReadonlyMap<string, number>, limit: number): boolean {
-  return scores.size <= limit && rankedList(scores, limit);
-}
-
-/** Whether these entries are at most `limit`, every score positive, each strictly better than the next. */
-function rankedList(entries: Iterable<readonly [string, number]>, limit: number): boolean {
-  let previous: readonly [string, number] | undefined;
-  let count = 0;
-  for (const entry of entries) {
-    if (++count > limit || !(entry[1] > 0) || (previous && !better(previous, entry))) return false;
+  if (scores.size > limit) return false;
+  let previous: [string, number] | undefined;
+  for (const entry of scores) {
+    if (!(entry[1] > 0) || (previous && !better(previous, entry))) return false;
     previous = entry;
   }
+  return true;
+}
+
+/** {@link ranked} of a list (by index: iterating it would make an iterator result per entry). */
+function rankedList(entries: readonly (readonly [string, number])[], limit: number): boolean {
+  if (entries.length > limit) return false;
+  for (let i = 0; i < entries.length; i++) if (!(entries[i][1] > 0) || (i > 0 && !better(entries[i - 1], entries[i]))) return false;
   return true;
 }
 

@@ -62,9 +62,15 @@ type Answers = Record<string, GetFeaturesResponse | string>;
 
 /**
  * `rankerIndexes`: the stub ranker names each ranked item's candidate index, as the ranker does; without, it
- * names none (0 for every item), as a ranker before candidate_index.
+ * names none (0 for every item), as a ranker before candidate_index. `rankerAnswer.columns` false: it answers in
+ * items even when asked for ranked columns (a ranker before ranked_columns); `rankerAnswer.edit` changes its answer.
  */
-function setup(answers: Answers, batchFails?: Error, rankerIndexes = true) {
+function setup(
+  answers: Answers,
+  batchFails?: Error,
+  rankerIndexes = true,
+  rankerAnswer: { columns?: boolean; edit?: (answer: RankResponse) => RankResponse } = {},
+) {
   const batches: GetFeatureBatchRequest[] = [];
   const ranks: RankRequest[] = [];
   const singles: GetFeaturesRequest[] = [];
@@ -88,22 +94,32 @@ function setup(answers: Answers, batchFails?: Error, rankerIndexes = true) {
     rank: jest.fn(async (req: RankRequest): Promise<RankResponse> => {
       ranks.push(req);
       const ids = req.candidateTable?.itemIds ?? [];
-      return {
+      // Best last candidate first: a ranked item's place in the answer is not its candidate index.
+      const items = ids
+        .map((itemId, i) => ({
+          itemId,
+          score: i + 1,
+          source: '',
+          internalReason: i % 2 ? 'source:user_cf' : 'item_quality_score',
+          candidateIndex: rankerIndexes ? i : 0,
+        }))
+        .reverse();
+      const columns = req.rankedColumns && rankerAnswer.columns !== false;
+      const answer: RankResponse = {
         route: 'home_personalized',
         modelVersion: 'test:1',
         mode: PrivacyMode.PERSONALIZED,
         droppedFeatures: [],
-        // Best last candidate first: a ranked item's place in the answer is not its candidate index.
-        items: ids
-          .map((itemId, i) => ({
-            itemId,
-            score: i + 1,
-            source: '',
-            internalReason: 'source:user_cf',
-            candidateIndex: rankerIndexes ? i : 0,
-          }))
-          .reverse(),
+        items: columns ? [] : items,
+        ranked: columns
+          ? {
+              candidateIndexes: items.map((i) => i.candidateIndex),
+              scores: items.map((i) => i.score),
+              internalReasons: dictionaryColumn(items.map((i) => i.internalReason)),
+            }
+          : undefined,
       };
+      return rankerAnswer.edit ? rankerAnswer.edit(answer) : answer;
     }),
   };
   const now = Date.now();
@@ -245,9 +261,41 @@ describe(RecommendationService.name, () => {
     });
   });
 
+  it('asks the ranker for ranked columns and answers the same as from a ranker that answers in items', async () => {
+    const ranking = answer({ itemTable: table(['i-less', 'i1', 'i2', HIDDEN, 'i3', 'i4', SEED]) });
+    const byColumns = setup({ ...lists, home_personalized: ranking });
+    const fromColumns = await byColumns.recommend();
+    expect(byColumns.ranks[0].rankedColumns).toBe(true);
+    const byItems = setup({ ...lists, home_personalized: ranking }, undefined, true, { columns: false });
+    const fromItems = await byItems.recommend();
+    const view = (r: typeof fromColumns) => r.items.map((i) => [i.itemId, i.source, i.reasonCode, i.score]);
+    expect(view(fromColumns)).toEqual(view(fromItems));
+    // In the ranker's order (best last candidate first), each with its own source and reason.
+    expect(fromColumns.items.map((i) => i.itemId)).toEqual([...byColumns.ranks[0].candidateTable!.itemIds].reverse());
+    expect(new Set(fromColumns.items.map((i) => i.reasonCode)).size).toBeGreaterThan(1);
+  });
+
+  it.each<[string, (a: RankResponse) => RankResponse, RegExp]>([
+    [
+      'an index outside the candidates',
+      (a) => ({ ...a, ranked: { ...a.ranked!, candidateIndexes: a.ranked!.candidateIndexes.map((i, k) => (k === 1 ? 4 : i)) } }),
+      /candidate index outside/,
+    ],
+    [
+      'a negative index',
+      (a) => ({ ...a, ranked: { ...a.ranked!, candidateIndexes: a.ranked!.candidateIndexes.map(() => -1) } }),
+      /candidate index outside/,
+    ],
+    ['columns of different lengths', (a) => ({ ...a, ranked: { ...a.ranked!, scores: a.ranked!.scores.slice(1) } }), /different lengths/],
+  ])('fails the Recommend with INTERNAL when the ranked columns name %s', async (_, edit, message) => {
+    const ranking = answer({ itemTable: table(['i-less', 'i1', 'i2', HIDDEN, 'i3', 'i4', SEED]) });
+    const { recommend } = setup({ ...lists, home_personalized: ranking }, undefined, true, { edit });
+    await expect(recommend()).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(message) });
+  });
+
   it("finds each ranked item's source by id when the ranker names no candidate indexes (a ranker before them)", async () => {
     const ranking = answer({ itemTable: table(['i-less', 'i1', 'i2', HIDDEN, 'i3', 'i4', SEED]) });
-    const { recommend, ranks } = setup({ ...lists, home_personalized: ranking }, undefined, false);
+    const { recommend, ranks } = setup({ ...lists, home_personalized: ranking }, undefined, false, { columns: false });
     const response = await recommend();
     // Not a stub that happens to rank in candidate order: index 0 is right for one item only.
     expect(response.items.map((i) => i.itemId)).toEqual([...ranks[0].candidateTable!.itemIds].reverse());

@@ -10,9 +10,11 @@ import {
   ItemTable,
   RankerServiceClient,
   rankRequest,
+  RankResponse,
   RecommendedItem,
   RecommendResponse,
   textAt,
+  textColumnLength,
 } from '@recsys/proto';
 import { fingerprint, KeySpace, recommendationCacheKey, recommendationSubjectPrefix } from '@recsys/tenant-keys';
 import { AppError, AuditSink, CacheStore, DECISION_ACTION, privacyMetadata, ServiceMetrics, UnaryClient } from '@recsys/service-kit';
@@ -122,12 +124,51 @@ class RankingTable {
 }
 
 /** A ranked item with its row of the ranking table (undefined: not in it). */
-interface RankedRow {
+export interface RankedRow {
   itemId: string;
   score: number;
   source: string;
   internalReason: string;
   row: number | undefined;
+}
+
+/**
+ * Each ranked item with its candidate's source and its row of the table (for the business rules and explanations),
+ * by the index the ranker names (a few hundred of them: no map of the candidates' ids is made). The ranker answers
+ * in columns (ranked_columns); a ranker older than that answers in items, each checked against its index by id.
+ * An index outside the candidates is the ranker's bug: INTERNAL, never an item of someone else's answer.
+ */
+export function rankedRows(
+  ranked: RankResponse,
+  rankable: MergedCandidates,
+  table: { get(itemId: string): number | undefined },
+): RankedRow[] {
+  const columns = ranked.ranked;
+  if (!columns || ranked.items.length > 0)
+    return ranked.items.map(({ itemId, score, source, internalReason, candidateIndex }): RankedRow => {
+      const i = rankable.indexOf(itemId, candidateIndex);
+      return i < 0
+        ? { itemId, score, source, internalReason, row: table.get(itemId) }
+        : { itemId, score, source: rankable.sources[i], internalReason, row: rankable.rows[i] };
+    });
+  const { candidateIndexes: indexes, scores } = columns;
+  const reasons = columns.internalReasons;
+  if (scores.length !== indexes.length || (reasons && textColumnLength(reasons) !== indexes.length && textColumnLength(reasons) !== 0))
+    throw new AppError('INTERNAL', 'the ranker answered ranked columns of different lengths');
+  const rows = new Array<RankedRow>(indexes.length);
+  for (let k = 0; k < indexes.length; k++) {
+    const i = indexes[k];
+    if (!(i >= 0 && i < rankable.size))
+      throw new AppError('INTERNAL', "the ranker named a candidate index outside the request's candidates");
+    rows[k] = {
+      itemId: rankable.itemIds[i],
+      score: scores[k],
+      source: rankable.sources[i],
+      internalReason: textAt(reasons, k),
+      row: rankable.rows[i],
+    };
+  }
+  return rows;
 }
 
 /** What a Recommend keeps of its candidate sources and ranking features for the ranker's call and the answer. */
@@ -249,18 +290,13 @@ export class RecommendationService {
         // Enough for diversity to choose from; all of them when less-liked categories will be demoted afterwards.
         topN: resolved.lessLikeItemIds.size > 0 ? 0 : Math.max(RANKED_RETURNED, cmd.limit * 10),
         weightMultipliers: change?.ranking_weights ?? {},
+        // The candidates are known here by index: the answer names them so, in columns.
+        rankedColumns: true,
       }),
       { metadata, timeoutMs },
     );
 
-    // Each ranked item's candidate, by the index the ranker names (a few hundred of them: no map of the
-    // candidates' ids is made): its source, and its row of the table for the business rules and explanations.
-    const rankedItems = ranked.items.map(({ itemId, score, source, internalReason, candidateIndex }): RankedRow => {
-      const i = rankable.indexOf(itemId, candidateIndex);
-      return i < 0
-        ? { itemId, score, source, internalReason, row: table.get(itemId) }
-        : { itemId, score, source: rankable.sources[i], internalReason, row: rankable.rows[i] };
-    });
+    const rankedItems = rankedRows(ranked, rankable, table);
     const kept = diversify(this.demoteLessLiked(rankedItems, table, resolved), (r) => table.attributesAt(r.row), surface, cmd.limit);
     const items = await this.deps.explanations.fill(
       kept.map((r) => this.recommended(r, table.attributesAt(r.row).category)),

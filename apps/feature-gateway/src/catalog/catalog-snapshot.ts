@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ContentIndex, neighborsFromRows, RetrievalArtifacts } from '@recsys/models';
-import { FeatureValue } from '@recsys/proto';
+import { DictionaryEncoder, FeatureValue } from '@recsys/proto';
 import { ServiceMetrics } from '@recsys/service-kit';
 import { ModelRepository } from '../training/model.repository';
 import { StoredArtifacts } from '../training/model-codec';
@@ -56,6 +56,17 @@ export class TenantSnapshot {
   }
 
   private readonly shared = new Map<string, FeatureValue>();
+  private readonly encoders = new Map<string, DictionaryEncoder>();
+
+  /**
+   * The dictionary encoder of one text item feature (category, creator) for columns of this snapshot's items: its
+   * vocabulary is the catalog's, so it stays bounded, and it goes with the snapshot.
+   */
+  dictionaryEncoder(feature: string): DictionaryEncoder {
+    let encoder = this.encoders.get(feature);
+    if (!encoder) this.encoders.set(feature, (encoder = new DictionaryEncoder()));
+    return encoder;
+  }
 
   /**
    * A feature value that depends only on this snapshot and `key` (a scope's popular items, the editorial list): made

@@ -2,7 +2,6 @@ import { FeatureDefinition, Registry, resolveFeatureSet, SessionPolicy } from '@
 import { contentSimilarTopScores, RetrievalArtifacts, sessionIntentScores, topScores } from '@recsys/models';
 import { GRANTABLE_PURPOSES, PrivacyContext, PrivacyContextCodec } from '@recsys/privacy-context';
 import {
-  dictionaryColumn,
   FeatureValue,
   GetFeatureBatchEntry,
   GetFeatureBatchRequest,
@@ -36,16 +35,22 @@ function listsByRow(answers: readonly GetFeatureBatchEntry[], features: readonly
   const rowOf = rowLookup(table, named);
   const byRow = (values: Record<string, FeatureValue>, name: string) => {
     const value = values[name];
-    if (!value || value.rankedItemIds.length === 0) return;
-    const rows: number[] = [];
-    const scores: number[] = [];
-    for (let i = 0; i < value.rankedItemIds.length; i++) {
-      const row = rowOf(value.rankedItemIds[i]);
+    const ids = value?.rankedItemIds;
+    if (!ids || ids.length === 0) return;
+    // Sized once (a list grown by push copies itself as it grows); the scores in a Float64Array, which the wire
+    // codec writes as the packed field's bytes (typed as the message's list: this value is only sent).
+    const rows = new Array<number>(ids.length);
+    const scores = new Float64Array(ids.length);
+    let kept = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const row = rowOf(ids[i]);
       if (row === undefined) continue;
-      rows.push(row);
-      scores.push(value.rankedScores[i]);
+      rows[kept] = row;
+      scores[kept++] = value.rankedScores[i];
     }
-    values[name] = { ...value, rankedItemIds: [], rankedRows: rows, rankedScores: scores };
+    rows.length = kept;
+    const rankedScores = (kept === ids.length ? scores : scores.slice(0, kept)) as unknown as number[];
+    values[name] = { ...value, rankedItemIds: [], rankedRows: rows, rankedScores };
   };
   for (const { response } of answers) {
     if (!response) continue;
@@ -276,7 +281,7 @@ export class FeatureService {
           if (reader.kind === 'number') itemTable.numbers[name] = { values: present.map((item) => reader.read(item, at)) };
           else if (reader.kind === 'text') {
             const values = present.map((item) => reader.read(item));
-            itemTable.texts[name] = req.textDictionaries ? dictionaryColumn(values) : textColumn(values);
+            itemTable.texts[name] = req.textDictionaries ? snapshot.dictionaryEncoder(name).encode(values) : textColumn(values);
           }
         }
       }

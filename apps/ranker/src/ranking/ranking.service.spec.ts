@@ -9,6 +9,7 @@ import {
   RankResponse,
   TextColumn,
   textColumn,
+  textValues,
 } from '@recsys/proto';
 import { InvalidArgumentError, ServiceMetrics } from '@recsys/service-kit';
 import pino from 'pino';
@@ -277,6 +278,23 @@ describe(`${RankingService.name} with candidates in columns`, () => {
     );
     const sources = rankRequest({}, columns(specs, { candidateSources: ['trending_region'] }));
     await expect(service.rank(sources, undefined)).rejects.toThrow(/candidate_sources must be empty or have one value per candidate \(5\)/);
+  });
+
+  it('answers in columns when asked: the same candidates, scores and reasons as its items, best first', async () => {
+    const token = privacyToken(PrivacyMode.PERSONALIZED);
+    for (const topN of [0, 3]) {
+      const items = (await service.rank(rankRequest({ books: 0.5 }, columns(specs, { topN })), token)).items;
+      const answer = await service.rank(rankRequest({ books: 0.5 }, columns(specs, { topN, rankedColumns: true })), token);
+      expect(answer.items).toEqual([]);
+      const ranked = answer.ranked!;
+      expect(ranked.candidateIndexes).toEqual(items.map((i) => i.candidateIndex));
+      expect(Array.from(ranked.scores)).toEqual(items.map((i) => i.score));
+      expect(textValues(ranked.internalReasons)).toEqual(items.map((i) => i.internalReason));
+      // A handful of distinct reasons: each once in the dictionary.
+      expect(ranked.internalReasons!.dictionary).toEqual([...new Set(items.map((i) => i.internalReason))]);
+    }
+    // Without the flag, no columns.
+    expect((await service.rank(rankRequest({}, columns(specs)), token)).ranked).toBeUndefined();
   });
 
   it('ranks the same without the candidates’ sources, and then names none', async () => {

@@ -1,7 +1,16 @@
 import { RankingRouteDefinition, Registry, resolveFeatureSet } from '@recsys/feature-registry';
 import { CandidateColumns, RankableCandidate, Ranked, rankLinear, rankLinearColumns } from '@recsys/models';
 import { isServedMode, modeRegistryName, PrivacyContextCodec, PrivacyMode, Purpose, ServedMode, stricterOf } from '@recsys/privacy-context';
-import { FeatureValue, isDictionaryColumn, RankRequest, RankResponse, textColumnLength, textValues } from '@recsys/proto';
+import {
+  dictionaryColumn,
+  FeatureValue,
+  isDictionaryColumn,
+  RankedColumns,
+  RankRequest,
+  RankResponse,
+  textColumnLength,
+  textValues,
+} from '@recsys/proto';
 import { isValidTenantId } from '@recsys/tenant-keys';
 import { AppError, InvalidArgumentError, PrivacyContextGuard, ServiceMetrics } from '@recsys/service-kit';
 import type { Logger } from 'pino';
@@ -78,16 +87,26 @@ export class RankingService {
       ranked = rankLinear(weights, fromMessages.candidates, affinity);
       sources = fromMessages.sources;
     }
-    const items = (req.topN > 0 ? ranked.slice(0, req.topN) : ranked).map((s) => ({
-      itemId: s.itemId,
-      score: s.score,
-      source: sources.get(s.itemId) ?? '',
-      internalReason: s.strongest,
-      candidateIndex: s.index,
-    }));
+    const top = req.topN > 0 && req.topN < ranked.length ? ranked.slice(0, req.topN) : ranked;
+    const items = req.rankedColumns
+      ? []
+      : top.map((s) => ({
+          itemId: s.itemId,
+          score: s.score,
+          source: sources.get(s.itemId) ?? '',
+          internalReason: s.strongest,
+          candidateIndex: s.index,
+        }));
     if (droppedNames.size > 0) this.dropped.inc({ route: route.name }, droppedNames.size);
     this.ranked.inc({ route: route.name, origin: model.origin });
-    return { route: route.name, modelVersion: `${model.origin}:${model.version}`, items, droppedFeatures: [...droppedNames].sort(), mode };
+    return {
+      route: route.name,
+      modelVersion: `${model.origin}:${model.version}`,
+      items,
+      droppedFeatures: [...droppedNames].sort(),
+      mode,
+      ranked: req.rankedColumns ? rankedColumns(top) : undefined,
+    };
   }
 
   /** Candidates sent as columns (the serving path): only the columns of allowed features are read. */
@@ -164,6 +183,22 @@ export class RankingService {
     if (req.topN < 0) problems.push('top_n must not be negative');
     if (problems.length > 0) throw new InvalidArgumentError(problems);
   }
+}
+
+/**
+ * Ranked candidates in columns (RankRequest.ranked_columns): their indexes, scores (a Float64Array, written as the
+ * packed field's bytes: this answer is only sent) and reasons, dictionary-encoded.
+ */
+export function rankedColumns(ranked: readonly Ranked[]): RankedColumns {
+  const candidateIndexes = new Array<number>(ranked.length);
+  const scores = new Float64Array(ranked.length);
+  const reasons = new Array<string>(ranked.length);
+  for (let k = 0; k < ranked.length; k++) {
+    candidateIndexes[k] = ranked[k].index;
+    scores[k] = ranked[k].score;
+    reasons[k] = ranked[k].strongest;
+  }
+  return { candidateIndexes, scores: scores as unknown as number[], internalReasons: dictionaryColumn(reasons) };
 }
 
 /**

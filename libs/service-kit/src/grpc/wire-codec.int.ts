@@ -54,6 +54,12 @@ describe('wire codec over real gRPC', () => {
     items: ids
       .slice(0, 200)
       .map((itemId, i) => ({ itemId, score: 1 - i / 200, source: '', internalReason: 'SIMILAR_TO_HISTORY', candidateIndex: i })),
+    // The columns' form too (ranked_columns), with a negative index to cross the wire as proto-loader writes it.
+    ranked: {
+      candidateIndexes: ids.slice(0, 200).map((_, i) => (i === 7 ? -1 : 199 - i)),
+      scores: ids.slice(0, 200).map((_, i) => 1 - i / 200),
+      internalReasons: dictionaryColumn(ids.slice(0, 200).map((_, i) => (i % 4 ? 'source:user_cf' : 'item_quality_score'))),
+    },
   };
 
   it('a proto-loader server receives exactly what the client sent, and the client exactly what it answered', async () => {

@@ -8,7 +8,7 @@
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
-import { FeatureValue, ItemTable, NumberColumn, PrivacyMode } from "./common";
+import { FeatureValue, ItemTable, NumberColumn, PrivacyMode, TextColumn } from "./common";
 
 /** One candidate to score. */
 export interface RankCandidate {
@@ -67,6 +67,11 @@ export interface RankRequest {
    * term into a route that does not use it.
    */
   weightMultipliers: { [key: string]: number };
+  /**
+   * Answer in RankResponse.ranked (columns) instead of items: a caller that knows its candidates by index gets no
+   * object, item id or source name per ranked candidate. A ranker older than this field answers in items.
+   */
+  rankedColumns: boolean;
 }
 
 export interface RankRequest_UserFeaturesEntry {
@@ -118,6 +123,18 @@ export interface RankResponse {
   droppedFeatures: string[];
   /** The mode actually used (stricter when the privacy context demanded it). */
   mode: PrivacyMode;
+  /** With RankRequest.ranked_columns: the ranked candidates, best first, in columns (items is then empty). */
+  ranked?: RankedColumns | undefined;
+}
+
+/** Ranked candidates in columns, one value per ranked candidate, best first. */
+export interface RankedColumns {
+  /** Each one's place among the request's candidates: its row of candidate_table, or its index in `candidates`. */
+  candidateIndexes: number[];
+  /** The scores. */
+  scores: number[];
+  /** The internal reasons (strongest contribution), dictionary-encoded: a handful of distinct values. */
+  internalReasons?: TextColumn | undefined;
 }
 
 /** One ranking route per privacy mode, each its own model and feature set (ranker, port 50054). Internal. */

@@ -118,6 +118,7 @@ interface Options {
   redisUrl: string;
   databaseAdminUrl: string;
   cpuProf: boolean;
+  allocProf: boolean;
 }
 
 async function parseOptions(): Promise<Options> {
@@ -169,6 +170,12 @@ async function parseOptions(): Promise<Options> {
       default: false,
       describe: 'write V8 CPU profiles of the four services on the path during the measured phase into the log folder',
     })
+    .option('alloc-prof', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'write V8 allocation profiles (sampling heap profiler, collected objects kept) of the four services on the path during the measured phase into the log folder',
+    })
     .check((a) => {
       for (const name of ['rate', 'duration', 'block', 'items', 'users'] as const) {
         if (!(a[name] > 0)) throw new Error(`--${name} must be positive`);
@@ -177,6 +184,7 @@ async function parseOptions(): Promise<Options> {
         if (!(a[name] >= 0)) throw new Error(`--${name} must not be negative`);
       }
       if (!Number.isInteger(a.items) || !Number.isInteger(a.users)) throw new Error('--items and --users must be integers');
+      if (a['cpu-prof'] && a['alloc-prof']) throw new Error('--cpu-prof and --alloc-prof: one profile kind per run');
       for (const flag of a['node-flag'])
         if (!/^--[a-z]/.test(flag)) throw new Error(`--node-flag ${flag}: expected a flag such as --trace-gc`);
       for (const entry of a['service-env'])
@@ -208,6 +216,7 @@ async function parseOptions(): Promise<Options> {
     redisUrl: argv['redis-url'],
     databaseAdminUrl: argv['database-admin-url'],
     cpuProf: argv['cpu-prof'],
+    allocProf: argv['alloc-prof'],
   };
 }
 
@@ -677,6 +686,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   });
 
   const profiled: AppName[] = ['candidate-orchestrator', 'consent-service', 'feature-gateway', 'ranker'];
+  const profiling = options.cpuProf || options.allocProf;
   const stack = new Stack({
     root,
     logDir,
@@ -696,11 +706,15 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
       },
     }),
     // Node 20 refuses --cpu-prof in NODE_OPTIONS: a preloaded module runs the profiler on SIGUSR2 instead.
-    appEnv: options.cpuProf
+    appEnv: profiling
       ? Object.fromEntries(
           profiled.map((app) => [
             app,
-            { NODE_OPTIONS: `--require ${JSON.stringify(join(__dirname, 'cpu-profile-preload.js'))}`, BENCH_CPU_PROFILE_DIR: profileDir },
+            {
+              NODE_OPTIONS: `--require ${JSON.stringify(join(__dirname, 'cpu-profile-preload.js'))}`,
+              BENCH_CPU_PROFILE_DIR: profileDir,
+              BENCH_PROFILE_KIND: options.allocProf ? 'alloc' : 'cpu',
+            },
           ]),
         )
       : {},
@@ -822,7 +836,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   const metricsBefore = new Map(await Promise.all(PLATFORM_APPS.map(async (app) => [app, await scrape(stack.metricsPort(app))] as const)));
   const profilePids = profiled.map((app) => stack.apps.get(app)?.process.pid).filter((pid): pid is number => pid !== undefined);
   const toggleProfiles = async () => {
-    if (!options.cpuProf) return;
+    if (!profiling) return;
     for (const pid of profilePids) process.kill(pid, 'SIGUSR2');
     await sleep(300);
   };
@@ -837,7 +851,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
   }
   await toggleProfiles();
   const metricsAfter = new Map(await Promise.all(PLATFORM_APPS.map(async (app) => [app, await scrape(stack.metricsPort(app))] as const)));
-  if (options.cpuProf) {
+  if (profiling) {
     mkdirSync(profileDir, { recursive: true });
     writeFileSync(join(profileDir, 'blocks.json'), JSON.stringify({ platform: platform.windows, chain: noWork.windows }));
   }
@@ -962,6 +976,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     withinTarget: ratio <= TARGET_RATIO && results.platform.errors === 0 && checkFailed === 0,
     logDir,
     ...(options.cpuProf ? { cpuProfileDir: profileDir } : {}),
+    ...(options.allocProf ? { allocProfileDir: profileDir } : {}),
   };
 
   if (options.samplesOut) {
@@ -1032,6 +1047,7 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
       .join(', ')}; client send lag max: platform ${results.platform.maxSendLagMs} ms, chain ${results.chain.maxSendLagMs} ms`,
   );
   if (options.cpuProf) lines.push(`CPU profiles: ${profileDir}`);
+  if (options.allocProf) lines.push(`allocation profiles: ${profileDir}`);
   process.stdout.write(`${lines.join('\n')}\n\n${json}`);
 }
 

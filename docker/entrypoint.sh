@@ -12,5 +12,5 @@ if [ ! -f "$main" ]; then
   exit 1
 fi
 # exec: node becomes PID 1 and receives SIGTERM directly; the services close gracefully on it.
-# The flags are the launcher's SERVICE_NODE_FLAGS (tools/launcher/src/stack.ts; decisions 57 and 62).
-exec node --no-flush-bytecode --initial-old-space-size=256 "$main"
+# The flags are the launcher's SERVICE_NODE_FLAGS (tools/launcher/src/stack.ts; decisions 57, 62 and 63).
+exec node --no-flush-bytecode --initial-old-space-size=256 --no-memory-reducer "$main"

@@ -53,7 +53,9 @@ describe.each<CacheMode>(['redis', 'embedded'])('the platform end to end (%s cac
   });
 
   it('runs every service with the serving Node flags, as the container image does', () => {
-    expect(SERVICE_NODE_FLAGS).toEqual(expect.arrayContaining(['--no-flush-bytecode', '--initial-old-space-size=256']));
+    expect(SERVICE_NODE_FLAGS).toEqual(
+      expect.arrayContaining(['--no-flush-bytecode', '--initial-old-space-size=256', '--no-memory-reducer']),
+    );
     for (const s of SERVICES) {
       // What the running process was started with, as the kernel has it.
       const argv = readFileSync(`/proc/${p.stack.apps.get(s.app)!.process.pid}/cmdline`, 'utf8').split('\0');

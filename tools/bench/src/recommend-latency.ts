@@ -74,6 +74,8 @@ const SURFACE = 'home';
 const RECOMMENDATION_SERVICE = 'recsys.v1.RecommendationService';
 /** The issue's budget: p99 of the platform at most this many times the p99 of the no-work chain. */
 const TARGET_RATIO = 3;
+/** The issue's rate (requests per second). */
+const REQUIRED_RATE = 100;
 /** The orchestrator's defaults (CONSENT_DEADLINE_MS, DOWNSTREAM_DEADLINE_MS), used by the no-work chain too. */
 const DEADLINES = { consentMs: 150, downstreamMs: 1000 };
 /** The personal candidate sources every measured answer must have used. */
@@ -125,7 +127,7 @@ async function parseOptions(): Promise<Options> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('bench:recommend')
     .usage('$0 [options]: personalized Recommend latency at a fixed rate against a no-work gRPC chain with the same hops')
-    .option('rate', { type: 'number', default: 100, describe: 'requests per second, open loop (sent on a fixed timetable)' })
+    .option('rate', { type: 'number', default: REQUIRED_RATE, describe: 'requests per second, open loop (sent on a fixed timetable)' })
     .option('duration', { type: 'number', default: 60, describe: 'measured seconds per workload' })
     .option('block', { type: 'number', default: 10, describe: 'seconds per block; platform and chain blocks alternate' })
     .option('warmup', {
@@ -974,6 +976,11 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     steadyRatioP99: results.chain.steady.p99 > 0 ? round2(results.platform.steady.p99 / results.chain.steady.p99) : 0,
     targetRatio: TARGET_RATIO,
     withinTarget: ratio <= TARGET_RATIO && results.platform.errors === 0 && checkFailed === 0,
+    /**
+     * Whether the run put the issue's load on the platform: its rate, and the median request ranking the surface's
+     * full cap of candidates (500 on home). A run below it says nothing about the requirement either way.
+     */
+    requirementLoad: options.rate === REQUIRED_RATE && candidates.p50 === surface.maxCandidates,
     logDir,
     ...(options.cpuProf ? { cpuProfileDir: profileDir } : {}),
     ...(options.allocProf ? { allocProfileDir: profileDir } : {}),
@@ -1012,6 +1019,10 @@ async function run(options: Options, cleanup: AddCleanup): Promise<void> {
     row('no-work chain, same hops', results.chain),
     '',
     `p99 platform / p99 chain = ${ratio} (target <= ${TARGET_RATIO}): ${summary.withinTarget ? 'PASS' : 'FAIL'}`,
+    summary.requirementLoad
+      ? `the requirement's load: ${REQUIRED_RATE}/s, median request at the cap of ${surface.maxCandidates} candidates`
+      : `not the requirement's load (${REQUIRED_RATE}/s, median request at the cap of ${surface.maxCandidates} candidates): ` +
+        `${options.rate}/s, median ${candidates.p50} candidates${candidates.p50 < surface.maxCandidates ? ' (raise --candidates-per-source)' : ''}`,
     `without each block's first second (after the other workload's blocks; reported beside the verdict): p99 platform ${results.platform.steady.p99} ms / chain ${results.chain.steady.p99} ms = ${summary.steadyRatioP99}`,
   ];
   if (checkFailed > 0) lines.push(`platform answers failing the check: ${JSON.stringify(results.platform.checkFailures)}`);

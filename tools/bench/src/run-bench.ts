@@ -5,7 +5,7 @@ export type AddCleanup = (step: () => Promise<unknown>) => void;
 
 /**
  * Runs a benchmark script's `run` with its parsed options, then every registered cleanup step (also on
- * SIGINT, exiting 130), and exits the process: 0 on success, 1 on failure.
+ * SIGINT, exiting 130, and SIGTERM, exiting 143), and exits the process: 0 on success, 1 on failure.
  */
 export function runBench<O>(
   parseOptions: () => Promise<O>,
@@ -22,10 +22,16 @@ export function runBench<O>(
           await step().catch((error: unknown) => say(`cleanup: ${error instanceof Error ? error.message : String(error)}`));
         }
       })());
-    process.once('SIGINT', () => {
-      say('interrupted; cleaning up');
-      void cleanUp().then(() => process.exit(130));
-    });
+    // A stopped run (Ctrl-C, or a supervisor's SIGTERM) still stops its services and drops its database.
+    for (const [signal, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
+      process.once(signal, () => {
+        say(`${signal === 'SIGINT' ? 'interrupted' : 'terminated'}; cleaning up`);
+        void cleanUp().then(() => process.exit(code));
+      });
+    }
     try {
       await run(options, (step) => steps.push(step));
       return 0;

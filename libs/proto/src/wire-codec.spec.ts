@@ -34,7 +34,10 @@ function allTypes(root: Root): Type[] {
   return out.filter((t) => t.fullName.startsWith('.recsys.'));
 }
 
-/** mulberry32: the cases are the same on every run. */
+/**
+ * mulberry32: the cases are the same on every run. The generator is @recsys/models' `mulberry32`, written out here
+ * because a contract library imports nothing but contracts.
+ */
 function rng(seed: number) {
   let state = seed >>> 0;
   const next = () => {

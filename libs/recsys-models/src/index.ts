@@ -15,3 +15,4 @@ export * from './ranker';
 export * from './pipeline';
 export * from './routes';
 export * from './governed';
+export * from './random';

@@ -1,6 +1,7 @@
 import { ItemEmbeddings } from './als';
 import { ContentIndex } from './content';
 import { neighborsFromRows } from './neighbors';
+import { mulberry32 } from './random';
 import { topScores } from './retrieval';
 import {
   contentSimilarScores,
@@ -177,18 +178,8 @@ describe(listScores.name, () => {
 });
 
 describe('the serving tops (userCfTopScores, twoTowerTopScores, contentSimilarTopScores)', () => {
-  /** mulberry32: the cases are the same on every run. */
-  function rng(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-  const random = rng(20261202);
+  // Seeded: the cases are the same on every run.
+  const random = mulberry32(20261202);
   const n = 300;
   const items = Array.from({ length: n }, (_, i) => `item-${(i * 7919) % n}`);
   // Weights and vector entries on a coarse grid, so many scores tie and the order by id decides.

@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { generateDemoData } from '@recsys/demo-data';
+import { mulberry32 } from '@recsys/models';
 import { repoRoot, Stack } from '@recsys/launcher';
 import { ConsentServiceClient, Event, FeatureServiceClient, IngestEventsResult, PrivacyMode, Purpose } from '@recsys/proto';
 import { createGrpcClient, RedisCacheStore } from '@recsys/service-kit';
@@ -163,18 +164,6 @@ class CpuMeter {
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
-/** A deterministic stream of numbers in [0, 1) (mulberry32), so two runs with the same options send the same events. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` valid events of consenting users on catalog items, timestamps within the last `days` days. */
 function syntheticEvents(
   count: number,
@@ -185,7 +174,7 @@ function syntheticEvents(
   nowMs: number,
   seed: number,
 ): Event[] {
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
   const eventType = () => {
     let r = random();

@@ -1,21 +1,19 @@
+import { mulberry32 } from '@recsys/models';
+
 /**
  * Seeded randomness for the demo data generator. Math.random cannot be seeded, and the demo data must be
  * byte-identical for the same options, so everything draws from this small mulberry32 generator instead.
  */
 export class Rng {
-  private state: number;
+  private readonly draw: () => number;
 
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
+    this.draw = mulberry32(seed);
   }
 
   /** Uniform float in [0, 1) (mulberry32). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   /**

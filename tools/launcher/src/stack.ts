@@ -16,7 +16,7 @@ import { waitForServing } from './health';
  * `--no-memory-reducer` (decision 63): V8's memory reducer starts a few seconds into a lull and shrinks the heap
  * (memory-reducing mark-compacts, a smaller young generation and old-generation limit), so the first second of
  * traffic after a lull paid for growing it back: in the Recommend benchmark the platform's blocks after 20 s idle
- * answered at a median of 38–60 ms in their first second, against 11–15 ms at steady load. A service runs in a pod
+ * answered at a median of up to 40–112 ms in their first second, against 14–18 ms at steady load. A service runs in a pod
  * with a fixed memory limit; giving memory back while idle buys nothing there.
  */
 export const SERVICE_NODE_FLAGS: readonly string[] = ['--no-flush-bytecode', '--initial-old-space-size=256', '--no-memory-reducer'];

@@ -174,7 +174,7 @@ function syntheticEvents(
   nowMs: number,
   seed: number,
 ): Event[] {
-  const random = mulberry32(seed);
+  const random = mulberry32(seed); // seeded: two runs with the same options send the same events
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
   const eventType = () => {
     let r = random();
